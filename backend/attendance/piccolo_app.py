@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.attendance.tables import CheckIn
+
+APP_CONFIG = AppConfig(
+    app_name="attendance",
+    migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "attendance"),
+    table_classes=[CheckIn],
+    migration_dependencies=["backend.geofence.piccolo_app"],
+)

@@ -1,0 +1,55 @@
+"""Check-in wire formats. `CheckInMeta` is what the PWA queues offline: a record may be a week
+old when it arrives, so fields are never renamed or retyped and new ones get defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.geofence.schemas import FenceResult
+
+AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+Accuracy = Annotated[float, msgspec.Meta(ge=0, le=1_000_000)]
+
+
+class CheckInMeta(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    client_id: uuid.UUID
+    kind: Literal["in", "out"]
+    lat: Lat | None  # null when the phone has no fix: never 0
+    lon: Lon | None
+    accuracy_m: Accuracy | None
+    captured_at: AwareDatetime  # device clock
+    sent_at: AwareDatetime  # device clock when this request was sent
+    mock_location: bool | None = None  # a hint some Android shells can give
+
+
+class Reason(msgspec.Struct, frozen=True):
+    code: str
+    message: str
+
+
+class CheckIn(msgspec.Struct, frozen=True):
+    id: int
+    client_id: uuid.UUID
+    kind: str
+    status: str  # pending | accepted | flagged | rejected
+    reasons: list[Reason]
+    geofence: FenceResult | None
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    captured_at: dt.datetime
+    received_at: dt.datetime
+    corrected_captured_at: dt.datetime
+    work_date: dt.date
+    face_distance: float | None = None
+
+
+class CheckInList(msgspec.Struct, frozen=True):
+    date: dt.date
+    items: list[CheckIn]

@@ -1,0 +1,487 @@
+"""Check-ins: store each phone record exactly once, decide what it means, say why.
+
+The rules (clock correction, flags, the status) are plain functions that the unit tests call;
+`CheckIns` does the I/O around them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+from piccolo.engine.base import Engine
+from PIL import Image, UnidentifiedImageError
+
+from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
+from backend.attendance.tables import CheckIn as CheckInTable
+from backend.core.auth import Principal
+from backend.core.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
+from backend.core.queue import JobQueue
+from backend.core.settings import Settings
+from backend.core.storage import ObjectStore
+from backend.geofence import fences
+from backend.geofence.schemas import FenceResult
+from backend.geofence.service import Geofences
+from backend.org import service as org
+
+log = logging.getLogger(__name__)
+
+PENDING, ACCEPTED, FLAGGED, REJECTED = "pending", "accepted", "flagged", "rejected"
+
+# Reasons that only explain a good outcome; every other reason sends the record to BKD review.
+INFO_CODES = frozenset({"inside_fence", "face_match", "review_accepted"})
+
+
+# --- pure rules -------------------------------------------------------------------------------
+
+
+class Clock(msgspec.Struct, frozen=True):
+    skew: dt.timedelta  # received_at - sent_at: how far the phone's clock is behind the server's
+    corrected_captured_at: dt.datetime
+
+
+def correct_clock(meta: CheckInMeta, received_at: dt.datetime, settings: Settings) -> Clock:
+    """Move the phone's capture time onto the server's clock; refuse impossible times."""
+    tolerance = dt.timedelta(seconds=settings.future_tolerance_s)
+    if meta.captured_at > meta.sent_at + tolerance:
+        raise Invalid("Waktu pengambilan (captured_at) lebih lambat dari waktu kirim (sent_at)")
+    skew = received_at - meta.sent_at
+    corrected = meta.captured_at + skew
+    if corrected > received_at + tolerance:
+        raise Invalid("Waktu pengambilan berada di masa depan")
+    return Clock(skew=skew, corrected_captured_at=corrected)
+
+
+class Neighbour(msgspec.Struct, frozen=True):
+    lat: float
+    lon: float
+    at: dt.datetime
+
+
+def _minutes(delta: dt.timedelta) -> str:
+    minutes = abs(delta.total_seconds()) / 60
+    if minutes < 1:
+        return f"{abs(delta.total_seconds()):.0f} detik"
+    if minutes < 90:
+        return f"{minutes:.0f} menit"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} jam".replace(".", ",")
+    return f"{minutes / 1440:.1f} hari".replace(".", ",")
+
+
+def _metres(distance_m: float) -> str:
+    if distance_m < 1000:
+        return f"{distance_m:.0f} m"
+    return f"{distance_m / 1000:.1f} km".replace(".", ",")
+
+
+def travel_reason(
+    lat: float, lon: float, at: dt.datetime, neighbours: list[Neighbour], max_kmh: float
+) -> Reason | None:
+    """Flag a record that could not be reached from its neighbours in time (GPS spoofing,
+    a borrowed phone)."""
+    for other in neighbours:
+        distance_m = fences.distance_between_m(lon, lat, other.lon, other.lat)
+        hours = abs((at - other.at).total_seconds()) / 3600
+        # Below a kilometre GPS noise and walking dominate; no speed is meaningful there.
+        if distance_m < 1000:
+            continue
+        speed = distance_m / 1000 / max(hours, 1 / 3600)
+        if speed > max_kmh:
+            return Reason(
+                "impossible_travel",
+                f"Berpindah {_metres(distance_m)} dalam {_minutes(at - other.at)} dari presensi "
+                f"lain ({speed:.0f} km/jam), tidak mungkin ditempuh",
+            )
+    return None
+
+
+def assess(
+    meta: CheckInMeta,
+    *,
+    received_at: dt.datetime,
+    clock: Clock,
+    fence: fences.FenceCheck | None,
+    fence_name: str | None,
+    neighbours: list[Neighbour],
+    settings: Settings,
+) -> tuple[str, list[Reason]]:
+    """The status at arrival (`rejected`, or `pending` until the selfie is verified) and why."""
+    reasons: list[Reason] = []
+    if abs(clock.skew.total_seconds()) > settings.max_clock_skew_s:
+        ahead = "lebih cepat" if clock.skew.total_seconds() < 0 else "lebih lambat"
+        reasons.append(
+            Reason("clock_skew", f"Jam ponsel {ahead} {_minutes(clock.skew)} dari jam server")
+        )
+    age = received_at - clock.corrected_captured_at
+    if age > dt.timedelta(hours=settings.max_capture_age_hours):
+        reasons.append(Reason("late_sync", f"Direkam {_minutes(age)} sebelum diterima server"))
+    if meta.mock_location:
+        reasons.append(Reason("mock_location", "Ponsel melaporkan lokasi palsu (mock location)"))
+    if meta.lat is None or meta.lon is None:
+        reasons.append(Reason("no_location", "Lokasi GPS tidak tersedia saat presensi"))
+        return PENDING, reasons
+    if fence is None:
+        reasons.append(
+            Reason("no_fence", "Unit kerja belum memiliki lokasi presensi; perlu diperiksa BKD")
+        )
+        return PENDING, reasons
+    if fence.accuracy_exceeded:
+        reasons.append(
+            Reason(
+                "low_accuracy",
+                f"Akurasi GPS {_metres(meta.accuracy_m or 0)} melebihi batas lokasi",
+            )
+        )
+    if fence.decision == fences.Decision.OUTSIDE:
+        reasons.append(
+            Reason(
+                "outside_fence",
+                f"Di luar area presensi: {_metres(fence.distance_m)} dari {fence_name}",
+            )
+        )
+        return REJECTED, reasons
+    if fence.decision == fences.Decision.UNCERTAIN:
+        reasons.append(
+            Reason(
+                "near_fence",
+                f"{_metres(fence.distance_m)} di luar {fence_name}, masih dalam jangkauan akurasi GPS",
+            )
+        )
+    else:
+        reasons.append(Reason("inside_fence", f"Di dalam area {fence_name}"))
+    travel = travel_reason(
+        meta.lat, meta.lon, clock.corrected_captured_at, neighbours, settings.max_travel_kmh
+    )
+    if travel:
+        reasons.append(travel)
+    return PENDING, reasons
+
+
+def final_status(reasons: list[Reason]) -> str:
+    """After verification: accepted only when every reason is a good one."""
+    if any(r.code == "outside_fence" for r in reasons):
+        return REJECTED
+    return ACCEPTED if all(r.code in INFO_CODES for r in reasons) else FLAGGED
+
+
+def inspect_selfie(data: bytes, settings: Settings) -> None:
+    """Cheap checks in the request path; the worker decodes the image fully."""
+    if not data:
+        raise Invalid("Foto selfie kosong")
+    if len(data) > settings.selfie_max_bytes:
+        raise TooLarge(
+            f"Foto selfie terlalu besar ({len(data) // 1024} KB); batasnya {settings.selfie_max_bytes // 1024} KB"
+        )
+    if not data.startswith(b"\xff\xd8\xff"):
+        raise Invalid("Foto selfie harus berformat JPEG")
+    if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        raise Invalid("Foto selfie tidak utuh (terpotong saat dikirim)")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            kind = image.format
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise Invalid("Foto selfie tidak dapat dibaca sebagai JPEG") from exc
+    if kind != "JPEG":
+        raise Invalid("Foto selfie harus berformat JPEG")
+    if width * height > settings.selfie_max_pixels or width == 0 or height == 0:
+        raise Invalid(f"Ukuran gambar selfie tidak wajar ({width}×{height} piksel)")
+
+
+def content_hash(meta: CheckInMeta, selfie_sha256: str) -> str:
+    """What a replay must match. `sent_at` is left out: every retry is sent at a new time."""
+    canonical = msgspec.json.encode(
+        [
+            str(meta.client_id),
+            meta.kind,
+            meta.lat,
+            meta.lon,
+            meta.accuracy_m,
+            meta.captured_at,
+            selfie_sha256,
+        ]
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def selfie_key(nip: str, client_id: uuid.UUID, day: dt.date) -> str:
+    return f"selfies/{day:%Y/%m/%d}/{nip}/{client_id}.jpg"
+
+
+def decode_meta(raw: bytes | str) -> CheckInMeta:
+    from backend.core.errors import invalid_from_msgspec
+
+    try:
+        meta = msgspec.json.decode(raw, type=CheckInMeta)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise invalid_from_msgspec(exc, part="meta") from None
+    if (meta.lat is None) != (meta.lon is None):
+        raise Invalid("meta: lat dan lon harus sama-sama diisi atau sama-sama null")
+    if meta.lat is not None and meta.accuracy_m is None:
+        raise Invalid("meta.accuracy_m: wajib diisi bila ada lokasi")
+    return meta
+
+
+# --- I/O ---------------------------------------------------------------------------------------
+
+
+def _to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
+    geofence = None
+    if row["decision"] is not None:
+        geofence = FenceResult(
+            location_id=row["location"],
+            location_name=location_name,
+            decision=row["decision"],
+            distance_m=row["distance_m"] or 0.0,
+        )
+    return CheckIn(
+        id=row["id"],
+        client_id=row["client_id"],
+        kind=row["kind"],
+        status=row["status"],
+        reasons=msgspec.convert(row["reasons"], list[Reason]),
+        geofence=geofence,
+        lat=row["lat"],
+        lon=row["lon"],
+        accuracy_m=row["accuracy_m"],
+        captured_at=row["captured_at"],
+        received_at=row["received_at"],
+        corrected_captured_at=row["corrected_captured_at"],
+        work_date=row["work_date"],
+        face_distance=row["face_distance"],
+    )
+
+
+class CheckIns:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        store: ObjectStore,
+        queue: JobQueue,
+        geofences: Geofences,
+        units: org.UnitDirectory,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.queue = queue
+        self.geofences = geofences
+        self.units = units
+
+    async def submit(
+        self, who: Principal, meta_raw: bytes | str, selfie: bytes
+    ) -> tuple[CheckIn, bool]:
+        """Store a record once. Returns (the stored record, whether it was new)."""
+        received_at = dt.datetime.now(dt.UTC)
+        meta = decode_meta(meta_raw)
+        inspect_selfie(selfie, self.settings)
+        clock = correct_clock(meta, received_at, self.settings)
+        zone = await self.units.timezone(who.unit_id)
+        work_date = clock.corrected_captured_at.astimezone(zone).date()
+
+        allowed = await self.geofences.allowed_location_ids(who.unit_id)
+        fence = fence_result = None
+        neighbours: list[Neighbour] = []
+        if meta.lat is not None and meta.lon is not None:
+            fence, fence_result = await self.geofences.check(
+                allowed, meta.lon, meta.lat, meta.accuracy_m or 0.0
+            )
+            neighbours = await self._neighbours(who.employee_id, clock.corrected_captured_at)
+        status, reasons = assess(
+            meta,
+            received_at=received_at,
+            clock=clock,
+            fence=fence,
+            fence_name=fence_result.location_name if fence_result else None,
+            neighbours=neighbours,
+            settings=self.settings,
+        )
+        selfie_sha = hashlib.sha256(selfie).hexdigest()
+        digest = content_hash(meta, selfie_sha)
+        key = selfie_key(who.nip, meta.client_id, work_date)
+        row = CheckInTable(
+            client_id=meta.client_id,
+            employee=who.employee_id,
+            kind=meta.kind,
+            lat=meta.lat,
+            lon=meta.lon,
+            accuracy_m=meta.accuracy_m,
+            captured_at=meta.captured_at,
+            sent_at=meta.sent_at,
+            received_at=received_at,
+            corrected_captured_at=clock.corrected_captured_at,
+            work_date=work_date,
+            status=status,
+            reasons=msgspec.to_builtins(reasons),
+            location=fence.location_id if fence else None,
+            decision=str(fence.decision) if fence else None,
+            distance_m=round(fence.distance_m, 1) if fence else None,
+            selfie_key=key,
+            selfie_sha256=selfie_sha,
+            content_hash=digest,
+        )
+        try:
+            async with self.engine.transaction():
+                inserted = (
+                    await CheckInTable.insert(row)
+                    .on_conflict(target=CheckInTable.client_id, action="DO NOTHING")
+                    .returning(CheckInTable.id)
+                )
+                if inserted:
+                    # Inside the transaction: if the photo cannot be stored, the row is not either.
+                    await self.store.put(key, selfie, "image/jpeg")
+        except Exception as exc:
+            log.exception("storing check-in %s failed", meta.client_id)
+            raise Unavailable("Penyimpanan sedang bermasalah; presensi akan dikirim ulang") from exc
+        if not inserted:
+            return await self._replay(who, meta.client_id, digest), False
+        checkin_id = inserted[0]["id"]
+        if status == PENDING:
+            await self.queue_verification(checkin_id)
+        stored = row.to_dict()
+        stored["id"] = checkin_id
+        stored["face_distance"] = None
+        return _to_struct(stored, fence_result.location_name if fence_result else None), True
+
+    async def queue_verification(self, checkin_id: int) -> None:
+        try:
+            await self.queue.enqueue(
+                "verify_checkin", job_id=f"verify-checkin:{checkin_id}", id=checkin_id
+            )
+        except Exception:
+            # The record is safe in the database; the pending sweep queues it again.
+            log.exception("could not queue verification of check-in %s", checkin_id)
+
+    async def _replay(self, who: Principal, client_id: uuid.UUID, digest: str) -> CheckIn:
+        row = (
+            await CheckInTable.select()
+            .where(CheckInTable.client_id == client_id)
+            .first()
+            .output(load_json=True)
+        )
+        if row is None:  # pragma: no cover - the conflicting row cannot vanish
+            raise Unavailable("Coba kirim ulang")
+        if row["employee"] != who.employee_id or row["content_hash"] != digest:
+            raise Conflict(
+                "client_id ini sudah dipakai untuk presensi lain dengan isi berbeda; buat presensi baru"
+            )
+        return _to_struct(row, await self.geofences.name_of(row["location"]))
+
+    async def _neighbours(self, employee_id: int, at: dt.datetime) -> list[Neighbour]:
+        window = dt.timedelta(hours=24)
+        columns = (CheckInTable.lat, CheckInTable.lon, CheckInTable.corrected_captured_at)
+        base = CheckInTable.select(*columns).where(
+            (CheckInTable.employee == employee_id) & CheckInTable.lat.is_not_null()
+        )
+        before = (
+            await base.where(
+                (CheckInTable.corrected_captured_at <= at)
+                & (CheckInTable.corrected_captured_at > at - window)
+            )
+            .order_by(CheckInTable.corrected_captured_at, ascending=False)
+            .first()
+        )
+        after = (
+            await CheckInTable.select(*columns)
+            .where(
+                (CheckInTable.employee == employee_id)
+                & CheckInTable.lat.is_not_null()
+                & (CheckInTable.corrected_captured_at > at)
+                & (CheckInTable.corrected_captured_at < at + window)
+            )
+            .order_by(CheckInTable.corrected_captured_at)
+            .first()
+        )
+        return [
+            Neighbour(lat=r["lat"], lon=r["lon"], at=r["corrected_captured_at"])
+            for r in (before, after)
+            if r
+        ]
+
+    async def get(self, who: Principal, checkin_id: int) -> CheckIn:
+        row = (
+            await CheckInTable.select()
+            .where(CheckInTable.id == checkin_id)
+            .first()
+            .output(load_json=True)
+        )
+        if row is None:
+            raise NotFound("Presensi tidak ditemukan")
+        await self._may_see(who, row["employee"])
+        return _to_struct(row, await self.geofences.name_of(row["location"]))
+
+    async def _may_see(self, who: Principal, employee_id: int) -> None:
+        if employee_id == who.employee_id or who.has("bkd", "admin", "command"):
+            return
+        if who.has("kepala_unit"):
+            unit = await org.employee_unit(employee_id)
+            if unit is not None and unit in await org.unit_ids_under(who.unit_id):
+                return
+        # Same answer as a missing record: do not confirm that someone else's id exists.
+        raise NotFound("Presensi tidak ditemukan")
+
+    async def list_day(self, who: Principal, day: dt.date | None) -> CheckInList:
+        if day is None:
+            zone = await self.units.timezone(who.unit_id)
+            day = dt.datetime.now(zone).date()
+        rows = (
+            await CheckInTable.select()
+            .where((CheckInTable.employee == who.employee_id) & (CheckInTable.work_date == day))
+            .order_by(CheckInTable.corrected_captured_at)
+            .output(load_json=True)
+        )
+        items = [_to_struct(row, await self.geofences.name_of(row["location"])) for row in rows]
+        return CheckInList(date=day, items=items)
+
+    # --- verification (called by the faces job) --------------------------------------------
+
+    async def pending_for_verification(self, checkin_id: int) -> dict[str, Any] | None:
+        return (
+            await CheckInTable.select(
+                CheckInTable.id,
+                CheckInTable.employee,
+                CheckInTable.status,
+                CheckInTable.selfie_key,
+                CheckInTable.reasons,
+            )
+            .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
+            .first()
+            .output(load_json=True)
+        )
+
+    async def finish_verification(
+        self, checkin_id: int, face_reason: Reason, face_distance: float | None
+    ) -> str | None:
+        """Add the face verdict and settle the status. Idempotent: a settled record is left alone."""
+        row = await self.pending_for_verification(checkin_id)
+        if row is None:
+            return None
+        reasons = [*msgspec.convert(row["reasons"], list[Reason]), face_reason]
+        status = final_status(reasons)
+        await CheckInTable.update(
+            {
+                CheckInTable.status: status,
+                CheckInTable.reasons: msgspec.to_builtins(reasons),
+                CheckInTable.face_distance: face_distance,
+                CheckInTable.verified_at: dt.datetime.now(dt.UTC),
+            }
+        ).where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
+        return status
+
+    async def stale_pending_ids(self, older_than: dt.timedelta, limit: int = 500) -> list[int]:
+        cutoff = dt.datetime.now(dt.UTC) - older_than
+        rows = (
+            await CheckInTable.select(CheckInTable.id)
+            .where((CheckInTable.status == PENDING) & (CheckInTable.received_at < cutoff))
+            .order_by(CheckInTable.received_at)
+            .limit(limit)
+        )
+        return [row["id"] for row in rows]

@@ -1,0 +1,40 @@
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from backend.geofence.tables import Location
+from backend.org.tables import Employee
+
+
+class CheckIn(Table, tablename="attendance_checkin"):
+    """One presensi record as the phone made it, and what the server decided about it."""
+
+    client_id = UUID(unique=True)  # made on the phone; a replay returns the stored result
+    employee = ForeignKey(Employee, null=False, on_delete=OnDelete.restrict)
+    kind = Varchar(length=3)  # in | out
+    lat = DoublePrecision(null=True, default=None)  # None: the phone had no fix
+    lon = DoublePrecision(null=True, default=None)
+    accuracy_m = DoublePrecision(null=True, default=None)
+    captured_at = Timestamptz()  # device clock
+    sent_at = Timestamptz()  # device clock at (first) send
+    received_at = Timestamptz()  # server clock
+    corrected_captured_at = Timestamptz()  # captured_at + (received_at - sent_at)
+    work_date = Date()  # corrected capture date in the unit's time zone
+    status = Varchar(length=10)  # pending | accepted | flagged | rejected
+    reasons = JSON()  # [{"code": ..., "message": ...}]
+    location = ForeignKey(Location, null=True, on_delete=OnDelete.set_null)
+    decision = Varchar(length=10, null=True, default=None)  # inside | uncertain | outside
+    distance_m = DoublePrecision(null=True, default=None)
+    selfie_key = Varchar(length=200, default="")
+    selfie_sha256 = Varchar(length=64, default="")
+    content_hash = Varchar(length=64)  # what a replay must match; excludes sent_at
+    face_distance = DoublePrecision(null=True, default=None)
+    verified_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,145 @@
+"""The `hadir` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import msgspec
+
+from backend.core.settings import Settings
+
+
+async def _migrate(settings: Settings) -> None:
+    from backend.core.db import migrate, open_engine
+
+    async with open_engine(settings) as engine:
+        await migrate(engine)
+
+
+async def _seed(settings: Settings) -> None:
+    from backend.core.db import open_engine
+    from backend.org.demo import seed_demo
+
+    async with open_engine(settings):
+        report = await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)
+    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+
+
+def _serve(settings: Settings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        target="backend.asgi:app_from_env",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_access=False,
+    ).serve()
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(_migrate(settings))
+    if args.demo:
+        asyncio.run(_seed(settings))
+        from backend.org.demo_data import DEMO_PASSWORD, EMPLOYEES
+
+        first = EMPLOYEES[0]
+        print(
+            f"\nhadir is running at http://{settings.host}:{settings.port}\n"
+            f"Demo login: NIP {first.nip} ({first.name}), password {DEMO_PASSWORD}\n"
+            "Other demo accounts (BKD, kepala unit, command centre) are listed in README.md.\n",
+            flush=True,
+        )
+    _serve(settings)
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
+    asyncio.run(_migrate(settings))
+
+
+def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
+    asyncio.run(_migrate(settings))
+    asyncio.run(_seed(settings))
+
+
+def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
+    from arq.worker import Worker
+
+    from backend.worker import worker_settings
+
+    if not settings.redis_url:
+        sys.exit("hadir worker needs HADIR_REDIS_URL (without it jobs run inside the api process)")
+    asyncio.run(Worker(**worker_settings(settings)).async_run())
+
+
+def cmd_import_geofences(settings: Settings, args: argparse.Namespace) -> None:
+    from backend.core.db import open_engine
+    from backend.geofence.service import import_geojson
+
+    data = Path(args.file).read_bytes()
+
+    async def run() -> None:
+        async with open_engine(settings):
+            report = await import_geojson(data, default_max_accuracy_m=settings.default_max_accuracy_m)
+        print(msgspec.json.format(msgspec.json.encode(report)).decode())
+        if report.refused:
+            sys.exit(1)
+
+    asyncio.run(run())
+
+
+def cmd_export_geofences(settings: Settings, args: argparse.Namespace) -> None:
+    from backend.core.db import open_engine
+    from backend.geofence.service import export_geojson
+
+    async def run() -> bytes:
+        async with open_engine(settings):
+            return msgspec.json.format(await export_geojson())
+
+    data = asyncio.run(run())
+    if args.file == "-":
+        sys.stdout.write(data.decode() + "\n")
+    else:
+        Path(args.file).write_bytes(data)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="hadir", description="hadir: geofenced presensi for Pemda"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="migrate and serve the API and the PWA")
+    run.add_argument(
+        "--demo", action="store_true", help="seed the demo regency first and print a login"
+    )
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="run pending database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="load the demo regency (idempotent)").set_defaults(
+        func=cmd_seed_demo
+    )
+    sub.add_parser("worker", help="run the arq worker (needs HADIR_REDIS_URL)").set_defaults(
+        func=cmd_worker
+    )
+    imp = sub.add_parser(
+        "import-geofences", help="create/update locations from a GeoJSON FeatureCollection"
+    )
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import_geofences)
+    exp = sub.add_parser(
+        "export-geofences", help="write every location as a GeoJSON FeatureCollection"
+    )
+    exp.add_argument("file", nargs="?", default="-")
+    exp.set_defaults(func=cmd_export_geofences)
+    args = parser.parse_args(argv)
+    args.func(Settings.from_env(os.environ), args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The app factory: `create_app(settings)` builds the one Litestar app."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Response, get
+from litestar.datastructures import ResponseHeader, State
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from backend.core.auth import TokenIssuer, jwt_auth
+from backend.core.errors import EXCEPTION_HANDLERS
+from backend.core.settings import Settings
+from backend.core.storage import LocalDiskStore
+
+PWA_DIR = Path(__file__).parents[2] / "pwa"
+
+# The PWA keeps a bearer token for offline sync, so injected script would be costly: nothing
+# inline, nothing from another origin.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; "
+    "media-src 'self' blob: mediastream:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    ResponseHeader(name="Content-Security-Policy", value=CSP),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    ResponseHeader(
+        name="Permissions-Policy", value="geolocation=(self), camera=(self), microphone=()"
+    ),
+]
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+    storage: str
+    queue: str
+    seconds: float
+
+
+@get("/health", operation_id="health", summary="Database, storage and queue reachability")
+async def health(services: Any) -> Response[Health]:
+    from backend.core.db import ping
+
+    started = time.perf_counter()
+    checks: dict[str, str] = {}
+    for name, probe in (
+        ("database", lambda: ping(services.engine)),
+        ("storage", services.store.ping),
+        ("queue", services.queue.ping),
+    ):
+        try:
+            await probe()
+            checks[name] = "ok"
+        except Exception as exc:  # a health probe reports, it does not raise
+            checks[name] = f"error: {type(exc).__name__}: {exc}"[:200]
+    healthy = all(v == "ok" for v in checks.values())
+    body = Health(
+        status="ok" if healthy else "degraded",
+        seconds=round(time.perf_counter() - started, 4),
+        **checks,
+    )
+    return Response(body, status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE)
+
+
+@get("/api/v1/objects/{key:path}", operation_id="getObject", include_in_schema=False)
+async def get_object(key: str, expires: int, signature: str, services: Any) -> Response[bytes]:
+    """Serves local-disk objects behind presigned URLs (MinIO serves its own)."""
+    store = services.store
+    key = key.lstrip("/")
+    if not isinstance(store, LocalDiskStore) or not store.verify(key, expires, signature):
+        raise NotFoundException()
+    return Response(
+        await store.get(key),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=60"},
+    )
+
+
+def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
+    from backend import routes
+    from backend.services import open_services
+
+    settings = settings.with_secret()
+    jwt = jwt_auth(settings)
+    tokens = TokenIssuer(jwt)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_services(settings, face_executor=face_executor) as services:
+            app.state.services = services
+            yield
+
+    def provider(attribute: str | None) -> Provide:
+        def get_it(state: State) -> Any:
+            services = state.services
+            return services if attribute is None else getattr(services, attribute)
+
+        return Provide(get_it, sync_to_thread=False)
+
+    handlers: list[Any] = [health, get_object, *routes.ROUTES]
+    if PWA_DIR.is_dir():
+        handlers.append(
+            create_static_files_router(
+                path="/", directories=[PWA_DIR], html_mode=True, include_in_schema=False
+            )
+        )
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        on_app_init=[jwt.on_app_init],
+        dependencies={
+            "services": provider(None),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "tokens": Provide(lambda: tokens, sync_to_thread=False),
+            "checkins": provider("checkins"),
+            "units": provider("units"),
+            "geofences": provider("geofences"),
+            "faces": provider("faces"),
+            "store": provider("store"),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        response_headers=SECURITY_HEADERS,
+        openapi_config=OpenAPIConfig(title="hadir", version="1.0.0", path="/schema"),
+        debug=False,
+    )

@@ -1,0 +1,160 @@
+"""Settings, loaded once in `create_app()` (or the CLI/worker entry point) and passed down.
+
+Every field maps to an environment variable `HADIR_<FIELD>`; the README's settings table lists
+them all (a test keeps the two in step). Nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import msgspec.inspect
+
+ENV_PREFIX = "HADIR_"
+
+
+def Doc(description: str) -> msgspec.Meta:
+    return msgspec.Meta(extra={"description": description})
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    # --- where things live -------------------------------------------------------------------
+    data_dir: Annotated[
+        str,
+        Doc(
+            "Folder for the embedded default: the SQLite file, objects on disk, the generated secret."
+        ),
+    ] = "var"
+    database_url: Annotated[
+        str,
+        Doc(
+            "`postgresql://user@host:port/db` for PostgreSQL, `sqlite:///path` for SQLite; empty means SQLite at `<data_dir>/hadir.sqlite`."
+        ),
+    ] = ""
+    database_pool_size: Annotated[int, Doc("PostgreSQL connections per api process.")] = 20
+    storage: Annotated[
+        str,
+        Doc(
+            "`local` (files under `<data_dir>/objects`) or `minio` (any S3-compatible server via the `minio` SDK)."
+        ),
+    ] = "local"
+    minio_endpoint: Annotated[str, Doc("host:port of MinIO / the S3 server.")] = "127.0.0.1:9000"
+    minio_access_key: Annotated[str, Doc("Access key for MinIO.")] = "minioadmin"
+    minio_secret_key: Annotated[str, Doc("Secret key for MinIO.")] = "minioadmin"
+    minio_secure: Annotated[bool, Doc("Use HTTPS to reach MinIO.")] = False
+    minio_bucket: Annotated[
+        str,
+        Doc("Bucket holding selfies, reference photos and CCTV snapshots (created at start-up)."),
+    ] = "hadir"
+    minio_region: Annotated[
+        str, Doc("Region name sent to MinIO (MinIO ignores it; S3 servers may not).")
+    ] = "us-east-1"
+    redis_url: Annotated[
+        str,
+        Doc("`redis://host:port/db` to queue jobs on arq; empty runs the same jobs in-process."),
+    ] = ""
+    # --- serving --------------------------------------------------------------------------------
+    host: Annotated[str, Doc("Address the `hadir run` server binds.")] = "127.0.0.1"
+    port: Annotated[int, Doc("Port the `hadir run` server binds.")] = 8000
+    workers: Annotated[
+        int, Doc("Server processes for `hadir run` (granian workers). With SQLite keep 1.")
+    ] = 1
+    secret_key: Annotated[
+        str,
+        Doc(
+            "Signs bearer tokens and local presigned URLs; empty means a random key generated once and kept in `<data_dir>/secret_key`. Set it in production, the same for every api process."
+        ),
+    ] = ""
+    token_ttl_hours: Annotated[
+        int, Doc("Lifetime of a bearer token. Long, because the PWA syncs offline records with it.")
+    ] = 168
+    presign_ttl_s: Annotated[int, Doc("Lifetime of presigned photo URLs.")] = 300
+    # --- check-in rules -------------------------------------------------------------------------
+    selfie_max_bytes: Annotated[
+        int, Doc("Largest selfie accepted (the PWA sends ~480 px JPEGs well under 100 KB).")
+    ] = 300_000
+    selfie_max_pixels: Annotated[
+        int, Doc("Largest width x height decoded, against decompression bombs.")
+    ] = 4_000_000
+    default_max_accuracy_m: Annotated[
+        float, Doc("GPS accuracy limit for a location that sets none; worse accuracy is flagged.")
+    ] = 100.0
+    max_clock_skew_s: Annotated[
+        int, Doc("Device clock skew (received_at - sent_at) above which a check-in is flagged.")
+    ] = 300
+    max_capture_age_hours: Annotated[
+        int,
+        Doc("A record arriving longer than this after its (corrected) capture time is flagged."),
+    ] = 24
+    future_tolerance_s: Annotated[
+        int, Doc("A corrected capture time further than this in the future is refused.")
+    ] = 300
+    max_travel_kmh: Annotated[
+        float,
+        Doc("Speed between an employee's consecutive records above which travel is 'impossible'."),
+    ] = 150.0
+    # --- faces ----------------------------------------------------------------------------------
+    face_tolerance: Annotated[
+        float, Doc("Face distance at or below which a selfie matches the enrolled reference.")
+    ] = 0.5
+    face_upsample: Annotated[
+        int, Doc("HOG upsampling for selfies (1 finds smaller faces at about twice the cost).")
+    ] = 0
+    selfie_retention_days: Annotated[
+        int, Doc("Days selfies are kept before the retention job deletes them (UU PDP 27/2022).")
+    ] = 90
+    verify_sweep_minutes: Annotated[
+        int,
+        Doc("A check-in pending longer than this is re-queued by the sweep (its job was lost)."),
+    ] = 10
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'hadir.sqlite'}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `HADIR_*` variables (strings converted by msgspec)."""
+        env = os.environ if env is None else env
+        raw: dict[str, Any] = {
+            name: env[ENV_PREFIX + name.upper()]
+            for name in cls.__struct_fields__
+            if ENV_PREFIX + name.upper() in env
+        }
+        raw.update(overrides)
+        return msgspec.convert(raw, cls, strict=False)
+
+    def with_secret(self) -> Settings:
+        """Fill in `secret_key`, generating and keeping one under `data_dir` if unset."""
+        if self.secret_key:
+            return self
+        path = self.data_path / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return msgspec.structs.replace(self, secret_key=path.read_text().strip())
+
+
+def settings_fields() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for each setting: for docs and tests."""
+    defaults = Settings()
+    info = msgspec.inspect.type_info(Settings)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return [
+        (
+            ENV_PREFIX + field.name.upper(),
+            repr(getattr(defaults, field.name)),
+            getattr(field.type, "extra", {}).get("description", ""),
+        )
+        for field in info.fields
+    ]

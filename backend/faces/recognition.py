@@ -1,0 +1,331 @@
+"""Face detection, encoding and selfie verification: pure CPU work, no I/O, no asyncio.
+
+Every function here blocks for tens to hundreds of milliseconds and holds the GIL inside dlib, so
+callers run them in a process pool (or at least an executor), never on the event loop.
+
+dlib is called directly, with the model files from `face_recognition_models`, rather than through
+`face_recognition.api`: importing that module sets Pillow's global `LOAD_TRUNCATED_IMAGES = True`
+for the whole process (truncated uploads would then decode as grey-padded pictures anywhere in
+hadir), and loads the 100 MB 68-point landmark model and the CNN detector that we never use
+(4.3 s and 145 MB per worker process, against 0.9 s and 56 MB). The calls below are the ones
+`face_recognition.face_locations` / `face_encodings` make with their defaults (HOG detector,
+5-point landmarks, one jitter), so encodings are identical to that library's.
+"""
+
+import io
+import math
+import threading
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+
+import dlib
+import face_recognition_models
+import msgspec
+import numpy as np
+from PIL import Image, ImageOps
+
+ENCODING_SIZE = 128
+
+# Euclidean distance between encodings at or below which two faces are the same person.
+# face_recognition's own default is 0.6; on our photos the same person measured 0.25-0.43 and
+# different people 0.63-0.91, so 0.5 sits in the gap with room on both sides.
+DEFAULT_TOLERANCE = 0.5
+
+# The PWA sends ~480 px selfies. Larger images are shrunk to this long side before detection:
+# HOG cost grows with the pixel count (a 12 MP phone photo takes seconds), while a face that
+# fills a selfie or an ID-style photo is still well over the 80 px the detector needs at
+# upsample 0 and near the 150 px chip the encoder works on.
+DETECTION_MAX_SIDE = 640
+
+# A suggestion for the `max_pixels` settings: a 50 MP phone photo passes. The check is on the
+# header, before any pixel is decoded, and large JPEGs are decoded at 1/2-1/8 scale (see
+# decode_jpeg), so this bounds work without refusing ordinary phone pictures.
+DEFAULT_MAX_PIXELS = 50_000_000
+
+VerdictCode = Literal["match", "no_face", "multiple_faces", "face_mismatch", "not_enrolled"]
+
+# Frame headers that carry the image size; C4 (DHT), C8 (JPG) and CC (DAC) share the range.
+_SOF_MARKERS = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, *range(0xC9, 0xCC), *range(0xCD, 0xD0)}
+)
+_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
+_SOS = 0xDA
+_EOI = 0xD9
+
+
+class BadImage(ValueError):
+    """The bytes are not a complete JPEG that we are willing to decode."""
+
+
+class FaceCountError(ValueError):
+    """A reference photo must show exactly one face."""
+
+    def __init__(self, faces: int) -> None:
+        self.faces = faces
+        found = "no face" if faces == 0 else f"{faces} faces"
+        super().__init__(f"a reference photo must show exactly one face; found {found}")
+
+    def __reduce__(self) -> tuple[type["FaceCountError"], tuple[int]]:
+        # A process pool pickles exceptions back to the caller; the default would call
+        # FaceCountError(message) and lose the count.
+        return (type(self), (self.faces,))
+
+
+class FaceBox(NamedTuple):
+    """A detected face in pixel coordinates of the (decoded, possibly shrunk) image."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+class Verdict(msgspec.Struct, frozen=True):
+    """Outcome of checking one selfie against an employee's reference encodings.
+
+    `distance` is the smallest distance between any face in the selfie and any reference;
+    it is kept for `multiple_faces` too, so a reviewer can see whether the employee is among
+    the faces. None when there is no face or no reference to compare.
+    """
+
+    code: VerdictCode
+    faces: int
+    distance: float | None
+
+
+class _Models(NamedTuple):
+    detector: dlib.fhog_object_detector
+    landmarks: dlib.shape_predictor
+    encoder: dlib.face_recognition_model_v1
+
+
+_per_thread = threading.local()
+
+
+def _models() -> _Models:
+    # One set per thread: dlib's detector and network keep scratch state in the object and
+    # release the GIL, so two threads sharing them crash the process (segfault, measured).
+    # Loaded on first use, not at import: the web process imports this module for its types and
+    # constants and should not pay 0.6 s and ~50 MB for models it never runs.
+    models: _Models | None = getattr(_per_thread, "models", None)
+    if models is None:
+        models = _Models(
+            detector=dlib.get_frontal_face_detector(),
+            landmarks=dlib.shape_predictor(
+                face_recognition_models.pose_predictor_five_point_model_location()
+            ),
+            encoder=dlib.face_recognition_model_v1(
+                face_recognition_models.face_recognition_model_location()
+            ),
+        )
+        _per_thread.models = models
+    return models
+
+
+def load_models() -> None:
+    """Load the calling thread's models now: for a pool's initializer, so no job pays for it."""
+    _models()
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the frame header; refuses what is not a whole baseline JPEG file.
+
+    Pillow's own checks cannot be relied on here: its decompression-bomb limit is a process-wide
+    global (and only a warning below 2x), and any library that sets LOAD_TRUNCATED_IMAGES (as
+    face_recognition does on import) makes it accept truncated files silently.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        raise BadImage("not a JPEG image (no start-of-image marker)")
+    size: tuple[int, int] | None = None
+    end = len(data)
+    pos = 2
+    while True:
+        if pos >= end:
+            raise BadImage("truncated JPEG: the data ends inside its headers")
+        if data[pos] != 0xFF:
+            raise BadImage(f"corrupt JPEG: expected a marker at byte {pos}")
+        while pos < end and data[pos] == 0xFF:  # fill bytes may pad any marker
+            pos += 1
+        if pos >= end:
+            raise BadImage("truncated JPEG: the data ends inside its headers")
+        marker = data[pos]
+        pos += 1
+        if marker in _STANDALONE_MARKERS:
+            continue
+        if marker == _EOI:
+            raise BadImage("corrupt JPEG: it ends before any image data")
+        if pos + 2 > end:
+            raise BadImage("truncated JPEG: the data ends inside its headers")
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2:
+            raise BadImage(f"corrupt JPEG: segment at byte {pos} has length {length}")
+        if marker in _SOF_MARKERS:
+            if pos + 7 > end:
+                raise BadImage("truncated JPEG: the data ends inside its frame header")
+            height = int.from_bytes(data[pos + 3 : pos + 5], "big")
+            width = int.from_bytes(data[pos + 5 : pos + 7], "big")
+            if width == 0 or height == 0:
+                raise BadImage(f"unsupported JPEG: frame header gives {width}x{height} pixels")
+            size = (width, height)
+        elif marker == _SOS:
+            if size is None:
+                raise BadImage("corrupt JPEG: image data comes before any frame header")
+            # Entropy-coded data never contains FF D9 (an FF there is stuffed as FF 00), and
+            # thumbnails with their own EOI sit in APP segments that we have already skipped, so
+            # a missing EOI after the first scan means the upload was cut short.
+            if data.find(b"\xff\xd9", pos) < 0:
+                raise BadImage("truncated JPEG: no end-of-image marker after the image data")
+            return size
+        pos += length
+
+
+def decode_jpeg(data: bytes, *, max_pixels: int, max_side: int | None = None) -> np.ndarray:
+    """Decode a JPEG to an upright RGB array of shape (height, width, 3), dtype uint8.
+
+    Refuses anything that is not a complete JPEG, and any image whose header claims more than
+    `max_pixels` pixels, before decoding a single pixel. With `max_side`, the result is shrunk
+    so its long side is at most that many pixels.
+    """
+    width, height = _jpeg_size(data)
+    if width * height > max_pixels:
+        raise BadImage(
+            f"image is {width}x{height} = {width * height:,} pixels, "
+            f"over the limit of {max_pixels:,}"
+        )
+    try:
+        image = Image.open(io.BytesIO(data), formats=["JPEG"])
+        if max_side is not None and max(width, height) > max_side:
+            # libjpeg can decode at 1/2, 1/4 or 1/8 scale for a fraction of the full cost;
+            # draft picks the smallest of those that is still at least the requested size.
+            scale = max_side / max(width, height)
+            image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+        image.load()
+        # Phones store pixels as the sensor saw them and say in EXIF how to turn them upright;
+        # the HOG detector only finds upright faces.
+        image = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise BadImage(f"cannot decode JPEG: {exc}") from exc
+    if image.mode != "RGB":  # greyscale and CMYK JPEGs exist
+        image = image.convert("RGB")
+    if max_side is not None and max(image.size) > max_side:
+        scale = max_side / max(image.size)
+        new_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(new_size, Image.Resampling.LANCZOS)
+    return np.asarray(image)
+
+
+def locate_faces(image: np.ndarray, *, upsample: int = 0) -> list[FaceBox]:
+    """Boxes of the frontal faces the HOG detector finds, clipped to the image.
+
+    Each upsample doubles the image before detection: it finds faces down to ~40 px instead of
+    ~80 px, at about twice the cost.
+    """
+    height, width = image.shape[:2]
+    return [
+        FaceBox(
+            left=max(rect.left(), 0),
+            top=max(rect.top(), 0),
+            right=min(rect.right(), width),
+            bottom=min(rect.bottom(), height),
+        )
+        for rect in _models().detector(image, upsample)
+    ]
+
+
+def encode_faces(
+    image: np.ndarray, *, upsample: int = 0, boxes: Sequence[FaceBox] | None = None
+) -> list[np.ndarray]:
+    """128-d encodings (float64) of every face in the image, in the order of `boxes`.
+
+    Pass `boxes` from `locate_faces` to avoid detecting twice; `upsample` is used only when
+    they are not given.
+    """
+    if boxes is None:
+        boxes = locate_faces(image, upsample=upsample)
+    if not boxes:
+        return []
+    models = _models()
+    shapes = dlib.full_object_detections()
+    for box in boxes:
+        rect = dlib.rectangle(box.left, box.top, box.right, box.bottom)
+        shapes.append(models.landmarks(image, rect))
+    descriptors = models.encoder.compute_face_descriptor(image, shapes, 1)
+    return [np.array(descriptor, dtype=np.float64) for descriptor in descriptors]
+
+
+def reference_encoding(
+    photo_jpeg: bytes, *, max_pixels: int, upsample: int = 1, max_side: int = DETECTION_MAX_SIDE
+) -> np.ndarray:
+    """The encoding of the one face in an enrolment photo; FaceCountError if not exactly one.
+
+    Upsample defaults to 1 here: enrolment is rare, and a photo taken from further away than a
+    selfie should not be refused for a face the detector could have found.
+    """
+    image = decode_jpeg(photo_jpeg, max_pixels=max_pixels, max_side=max_side)
+    boxes = locate_faces(image, upsample=upsample)
+    if len(boxes) != 1:
+        raise FaceCountError(len(boxes))
+    return encode_faces(image, boxes=boxes)[0]
+
+
+def verify_selfie(
+    selfie_jpeg: bytes,
+    references: Sequence[np.ndarray],
+    *,
+    tolerance: float,
+    max_pixels: int,
+    upsample: int = 0,
+    max_side: int = DETECTION_MAX_SIDE,
+) -> Verdict:
+    """Check that a selfie shows exactly one face and that it is the enrolled employee's.
+
+    Raises BadImage when the selfie cannot be decoded. Faces are counted even when there are no
+    references, so a `not_enrolled` verdict still says whether anyone was in the picture.
+    """
+    known = _stack(references) if len(references) > 0 else None
+    image = decode_jpeg(selfie_jpeg, max_pixels=max_pixels, max_side=max_side)
+    boxes = locate_faces(image, upsample=upsample)
+    if known is None:
+        return Verdict(code="not_enrolled", faces=len(boxes), distance=None)
+    if not boxes:
+        return Verdict(code="no_face", faces=0, distance=None)
+    encodings = np.stack(encode_faces(image, boxes=boxes))
+    distances = np.linalg.norm(encodings[:, np.newaxis, :] - known[np.newaxis, :, :], axis=2)
+    distance = float(distances.min())
+    if len(boxes) > 1:
+        code: VerdictCode = "multiple_faces"
+    elif distance <= tolerance:
+        code = "match"
+    else:
+        code = "face_mismatch"
+    return Verdict(code=code, faces=len(boxes), distance=distance)
+
+
+def face_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Euclidean distance between two encodings; compare with the tolerance."""
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)))
+
+
+def _stack(references: Sequence[np.ndarray]) -> np.ndarray:
+    known = np.stack([np.asarray(reference, dtype=np.float64) for reference in references])
+    if known.shape[1:] != (ENCODING_SIZE,):
+        raise ValueError(f"reference encodings must have {ENCODING_SIZE} values each")
+    return known
+
+
+def encoding_to_bytes(encoding: np.ndarray) -> bytes:
+    """Storable form: 128 little-endian float64 values (1,024 bytes), exact round trip."""
+    values = np.asarray(encoding, dtype="<f8")
+    if values.shape != (ENCODING_SIZE,):
+        raise ValueError(f"an encoding has {ENCODING_SIZE} values, got shape {values.shape}")
+    return values.tobytes()
+
+
+def encoding_from_bytes(data: bytes) -> np.ndarray:
+    """Inverse of encoding_to_bytes."""
+    if len(data) != ENCODING_SIZE * 8:
+        raise ValueError(f"a stored encoding is {ENCODING_SIZE * 8} bytes, got {len(data)}")
+    values = np.frombuffer(data, dtype="<f8").astype(np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("a stored encoding contains NaN or infinity")
+    return values

@@ -1,0 +1,151 @@
+"""Enrolment of reference photos and verification of check-in selfies.
+
+Face detection and encoding are CPU-bound (100-200 ms each): they run in a process pool, never
+on the event loop and never in the request path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+import multiprocessing
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+import numpy as np
+
+from backend.attendance.schemas import Reason
+from backend.attendance.service import CheckIns
+from backend.core.errors import Invalid, NotFound
+from backend.core.settings import Settings
+from backend.core.storage import ObjectStore
+from backend.faces import recognition
+from backend.faces.tables import FaceReference
+from backend.org.tables import Employee
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def face_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: forking a process that already runs an event loop and threads is unsafe.
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=recognition.load_models,
+    )
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def verdict_reason(verdict: recognition.Verdict, tolerance: float) -> Reason:
+    """What the face check means, in words BKD and the employee understand."""
+    if verdict.code == "match":
+        return Reason(
+            "face_match",
+            f"Wajah cocok dengan foto referensi (jarak {_decimal(verdict.distance or 0)})",
+        )
+    if verdict.code == "no_face":
+        return Reason("no_face", "Tidak ada wajah yang terlihat pada selfie")
+    if verdict.code == "multiple_faces":
+        return Reason("multiple_faces", f"Terlihat {verdict.faces} wajah pada selfie; harus satu")
+    if verdict.code == "not_enrolled":
+        return Reason("not_enrolled", "Belum ada foto referensi wajah; BKD perlu mendaftarkannya")
+    return Reason(
+        "face_mismatch",
+        f"Wajah tidak cocok dengan foto referensi (jarak {_decimal(verdict.distance or 0)}, "
+        f"batas {_decimal(tolerance)})",
+    )
+
+
+class Faces:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: ObjectStore,
+        executor: Executor | None,
+        checkins: CheckIns,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.executor = executor
+        self.checkins = checkins
+
+    async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        # partial, not a lambda: the call travels to a worker process by pickle.
+        return await loop.run_in_executor(
+            self.executor, functools.partial(function, *args, **kwargs)
+        )
+
+    async def references(self, employee_id: int) -> list[np.ndarray]:
+        rows = await FaceReference.select(FaceReference.encoding).where(
+            FaceReference.employee == employee_id
+        )
+        return [recognition.encoding_from_bytes(row["encoding"]) for row in rows]
+
+    async def enrol(self, nip: str, photo: bytes, *, enrolled_by: int | None) -> int:
+        """Store a reference photo of exactly one face; returns the reference id."""
+        employee = await Employee.select(Employee.id).where(Employee.nip == nip).first()
+        if employee is None:
+            raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
+        try:
+            encoding = await self._run(
+                recognition.reference_encoding,
+                photo,
+                max_pixels=self.settings.selfie_max_pixels * 4,
+            )
+        except recognition.FaceCountError as exc:
+            found = "tidak ada wajah" if exc.faces == 0 else f"ada {exc.faces} wajah"
+            raise Invalid(f"Foto referensi harus memuat tepat satu wajah; {found}") from None
+        except recognition.BadImage:
+            raise Invalid("Foto referensi harus berupa JPEG yang utuh") from None
+        key = f"references/{nip}/{uuid.uuid4()}.jpg"
+        await self.store.put(key, photo, "image/jpeg")
+        inserted = await FaceReference.insert(
+            FaceReference(
+                employee=employee["id"],
+                encoding=recognition.encoding_to_bytes(encoding),
+                photo_key=key,
+                enrolled_by=enrolled_by,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        ).returning(FaceReference.id)
+        return inserted[0]["id"]
+
+    async def verify_checkin(self, checkin_id: int) -> str | None:
+        """Verify a pending check-in's selfie and settle its status (idempotent)."""
+        row = await self.checkins.pending_for_verification(checkin_id)
+        if row is None:
+            return None
+        references = await self.references(row["employee"])
+        try:
+            selfie = await self.store.get(row["selfie_key"])
+            verdict = await self._run(
+                recognition.verify_selfie,
+                selfie,
+                references,
+                tolerance=self.settings.face_tolerance,
+                max_pixels=self.settings.selfie_max_pixels,
+                upsample=self.settings.face_upsample,
+            )
+            reason = verdict_reason(verdict, self.settings.face_tolerance)
+            distance = verdict.distance
+        except recognition.BadImage as exc:
+            reason, distance = (
+                Reason("bad_selfie", f"Foto selfie rusak dan tidak dapat dibaca ({exc})"),
+                None,
+            )
+        except NotFound:
+            reason, distance = (
+                Reason("bad_selfie", "Foto selfie tidak ditemukan di penyimpanan"),
+                None,
+            )
+        return await self.checkins.finish_verification(checkin_id, reason, distance)

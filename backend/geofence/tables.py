@@ -1,0 +1,15 @@
+from piccolo.columns import JSON, DoublePrecision, ForeignKey, OnDelete, Varchar
+from piccolo.table import Table
+
+from backend.org.tables import Unit
+
+
+class Location(Table, tablename="geofence_location"):
+    """A place where staff of its unit may check in, with its fence."""
+
+    code = Varchar(length=40, unique=True)
+    name = Varchar(length=200)
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.restrict)
+    geometry = JSON()  # GeoJSON lon/lat: Polygon, MultiPolygon, or Point (the centre of a circle)
+    radius_m = DoublePrecision(null=True, default=None)  # only for a circle
+    max_accuracy_m = DoublePrecision(null=True, default=None)  # None: the setting's default

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+
+
+class LoginRequest(msgspec.Struct, frozen=True):
+    nip: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class UnitRef(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+    name: str
+    kind: str
+    timezone: str
+
+
+class User(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+    roles: list[str]
+    unit: UnitRef
+    position: str
+
+
+class LoginResponse(msgspec.Struct, frozen=True):
+    access_token: str
+    expires_in: int
+    user: User
+    token_type: str = "Bearer"
+
+
+class ScheduleToday(msgspec.Struct, frozen=True):
+    date: dt.date
+    timezone: str
+    working_day: bool
+    start: str | None  # local "HH:MM"
+    end: str | None
+    schedule: str | None  # schedule name
+    holiday: str | None  # why today is not a working day, if it is a holiday
+
+
+class NipParts(msgspec.Struct, frozen=True):
+    birth_date: dt.date
+    appointed: str  # YYYY-MM (TMT CPNS/PPPK)
+    sex: str  # "L" | "P"
+    sequence: int

@@ -1,0 +1,80 @@
+"""The composition root: every long-lived part built once from settings, for the api process,
+the arq worker and the `hadir` command alike."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+
+import msgspec
+from piccolo.engine.base import Engine
+
+from backend.attendance.service import CheckIns
+from backend.core.db import open_engine
+from backend.core.queue import InProcessQueue, JobQueue, open_queue
+from backend.core.settings import Settings
+from backend.core.storage import ObjectStore, open_store
+from backend.faces.service import Faces, face_pool
+from backend.geofence.service import Geofences
+from backend.org.service import UnitDirectory
+
+
+class Services(msgspec.Struct):
+    settings: Settings
+    engine: Engine
+    store: ObjectStore
+    queue: JobQueue
+    units: UnitDirectory
+    geofences: Geofences
+    checkins: CheckIns
+    faces: Faces
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    queue: JobQueue | None = None,
+    face_executor: Callable[[], Executor | None] | None = None,
+) -> AsyncIterator[Services]:
+    """Open the database, storage, queue and face pool; close them in reverse order.
+
+    `queue` is given by the arq worker (which has its own Redis pool); otherwise the queue is
+    built from `settings.redis_url` (arq) or runs jobs in-process.
+    """
+    from backend.worker import FUNCTIONS
+
+    settings = settings.with_secret()
+    async with contextlib.AsyncExitStack() as stack:
+        engine = await stack.enter_async_context(open_engine(settings))
+        store = await stack.enter_async_context(open_store(settings))
+        if queue is None:
+            queue = await stack.enter_async_context(open_queue(settings.redis_url, FUNCTIONS))
+        executor = (face_executor or (lambda: face_pool(1)))()
+        if executor is not None:
+            stack.callback(executor.shutdown, wait=False, cancel_futures=True)
+        units = UnitDirectory()
+        geofences = Geofences(settings.default_max_accuracy_m)
+        checkins = CheckIns(
+            settings=settings,
+            engine=engine,
+            store=store,
+            queue=queue,
+            geofences=geofences,
+            units=units,
+        )
+        faces = Faces(settings=settings, store=store, executor=executor, checkins=checkins)
+        services = Services(
+            settings=settings,
+            engine=engine,
+            store=store,
+            queue=queue,
+            units=units,
+            geofences=geofences,
+            checkins=checkins,
+            faces=faces,
+        )
+        if isinstance(queue, InProcessQueue):
+            queue.ctx["services"] = services
+        yield services

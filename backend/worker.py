@@ -1,0 +1,56 @@
+"""The arq worker, started by `hadir worker`.
+
+Every domain's jobs are listed here once; the in-process queue of the embedded default runs the
+very same functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from backend.attendance.jobs import sweep_pending
+from backend.core.queue import ArqQueue, deserialize, serialize
+from backend.core.settings import Settings
+from backend.faces.jobs import verify_checkin
+
+FUNCTIONS = [verify_checkin, sweep_pending]
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    from backend.faces.service import face_pool
+    from backend.services import open_services
+
+    settings: Settings = ctx.get("settings") or Settings.from_env()
+    stack = contextlib.AsyncExitStack()
+    ctx["stack"] = stack
+    ctx["services"] = await stack.enter_async_context(
+        open_services(
+            settings,
+            queue=ArqQueue(ctx["redis"]),
+            face_executor=lambda: face_pool(max(1, os.cpu_count() or 1)),
+        )
+    )
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["stack"].aclose()
+
+
+def worker_settings(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for `arq.Worker`, from our settings (tests and `hadir worker`)."""
+    return {
+        "functions": FUNCTIONS,
+        "cron_jobs": [cron(sweep_pending, minute=set(range(0, 60, 5)), run_at_startup=True)],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
+        "job_serializer": serialize,
+        "job_deserializer": deserialize,
+        "ctx": {"settings": settings},
+        "max_jobs": 2 * max(1, os.cpu_count() or 1),
+    }

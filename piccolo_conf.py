@@ -1,0 +1,21 @@
+"""Piccolo's configuration, for its own CLI (`piccolo migrations new <app> --auto`).
+
+hadir's processes do not rely on the engine built here: `backend.core.db.bind()` replaces it with
+the engine built from the settings handed to the app, worker or command.
+"""
+
+from piccolo.conf.apps import AppRegistry
+
+from backend.core.db import engine_from_settings
+from backend.core.settings import Settings
+
+DB = engine_from_settings(Settings.from_env())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "backend.org.piccolo_app",
+        "backend.geofence.piccolo_app",
+        "backend.attendance.piccolo_app",
+        "backend.faces.piccolo_app",
+    ]
+)
