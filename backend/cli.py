@@ -87,7 +87,9 @@ def cmd_import_geofences(settings: Settings, args: argparse.Namespace) -> None:
 
     async def run() -> None:
         async with open_engine(settings):
-            report = await import_geojson(data, default_max_accuracy_m=settings.default_max_accuracy_m)
+            report = await import_geojson(
+                data, default_max_accuracy_m=settings.default_max_accuracy_m
+            )
         print(msgspec.json.format(msgspec.json.encode(report)).decode())
         if report.refused:
             sys.exit(1)

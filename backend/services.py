@@ -51,9 +51,6 @@ async def open_services(
         store = await stack.enter_async_context(open_store(settings))
         if queue is None:
             queue = await stack.enter_async_context(open_queue(settings.redis_url, FUNCTIONS))
-        executor = (face_executor or (lambda: face_pool(1)))()
-        if executor is not None:
-            stack.callback(executor.shutdown, wait=False, cancel_futures=True)
         units = UnitDirectory()
         geofences = Geofences(settings.default_max_accuracy_m)
         checkins = CheckIns(
@@ -64,7 +61,13 @@ async def open_services(
             geofences=geofences,
             units=units,
         )
-        faces = Faces(settings=settings, store=store, executor=executor, checkins=checkins)
+        faces = Faces(
+            settings=settings,
+            store=store,
+            checkins=checkins,
+            executor=face_executor or (lambda: face_pool(1)),
+        )
+        stack.callback(faces.close)
         services = Services(
             settings=settings,
             engine=engine,

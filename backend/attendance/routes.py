@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.attendance.schemas import CheckIn, CheckInList
@@ -36,8 +36,8 @@ async def _part(data: dict[str, Any], name: str) -> bytes:
 )
 async def create_checkin(
     request: Request[Principal, Any, Any],
-    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
-    checkins: CheckIns,
+    data: MultipartBody[dict[str, Any]],
+    checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
     stored, created = await checkins.submit(
         request.user, await _part(data, "meta"), await _part(data, "selfie")
@@ -47,14 +47,18 @@ async def create_checkin(
 
 @get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn")
 async def get_checkin(
-    request: Request[Principal, Any, Any], checkin_id: int, checkins: CheckIns
+    request: Request[Principal, Any, Any],
+    checkin_id: FromPath[int],
+    checkins: NamedDependency[CheckIns],
 ) -> CheckIn:
     return await checkins.get(request.user, checkin_id)
 
 
 @get("/api/v1/checkins", operation_id="listCheckIns", summary="Own check-ins of one local day")
 async def list_checkins(
-    request: Request[Principal, Any, Any], checkins: CheckIns, date: dt.date | None = None
+    request: Request[Principal, Any, Any],
+    checkins: NamedDependency[CheckIns],
+    date: FromQuery[dt.date | None] = None,
 ) -> CheckInList:
     return await checkins.list_day(request.user, date)
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import logging
 import uuid
 from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
-from PIL import Image, UnidentifiedImageError
 
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
@@ -24,6 +22,7 @@ from backend.core.errors import Conflict, Invalid, NotFound, TooLarge, Unavailab
 from backend.core.queue import JobQueue
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
+from backend.faces import recognition
 from backend.geofence import fences
 from backend.geofence.schemas import FenceResult
 from backend.geofence.service import Geofences
@@ -171,26 +170,22 @@ def final_status(reasons: list[Reason]) -> str:
 
 
 def inspect_selfie(data: bytes, settings: Settings) -> None:
-    """Cheap checks in the request path; the worker decodes the image fully."""
+    """Cheap header checks in the request path; the worker decodes the image fully."""
     if not data:
         raise Invalid("Foto selfie kosong")
     if len(data) > settings.selfie_max_bytes:
         raise TooLarge(
             f"Foto selfie terlalu besar ({len(data) // 1024} KB); batasnya {settings.selfie_max_bytes // 1024} KB"
         )
-    if not data.startswith(b"\xff\xd8\xff"):
+    if not data.startswith(b"\xff\xd8"):
         raise Invalid("Foto selfie harus berformat JPEG")
-    if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-        raise Invalid("Foto selfie tidak utuh (terpotong saat dikirim)")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            kind = image.format
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        width, height = recognition.jpeg_size(data)
+    except recognition.BadImage as exc:
+        if "truncated" in str(exc):
+            raise Invalid("Foto selfie tidak utuh (terpotong saat dikirim)") from exc
         raise Invalid("Foto selfie tidak dapat dibaca sebagai JPEG") from exc
-    if kind != "JPEG":
-        raise Invalid("Foto selfie harus berformat JPEG")
-    if width * height > settings.selfie_max_pixels or width == 0 or height == 0:
+    if width * height > settings.selfie_max_pixels:
         raise Invalid(f"Ukuran gambar selfie tidak wajar ({width}×{height} piksel)")
 
 

@@ -11,9 +11,10 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Response, get
 from litestar.datastructures import ResponseHeader, State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath, FromQuery
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
@@ -51,7 +52,7 @@ class Health(msgspec.Struct):
 
 
 @get("/health", operation_id="health", summary="Database, storage and queue reachability")
-async def health(services: Any) -> Response[Health]:
+async def health(services: NamedDependency[Any]) -> Response[Health]:
     from backend.core.db import ping
 
     started = time.perf_counter()
@@ -76,7 +77,12 @@ async def health(services: Any) -> Response[Health]:
 
 
 @get("/api/v1/objects/{key:path}", operation_id="getObject", include_in_schema=False)
-async def get_object(key: str, expires: int, signature: str, services: Any) -> Response[bytes]:
+async def get_object(
+    key: FromPath[str],
+    expires: FromQuery[int],
+    signature: FromQuery[str],
+    services: NamedDependency[Any],
+) -> Response[bytes]:
     """Serves local-disk objects behind presigned URLs (MinIO serves its own)."""
     store = services.store
     key = key.lstrip("/")

@@ -1,15 +1,16 @@
 """Face detection, encoding and selfie verification: pure CPU work, no I/O, no asyncio.
 
-Every function here blocks for tens to hundreds of milliseconds and holds the GIL inside dlib, so
-callers run them in a process pool (or at least an executor), never on the event loop.
+Every function here blocks for tens to hundreds of milliseconds, never to be called on the event
+loop. Run them in a process pool: dlib releases the GIL only in places, so a thread pool of two
+verified no more selfies per second than one thread (bench/faces.py).
 
 dlib is called directly, with the model files from `face_recognition_models`, rather than through
 `face_recognition.api`: importing that module sets Pillow's global `LOAD_TRUNCATED_IMAGES = True`
 for the whole process (truncated uploads would then decode as grey-padded pictures anywhere in
 hadir), and loads the 100 MB 68-point landmark model and the CNN detector that we never use
-(4.3 s and 145 MB per worker process, against 0.9 s and 56 MB). The calls below are the ones
-`face_recognition.face_locations` / `face_encodings` make with their defaults (HOG detector,
-5-point landmarks, one jitter), so encodings are identical to that library's.
+(4.3 s and 145 MB per worker process, interpreter included, against 0.9 s and 56 MB). The calls
+below are the ones `face_recognition.face_locations` / `face_encodings` make with their defaults
+(HOG detector, 5-point landmarks, one jitter), so encodings are identical to that library's.
 """
 
 import io
@@ -32,7 +33,7 @@ ENCODING_SIZE = 128
 DEFAULT_TOLERANCE = 0.5
 
 # The PWA sends ~480 px selfies. Larger images are shrunk to this long side before detection:
-# HOG cost grows with the pixel count (a 12 MP phone photo takes seconds), while a face that
+# HOG cost grows with the pixel count (1.3 s to search a 12 MP phone photo), while a face that
 # fills a selfie or an ID-style photo is still well over the 80 px the detector needs at
 # upsample 0 and near the 150 px chip the encoder works on.
 DETECTION_MAX_SIDE = 640
@@ -104,7 +105,7 @@ _per_thread = threading.local()
 
 def _models() -> _Models:
     # One set per thread: dlib's detector and network keep scratch state in the object and
-    # release the GIL, so two threads sharing them crash the process (segfault, measured).
+    # release the GIL, so two threads sharing them return wrong distances or segfault (both seen).
     # Loaded on first use, not at import: the web process imports this module for its types and
     # constants and should not pay 0.6 s and ~50 MB for models it never runs.
     models: _Models | None = getattr(_per_thread, "models", None)
@@ -127,8 +128,8 @@ def load_models() -> None:
     _models()
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from the frame header; refuses what is not a whole baseline JPEG file.
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the frame header; refuses what is not a whole JPEG file.
 
     Pillow's own checks cannot be relied on here: its decompression-bomb limit is a process-wide
     global (and only a warning below 2x), and any library that sets LOAD_TRUNCATED_IMAGES (as
@@ -186,7 +187,7 @@ def decode_jpeg(data: bytes, *, max_pixels: int, max_side: int | None = None) ->
     `max_pixels` pixels, before decoding a single pixel. With `max_side`, the result is shrunk
     so its long side is at most that many pixels.
     """
-    width, height = _jpeg_size(data)
+    width, height = jpeg_size(data)
     if width * height > max_pixels:
         raise BadImage(
             f"image is {width}x{height} = {width * height:,} pixels, "
@@ -299,11 +300,6 @@ def verify_selfie(
     else:
         code = "face_mismatch"
     return Verdict(code=code, faces=len(boxes), distance=distance)
-
-
-def face_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Euclidean distance between two encodings; compare with the tolerance."""
-    return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)))
 
 
 def _stack(references: Sequence[np.ndarray]) -> np.ndarray:

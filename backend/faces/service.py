@@ -70,13 +70,28 @@ class Faces:
         *,
         settings: Settings,
         store: ObjectStore,
-        executor: Executor | None,
         checkins: CheckIns,
+        executor: Callable[[], Executor | None] = lambda: face_pool(1),
     ) -> None:
         self.settings = settings
         self.store = store
-        self.executor = executor
         self.checkins = checkins
+        self._make_executor = executor
+        self._executor: Executor | None = None
+        self._started = False
+
+    @property
+    def executor(self) -> Executor | None:
+        # Made on first use: an api process whose jobs run on arq workers never verifies a face
+        # and should not start a pool of model-loading processes.
+        if not self._started:
+            self._executor = self._make_executor()
+            self._started = True
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()

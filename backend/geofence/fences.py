@@ -418,20 +418,21 @@ class FenceIndex:
         bounds = np.array([f.bounds_deg for f in self.fences], dtype=np.float64).reshape(-1, 4)
         self._bounds = tuple(np.ascontiguousarray(bounds[:, i]) for i in range(4))
         self._tree = shapely.STRtree(shapely.box(*bounds.T))
-        self._extent = (
-            (float(bounds[:, 0].min()), float(bounds[:, 1].min()))
-            + (float(bounds[:, 2].max()), float(bounds[:, 3].max()))
-            if len(bounds)
-            else (0.0, 0.0, 0.0, 0.0)
-        )
+        self._extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+        if len(bounds):
+            low, high = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
+            self._extent = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
         self._max_abs_lat = max(abs(self._extent[1]), abs(self._extent[3]))
         self._build_buckets()
 
     def _build_buckets(self) -> None:
         counts = np.array([len(f.edges) for f in self.fences], dtype=np.int64)
-        # Power-of-two edge counts: at most 2x padding, and only a handful of buckets to loop over.
-        exponent = np.ceil(np.log2(np.maximum(counts, 4))).astype(np.int64)
-        padded = np.where(counts > 0, np.left_shift(1, exponent), 0)
+        # Edge counts rounded up in steps of a quarter of their power of two (8 at least): at most
+        # 25 % padding, and still only a handful of buckets to loop over.
+        step = np.maximum(
+            8, np.left_shift(1, np.floor(np.log2(np.maximum(counts, 1))).astype(np.int64)) // 4
+        )
+        padded = np.where(counts > 0, -(-counts // step) * step, 0)
         self._bucket_of = np.full(len(self.fences), -1, dtype=np.int64)
         self._row_of = np.zeros(len(self.fences), dtype=np.int64)
         self._buckets: list[_EdgeBucket] = []
@@ -850,7 +851,7 @@ def _parse_position(position: Any, where: str) -> tuple[float, float]:
     if not -180 <= lon <= 180:
         raise ValueError(f"{where}: lon {lon} is outside [-180, 180]")
     if not -90 <= lat <= 90:
-        raise ValueError(f"{where}: lat {lat} is outside [-90, 90]")
+        raise ValueError(f"{where}: lat {lat} is outside [-90, 90] (are lon and lat swapped?)")
     return float(lon), float(lat)
 
 

@@ -5,6 +5,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from backend.core.auth import Principal, TokenIssuer
 from backend.geofence.schemas import Location
@@ -21,7 +23,9 @@ class Me(msgspec.Struct, frozen=True):
 
 
 @post("/api/v1/auth/login", operation_id="login", summary="Log in with NIP and password")
-async def login(data: LoginRequest, tokens: TokenIssuer) -> LoginResponse:
+async def login(
+    data: JSONBody[LoginRequest], tokens: NamedDependency[TokenIssuer]
+) -> LoginResponse:
     principal, user = await service.authenticate(data.nip, data.password)
     return LoginResponse(
         access_token=tokens.issue(principal),
@@ -36,7 +40,9 @@ async def login(data: LoginRequest, tokens: TokenIssuer) -> LoginResponse:
     summary="The caller, today's schedule, and where they may check in",
 )
 async def me(
-    request: Request[Principal, Any, Any], units: service.UnitDirectory, geofences: Geofences
+    request: Request[Principal, Any, Any],
+    units: NamedDependency[service.UnitDirectory],
+    geofences: NamedDependency[Geofences],
 ) -> Me:
     who = request.user
     now = dt.datetime.now(dt.UTC)

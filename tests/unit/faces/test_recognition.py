@@ -1,5 +1,7 @@
 import io
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import msgspec
 import numpy as np
@@ -17,6 +19,8 @@ from backend.faces.recognition import (
     encode_faces,
     encoding_from_bytes,
     encoding_to_bytes,
+    load_models,
+    locate_faces,
     reference_encoding,
     verify_selfie,
 )
@@ -160,9 +164,7 @@ def test_reference_photo_needs_exactly_one_face(name: str, faces: int, message: 
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])
-def test_exif_orientation_is_honoured(
-    references: dict[str, np.ndarray], orientation: int
-) -> None:
+def test_exif_orientation_is_honoured(references: dict[str, np.ndarray], orientation: int) -> None:
     tagged = with_exif_orientation(selfie("obama.jpg"), orientation)
     untagged = io.BytesIO()
     Image.open(io.BytesIO(tagged)).save(untagged, format="JPEG", quality=90)
@@ -174,6 +176,15 @@ def test_exif_orientation_is_honoured(
     # Without the tag the same pixels show a face on its side, which HOG cannot see: proof that
     # the match above came from reading the tag.
     assert sideways.code == "no_face"
+
+
+def test_exif_orientation_is_honoured_when_decoding_at_reduced_scale() -> None:
+    tagged = with_exif_orientation(photo("obama3.jpg"), 6)
+
+    image = decode_jpeg(tagged, max_pixels=DEFAULT_MAX_PIXELS, max_side=DETECTION_MAX_SIDE)
+
+    assert image.shape == (640, 393, 3)  # portrait, as the tag says; stored as landscape
+    assert len(locate_faces(image)) == 1
 
 
 def test_large_photos_are_shrunk_for_detection() -> None:
@@ -253,3 +264,34 @@ def test_verdict_survives_msgpack(references: dict[str, np.ndarray]) -> None:
     verdict = verify(selfie("biden.jpg"), references["obama"])
 
     assert msgspec.msgpack.decode(msgspec.msgpack.encode(verdict), type=Verdict) == verdict
+
+
+def test_threads_can_verify_at_the_same_time(references: dict[str, np.ndarray]) -> None:
+    # dlib models shared between threads give wrong distances or crash the process (both seen).
+    jpegs = [selfie(name) for name in ("obama.jpg", "obama2.jpg", "biden.jpg", "obama3.jpg")]
+    alone = [verify(jpeg, references["obama"]) for jpeg in jpegs]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(lambda jpeg: verify(jpeg, references["obama"]), jpegs))
+
+    assert together == alone
+
+
+def test_results_and_errors_cross_a_process_pool(references: dict[str, np.ndarray]) -> None:
+    # The service runs these in a forkserver process pool: arguments, the Verdict and the
+    # exceptions must all survive pickling.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=load_models) as pool:
+        verdict = pool.submit(
+            verify_selfie,
+            selfie("obama2.jpg"),
+            [references["obama"]],
+            tolerance=DEFAULT_TOLERANCE,
+            max_pixels=DEFAULT_MAX_PIXELS,
+        ).result()
+        refused = pool.submit(reference_encoding, photo("faces.jpg"), max_pixels=DEFAULT_MAX_PIXELS)
+        with pytest.raises(FaceCountError, match="3 faces") as caught:
+            refused.result()
+
+    assert verdict == verify(selfie("obama2.jpg"), references["obama"])
+    assert caught.value.faces == 3

@@ -1,0 +1,107 @@
+"""Fixtures over real parts: PostgreSQL, Redis, an S3 server driven through the minio SDK, and
+the schema built by running the real migrations. Unit tests use none of them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from litestar import Litestar
+from minio import Minio
+
+from backend.core.app import create_app
+from backend.core.db import migrate, open_engine
+from backend.core.settings import Settings
+from backend.org.demo import seed_demo
+from tests.support import services as real
+from tests.support.factories import login
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    with real.s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    async with real.database(f"hadir_test_{os.getpid()}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hadir")
+
+
+@pytest.fixture(scope="session")
+def settings(pg_url: str, s3_endpoint: str, session_dir: Path) -> Settings:
+    """Production-shaped settings: PostgreSQL, S3 via minio, arq on Redis."""
+    return Settings(
+        data_dir=str(session_dir),
+        database_url=pg_url,
+        database_pool_size=10,
+        storage="minio",
+        minio_endpoint=s3_endpoint,
+        minio_bucket="hadir-test",
+        redis_url=real.REDIS_URL,
+        secret_key="test-secret-key-test-secret-key-0123456789",
+    )
+
+
+@pytest.fixture(scope="session")
+async def migrated(settings: Settings) -> Settings:
+    async with open_engine(settings) as engine:
+        await migrate(engine)
+        await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)
+    return settings
+
+
+@pytest.fixture
+async def clean(migrated: Settings) -> Settings:
+    """Each test starts with no check-ins, no enrolled faces and an empty job queue."""
+    async with open_engine(migrated) as engine:
+        await engine.run_ddl("DELETE FROM faces_reference")
+        await engine.run_ddl("DELETE FROM attendance_checkin")
+    s3 = Minio(migrated.minio_endpoint, access_key="test", secret_key="test", secure=False)
+    if s3.bucket_exists(migrated.minio_bucket):
+        for item in s3.list_objects(migrated.minio_bucket, recursive=True):
+            s3.remove_object(migrated.minio_bucket, item.object_name)
+    redis = aioredis.from_url(migrated.redis_url)
+    await redis.flushdb()
+    await redis.aclose()
+    return migrated
+
+
+@pytest.fixture
+def app(clean: Settings) -> Litestar:
+    return create_app(clean, face_executor=lambda: None)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with real.asgi_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def teacher(client: httpx.AsyncClient) -> dict[str, str]:
+    return await login(client)
+
+
+@pytest.fixture(scope="session")
+def server_env(migrated: Settings, session_dir: Path) -> dict[str, str]:
+    """Environment for a live granian server on the test database and S3, jobs in-process."""
+    return {
+        "HADIR_DATA_DIR": str(session_dir),
+        "HADIR_DATABASE_URL": migrated.database_url,
+        "HADIR_STORAGE": "minio",
+        "HADIR_MINIO_ENDPOINT": migrated.minio_endpoint,
+        "HADIR_MINIO_BUCKET": migrated.minio_bucket,
+        "HADIR_SECRET_KEY": migrated.secret_key,
+        "HADIR_REDIS_URL": "",
+    }
