@@ -45,15 +45,18 @@ class Clock(msgspec.Struct, frozen=True):
 
 
 def correct_clock(meta: CheckInMeta, received_at: dt.datetime, settings: Settings) -> Clock:
-    """Move the phone's capture time onto the server's clock; refuse impossible times."""
-    tolerance = dt.timedelta(seconds=settings.future_tolerance_s)
-    if meta.captured_at > meta.sent_at + tolerance:
-        raise Invalid("Waktu pengambilan (captured_at) lebih lambat dari waktu kirim (sent_at)")
+    """Move the phone's capture time onto the server's clock.
+
+    corrected - received_at equals captured_at - sent_at, so a capture "in the future" is one
+    the phone itself dates after the send: that is refused. A phone clock that is simply wrong
+    (captured_at and sent_at both far off) is corrected here and flagged by `assess`.
+    """
+    if meta.captured_at > meta.sent_at + dt.timedelta(seconds=settings.future_tolerance_s):
+        raise Invalid(
+            "Waktu pengambilan (captured_at) berada di masa depan: lebih lambat dari waktu kirim (sent_at)"
+        )
     skew = received_at - meta.sent_at
-    corrected = meta.captured_at + skew
-    if corrected > received_at + tolerance:
-        raise Invalid("Waktu pengambilan berada di masa depan")
-    return Clock(skew=skew, corrected_captured_at=corrected)
+    return Clock(skew=skew, corrected_captured_at=meta.captured_at + skew)
 
 
 class Neighbour(msgspec.Struct, frozen=True):

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
@@ -139,6 +140,10 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
+        # The PWA shell must load over 2G: gzip everything sizeable (small JSON is not worth it).
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6
+        ),
         openapi_config=OpenAPIConfig(title="hadir", version="1.0.0", path="/schema"),
         debug=False,
     )

@@ -50,21 +50,30 @@ def is_postgres(engine: Engine) -> bool:
 
 @contextlib.asynccontextmanager
 async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
-    """Build, bind and pool the engine; fail loudly if the database cannot be reached."""
+    """Build, bind and pool the engine; fail loudly if the database cannot be reached.
+
+    On exit the previously bound engine is bound again, so a short-lived engine (a command, a
+    burst worker in a test) never leaves the tables pointing at a closed pool.
+    """
+    import piccolo_conf
+
+    previous = getattr(piccolo_conf, "DB", None)
     engine = engine_from_settings(settings)
     bind(engine)
-    if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(max_size=settings.database_pool_size)
-    else:
-        Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
-        # Check-ins and jobs write concurrently; WAL keeps readers from blocking on the writer.
-        await engine.run_ddl("PRAGMA journal_mode=WAL")
     try:
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool(max_size=settings.database_pool_size)
+        else:
+            Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
+            # Check-ins and jobs write concurrently; WAL keeps readers from blocking on the writer.
+            await engine.run_ddl("PRAGMA journal_mode=WAL")
         await engine.run_ddl("SELECT 1")
         yield engine
     finally:
-        if isinstance(engine, PostgresEngine):
+        if isinstance(engine, PostgresEngine) and engine.pool is not None:
             await engine.close_connection_pool()
+        if previous is not None:
+            bind(previous)
 
 
 async def migrate(engine: Engine) -> None:

@@ -92,7 +92,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         Doc("A record arriving longer than this after its (corrected) capture time is flagged."),
     ] = 24
     future_tolerance_s: Annotated[
-        int, Doc("A corrected capture time further than this in the future is refused.")
+        int,
+        Doc(
+            "A record whose captured_at is later than its sent_at by more than this is refused (it claims a capture in the future)."
+        ),
     ] = 300
     max_travel_kmh: Annotated[
         float,

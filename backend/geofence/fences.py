@@ -64,7 +64,7 @@ CODE_OUTSIDE = 2
 # Below this many edges a plain Python loop beats numpy's per-call overhead for a single point.
 _SCALAR_LOOP_MAX_EDGES = 40
 # Points per pass of the vectorised edge kernel: keeps its temporaries inside L2 cache.
-_CHUNK = 8192
+_CHUNK = 16384
 
 
 class Decision(enum.StrEnum):
@@ -245,6 +245,10 @@ class Fence:
             local_polygons[0] if kind == "Polygon" else shapely.MultiPolygon(local_polygons)
         )
         shapely.prepare(local_shape)
+        # GEOS builds a prepared geometry's indexes lazily, and not thread-safely
+        # (libgeos/geos#825): build them now, before the fence is shared between threads.
+        shapely.intersects_xy(local_shape, 0.0, 0.0)
+        shapely.distance(local_shape, shapely.Point(2 * reach + 1, 0.0))
         edge_array = np.array(edges, dtype=np.float64).reshape(-1, 5)
         edge_array.setflags(write=False)
         coordinates: list[Any] = [[[list(p) for p in ring] for ring in rings] for rings in polygons]
@@ -415,6 +419,10 @@ class FenceIndex:
         self._is_circle = np.array([f.is_circle for f in self.fences], dtype=bool)
         self._max_accuracy = np.array([f.max_accuracy_m for f in self.fences])
         self._geoms = np.array([f.local_geometry for f in self.fences], dtype=object)
+        local_bounds = np.array(
+            [shapely.bounds(f.local_geometry) for f in self.fences], dtype=np.float64
+        ).reshape(-1, 4)
+        self._local_bounds = tuple(np.ascontiguousarray(local_bounds[:, i]) for i in range(4))
         bounds = np.array([f.bounds_deg for f in self.fences], dtype=np.float64).reshape(-1, 4)
         self._bounds = tuple(np.ascontiguousarray(bounds[:, i]) for i in range(4))
         self._tree = shapely.STRtree(shapely.box(*bounds.T))
@@ -529,6 +537,12 @@ class FenceIndex:
         # Pairs come grouped by point and, within a point, in fence order: the first pair with
         # its point's best code and, among those, the smallest distance is best_check's pick.
         new_point = np.r_[True, points[1:] != points[:-1]]
+        if new_point.all():
+            # One fence within reach of each point, the usual case: nothing to choose between.
+            location[points] = self._ids.take(fences)
+            codes[points] = pair_codes
+            distance[points] = pair_distance
+            return location, codes, distance
         starts = np.flatnonzero(new_point)
         group = np.cumsum(new_point) - 1
         best_code = np.minimum.reduceat(pair_codes, starts)[group]
@@ -620,41 +634,48 @@ class FenceIndex:
 
     def _distances(self, positions: np.ndarray, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Metres from each point to fence `positions[i]`, 0 when inside or on the edge."""
-        frame = _Frame(*(column[positions] for column in self._frame_columns))
+        frame = _Frame(*(column.take(positions) for column in self._frame_columns))
         x, y = _to_local(frame, lons, lats)
         distance = np.empty(len(x))
-        circle = self._is_circle[positions]
-        if circle.any():
-            distance[circle] = np.hypot(x[circle], y[circle]) - self._radius[positions[circle]]
-        polygon = np.flatnonzero(~circle)
-        if len(polygon):
-            px, py = x[polygon], y[polygon]
-            # The prepared geometries answer containment fast; only points outside need the
-            # (costlier) distance to the boundary.
-            contained = shapely.intersects_xy(self._geoms[positions[polygon]], px, py)
-            distance[polygon[contained]] = 0.0
-            outside = ~contained
-            distance[polygon[outside]] = self._polygon_distances(
-                positions[polygon[outside]], px[outside], py[outside]
-            )
+        circle = self._is_circle.take(positions)
+        circles = int(np.count_nonzero(circle))
+        # Slices rather than index arrays when a batch is all of one kind: no copies.
+        if circles:
+            at = slice(None) if circles == len(x) else np.flatnonzero(circle)
+            distance[at] = np.hypot(x[at], y[at]) - self._radius.take(positions[at])
+        if circles < len(x):
+            at = slice(None) if circles == 0 else np.flatnonzero(~circle)
+            distance[at] = self._polygon_distances(positions[at], x[at], y[at])
         distance[distance <= EDGE_TOLERANCE_M] = 0.0
         return distance
 
     def _polygon_distances(self, positions: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(x))
+        # Outside a fence's local bounding box is outside the fence: only fixes within it need
+        # GEOS's containment test (prepared geometries), and only fixes not contained need the
+        # distance to the boundary.
+        min_x, min_y, max_x, max_y = self._local_bounds
+        boxed = np.flatnonzero(
+            (x >= min_x.take(positions))
+            & (x <= max_x.take(positions))
+            & (y >= min_y.take(positions))
+            & (y <= max_y.take(positions))
+        )
+        todo = np.ones(len(x), dtype=bool)
+        if len(boxed):
+            geometries = self._geoms.take(positions[boxed])
+            todo[boxed[shapely.intersects_xy(geometries, x[boxed], y[boxed])]] = False
+        todo_at = np.flatnonzero(todo)
+        if len(todo_at) == 0:
+            return out
+        positions, x, y = positions[todo_at], x[todo_at], y[todo_at]
         # Point-to-segment distance over every edge, in numpy: 5-10x faster than building a
         # shapely point per fix and calling shapely.distance.
-        out = np.empty(len(x))
-        bucket_of = self._bucket_of[positions]
+        bucket_of = self._bucket_of.take(positions)
         for b, bucket in enumerate(self._buckets):
-            members = np.flatnonzero(bucket_of == b) if len(self._buckets) > 1 else None
-            rows = self._row_of[positions if members is None else positions[members]]
-            bx = x if members is None else x[members]
-            by = y if members is None else y[members]
-            result = _bucket_distances(bucket, rows, bx, by)
-            if members is None:
-                out[:] = result
-            else:
-                out[members] = result
+            members = np.flatnonzero(bucket_of == b) if len(self._buckets) > 1 else slice(None)
+            rows = self._row_of.take(positions[members])
+            out[todo_at[members]] = _bucket_distances(bucket, rows, x[members], y[members])
         return out
 
 
@@ -669,7 +690,8 @@ def _bucket_distances(
         px, py = x[start:stop], y[start:stop]
         chunk_rows = rows[start:stop]
         best = np.full(stop - start, np.inf)
-        ex, ey, t = np.empty_like(px), np.empty_like(px), np.empty_like(px)
+        # Every step writes into these buffers: allocating temporaries costs as much as the maths.
+        ex, ey, t, tmp = (np.empty_like(px) for _ in range(4))
         for j in range(bucket.ax.shape[0]):
             if single:
                 ax, ay, dx, dy, inv = (float(c[j, 0]) for c in bucket)
@@ -679,11 +701,15 @@ def _bucket_distances(
             np.subtract(py, ay, out=ey)
             # t: where the foot of the perpendicular falls along the edge, clamped to the edge.
             np.multiply(ex, dx, out=t)
-            t += ey * dy
+            np.multiply(ey, dy, out=tmp)
+            t += tmp
             t *= inv
-            np.clip(t, 0.0, 1.0, out=t)
-            ex -= t * dx
-            ey -= t * dy
+            np.maximum(t, 0.0, out=t)
+            np.minimum(t, 1.0, out=t)
+            np.multiply(t, dx, out=tmp)
+            ex -= tmp
+            np.multiply(t, dy, out=tmp)
+            ey -= tmp
             ex *= ex
             ey *= ey
             ex += ey

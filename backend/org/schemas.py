@@ -46,6 +46,7 @@ class ScheduleToday(msgspec.Struct, frozen=True):
 
 class NipParts(msgspec.Struct, frozen=True):
     birth_date: dt.date
-    appointed: str  # YYYY-MM (TMT CPNS/PPPK)
+    appointed: str  # YYYY-MM (TMT CPNS); YYYY alone for PPPK
+    pppk: bool
     sex: str  # "L" | "P"
     sequence: int

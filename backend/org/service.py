@@ -13,6 +13,8 @@ from backend.core.errors import Invalid, Unauthenticated
 from backend.org.schemas import NipParts, ScheduleToday, UnitRef, User
 from backend.org.tables import Employee, Holiday, Unit
 
+PPPK_MONTH = 21
+
 # --- NIP --------------------------------------------------------------------------------------
 
 
@@ -32,10 +34,15 @@ def parse_nip(nip: str) -> NipParts:
     if birth.year < 1940:
         raise Invalid(f"Tahun lahir pada NIP ({birth.year}) tidak masuk akal")
     year, month = int(nip[8:12]), int(nip[12:14])
-    if not 1 <= month <= 12:
+    # A PPPK's number (NI PPPK) carries 21 where a PNS's NIP carries the month of appointment.
+    pppk = month == PPPK_MONTH
+    if not (1 <= month <= 12 or pppk):
         raise Invalid(
-            f"Bulan pengangkatan pada NIP (angka ke-13 s.d. 14: {nip[12:14]}) harus 01 s.d. 12"
+            f"Bulan pengangkatan pada NIP (angka ke-13 s.d. 14: {nip[12:14]}) harus 01 s.d. 12 "
+            "(atau 21 untuk PPPK)"
         )
+    if year > dt.date.today().year:
+        raise Invalid(f"Tahun pengangkatan pada NIP ({year}) belum terjadi")
     if year < birth.year + 15:
         raise Invalid(
             f"Tahun pengangkatan pada NIP ({year}) terlalu dekat dengan tahun lahir ({birth.year})"
@@ -46,7 +53,8 @@ def parse_nip(nip: str) -> NipParts:
         raise Invalid("Nomor urut pada NIP (angka ke-16 s.d. 18) tidak boleh 000")
     return NipParts(
         birth_date=birth,
-        appointed=f"{year:04d}-{month:02d}",
+        appointed=f"{year:04d}" if pppk else f"{year:04d}-{month:02d}",
+        pppk=pppk,
         sex="L" if nip[14] == "1" else "P",
         sequence=int(nip[15:]),
     )
