@@ -41,7 +41,9 @@ def ring_around(lon: float, lat: float, east: np.ndarray, north: np.ndarray) -> 
     return [*ring, ring[0]]
 
 
-def star_polygon(rng: np.random.Generator, lon: float, lat: float, vertices: int, size_m: float):
+def star_polygon(
+    rng: np.random.Generator, lon: float, lat: float, vertices: int, size_m: float
+) -> dict[str, Any]:
     """A concave star: every other vertex pulled in, the inner radius at least 0.4 of the outer."""
     angles = (np.arange(vertices) + rng.uniform(0, 0.5, vertices)) * 2 * np.pi / vertices
     radii = size_m * np.where(np.arange(vertices) % 2 == 0, 1.0, rng.uniform(0.4, 0.9, vertices))

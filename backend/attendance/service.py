@@ -110,7 +110,6 @@ def assess(
     clock: Clock,
     fence: fences.FenceCheck | None,
     fence_name: str | None,
-    neighbours: list[Neighbour],
     settings: Settings,
 ) -> tuple[str, list[Reason]]:
     """The status at arrival (`rejected`, or `pending` until the selfie is verified) and why."""
@@ -157,11 +156,6 @@ def assess(
         )
     else:
         reasons.append(Reason("inside_fence", f"Di dalam area {fence_name}"))
-    travel = travel_reason(
-        meta.lat, meta.lon, clock.corrected_captured_at, neighbours, settings.max_travel_kmh
-    )
-    if travel:
-        reasons.append(travel)
     return PENDING, reasons
 
 
@@ -287,19 +281,16 @@ class CheckIns:
 
         allowed = await self.geofences.allowed_location_ids(who.unit_id)
         fence = fence_result = None
-        neighbours: list[Neighbour] = []
         if meta.lat is not None and meta.lon is not None:
             fence, fence_result = await self.geofences.check(
                 allowed, meta.lon, meta.lat, meta.accuracy_m or 0.0
             )
-            neighbours = await self._neighbours(who.employee_id, clock.corrected_captured_at)
         status, reasons = assess(
             meta,
             received_at=received_at,
             clock=clock,
             fence=fence,
             fence_name=fence_result.location_name if fence_result else None,
-            neighbours=neighbours,
             settings=self.settings,
         )
         selfie_sha = hashlib.sha256(selfie).hexdigest()
@@ -373,29 +364,28 @@ class CheckIns:
             )
         return _to_struct(row, await self.geofences.name_of(row["location"]))
 
-    async def _neighbours(self, employee_id: int, at: dt.datetime) -> list[Neighbour]:
+    async def _neighbours(
+        self, employee_id: int, at: dt.datetime, *, exclude_id: int
+    ) -> list[Neighbour]:
+        """The employee's located records just before and just after `at` (within a day)."""
         window = dt.timedelta(hours=24)
-        columns = (CheckInTable.lat, CheckInTable.lon, CheckInTable.corrected_captured_at)
-        base = CheckInTable.select(*columns).where(
-            (CheckInTable.employee == employee_id) & CheckInTable.lat.is_not_null()
+        mine = (
+            (CheckInTable.employee == employee_id)
+            & CheckInTable.lat.is_not_null()
+            & (CheckInTable.id != exclude_id)
         )
+        columns = (CheckInTable.lat, CheckInTable.lon, CheckInTable.corrected_captured_at)
+        when = CheckInTable.corrected_captured_at
         before = (
-            await base.where(
-                (CheckInTable.corrected_captured_at <= at)
-                & (CheckInTable.corrected_captured_at > at - window)
-            )
-            .order_by(CheckInTable.corrected_captured_at, ascending=False)
+            await CheckInTable.select(*columns)
+            .where(mine & (when <= at) & (when > at - window))
+            .order_by(when, ascending=False)
             .first()
         )
         after = (
             await CheckInTable.select(*columns)
-            .where(
-                (CheckInTable.employee == employee_id)
-                & CheckInTable.lat.is_not_null()
-                & (CheckInTable.corrected_captured_at > at)
-                & (CheckInTable.corrected_captured_at < at + window)
-            )
-            .order_by(CheckInTable.corrected_captured_at)
+            .where(mine & (when > at) & (when < at + window))
+            .order_by(when)
             .first()
         )
         return [
@@ -449,6 +439,9 @@ class CheckIns:
                 CheckInTable.status,
                 CheckInTable.selfie_key,
                 CheckInTable.reasons,
+                CheckInTable.lat,
+                CheckInTable.lon,
+                CheckInTable.corrected_captured_at,
             )
             .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
             .first()
@@ -463,6 +456,17 @@ class CheckIns:
         if row is None:
             return None
         reasons = [*msgspec.convert(row["reasons"], list[Reason]), face_reason]
+        # Travel is judged here rather than at arrival: offline records arrive out of order, and
+        # by now the neighbours on both sides in time are more likely to be in. It also keeps
+        # two queries out of the check-in request path.
+        if row["lat"] is not None:
+            at = row["corrected_captured_at"]
+            neighbours = await self._neighbours(row["employee"], at, exclude_id=checkin_id)
+            travel = travel_reason(
+                row["lat"], row["lon"], at, neighbours, self.settings.max_travel_kmh
+            )
+            if travel:
+                reasons.insert(-1, travel)
         status = final_status(reasons)
         await CheckInTable.update(
             {

@@ -87,7 +87,8 @@ class LocalDiskStore:
 
     async def ping(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        probe = self.root / ".health"
+        # A name of its own per probe: concurrent health checks must not unlink each other's.
+        probe = self.root / f".health.{os.getpid()}.{time.monotonic_ns()}"
         probe.write_bytes(b"ok")
         probe.unlink()
 

@@ -227,20 +227,6 @@ async def test_a_record_synced_long_after_capture_is_flagged(client, teacher):
     assert "hari" in late["message"]
 
 
-async def test_impossible_travel_between_consecutive_records_is_flagged(client, teacher):
-    _, lat = school_point()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    early = now - dt.timedelta(minutes=10)
-    # 0.5 degree away (~55 km) ten minutes earlier: outside, but it is where the phone was.
-    first = await post(
-        client, teacher, meta(lat=lat + 0.5, captured_at=early.isoformat(), sent_at=now.isoformat())
-    )
-    assert first.json()["status"] == "rejected"
-    second = (await post(client, teacher, meta())).json()
-    travel = next(r for r in second["reasons"] if r["code"] == "impossible_travel")
-    assert "km/jam" in travel["message"]
-
-
 async def test_poor_accuracy_and_near_the_fence_are_flags_not_silent_passes(client, teacher):
     _, lat = school_point()
     stored = (await post(client, teacher, meta(accuracy_m=450.0))).json()

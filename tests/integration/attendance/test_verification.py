@@ -101,3 +101,27 @@ async def test_queueing_the_same_check_in_twice_makes_one_job(client, teacher, c
             )
             is False
         )
+
+
+async def test_impossible_travel_is_judged_when_the_record_settles(client, teacher, clean):
+    import datetime as dt
+
+    from tests.support.factories import school_point
+
+    await enrol(clean, "obama.jpg")
+    _, lat = school_point()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    early = (now - dt.timedelta(minutes=10)).isoformat()
+    # ~55 km away ten minutes earlier: outside (rejected), but it is where the phone was.
+    far = meta(lat=lat + 0.5, captured_at=early, sent_at=now.isoformat())
+    response = await client.post(
+        "/api/v1/checkins", files=checkin_files(far, selfie("obama.jpg")), headers=teacher
+    )
+    assert response.json()["status"] == "rejected"
+    here = await submit(client, teacher, selfie("obama2.jpg"))
+    await run_worker(clean)
+    settled = await status_of(client, teacher, here["id"])
+    assert settled["status"] == "flagged"
+    codes = [r["code"] for r in settled["reasons"]]
+    assert codes == ["inside_fence", "impossible_travel", "face_match"]
+    assert "km/jam" in settled["reasons"][1]["message"]

@@ -57,7 +57,6 @@ def run(
         clock=clock,
         fence=fence,
         fence_name="SD Negeri 1 Bleboh",
-        neighbours=neighbours or [],
         settings=SETTINGS,
     )
 

@@ -64,7 +64,9 @@ def polygon(*rings: list[Position]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring] for ring in rings]}
 
 
-def polygon_fence(geometry: dict[str, Any], location_id: int = 1, max_accuracy_m: float = 50):
+def polygon_fence(
+    geometry: dict[str, Any], location_id: int = 1, max_accuracy_m: float = 50
+) -> Fence:
     return Fence.from_geojson(location_id, geometry, radius_m=None, max_accuracy_m=max_accuracy_m)
 
 
@@ -349,12 +351,13 @@ def test_best_check_prefers_inside_then_uncertain_then_nearest() -> None:
 
     assert best_check([], lon, lat, 10.0) is None
     assert best_check([far, near, here, nearer], lon, lat, 10.0).location_id == 1
-    # Nothing inside: the uncertain one wins over a nearer... no, over any outside one.
-    assert best_check([far, near], lon, lat, 260.0).location_id == 2
-    assert best_check([far, near, nearer], lon, lat, 10.0).location_id == 3
-    assert best_check([far, near, nearer], lon, lat, 10.0).decision is Decision.OUTSIDE
-    assert best_check([far, nearer, near], lon, lat, 260.0).location_id == 3
+    # Nothing inside: uncertain beats outside; all outside: the nearest, with its distance.
+    assert best_check([far, near], lon, lat, 260.0)[:2] == (2, Decision.UNCERTAIN)
+    outside = best_check([far, near, nearer], lon, lat, 10.0)
+    assert outside[:2] == (3, Decision.OUTSIDE)
+    assert outside.distance_m == pytest.approx(150.0, abs=0.01)
     # Both uncertain: the nearer; equal in every way: the first given.
+    assert best_check([far, near, nearer], lon, lat, 260.0)[:2] == (3, Decision.UNCERTAIN)
     twin = circle_fence(offset(lon, lat, 0, 200), 50.0, location_id=5)
     assert best_check([twin, nearer], lon, lat, 200.0).location_id == 5
     assert best_check([nearer, twin], lon, lat, 200.0).location_id == 3
@@ -395,7 +398,11 @@ def random_fences(rng: np.random.Generator, count: int) -> list[Fence]:
     return fences
 
 
-def points_around(rng: np.random.Generator, fences: list[Fence], n: int):
+def points_around(
+    rng: np.random.Generator, fences: list[Fence], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(fence index, lons, lats, accuracies): half the fixes within 400 m of a fence's centre,
+    half up to 7 km away; a tenth with accuracy 0."""
     which = rng.integers(0, len(fences), n)
     centre_lon = np.array([f.centre_lon for f in fences])[which]
     centre_lat = np.array([f.centre_lat for f in fences])[which]
@@ -430,21 +437,65 @@ def test_check_pairs_agrees_with_check() -> None:
     assert np.array_equal(limits, [fences[w].max_accuracy_m for w in which])
 
 
+def test_check_pairs_agrees_with_check_on_holes_multipolygons_and_many_vertices() -> None:
+    lon, lat = PLACES["pontianak_south"]
+    shell = ring_at(lon, lat, [(-100, -100), (100, -100), (100, 100), (-100, 100)])
+    courtyard = ring_at(lon, lat, [(-40, -40), (-40, 40), (40, 40), (40, -40)])
+    west, east = convex_ring(lon - 0.01, lat), convex_ring(lon + 0.01, lat)
+    angles = np.linspace(0, 2 * np.pi, 301)[:-1]
+    radii = np.where(np.arange(300) % 2 == 0, 250.0, 150.0)
+    star = ring_at(
+        lon, lat - 0.01, list(zip(radii * np.cos(angles), radii * np.sin(angles), strict=True))
+    )
+    fences = [
+        polygon_fence(polygon(shell, courtyard), location_id=1),
+        Fence.from_geojson(
+            2,
+            {
+                "type": "MultiPolygon",
+                "coordinates": [polygon(west)["coordinates"], polygon(east)["coordinates"]],
+            },
+            radius_m=None,
+            max_accuracy_m=50,
+        ),
+        polygon_fence(polygon(star), location_id=3),
+    ]
+    index = FenceIndex(fences)
+    rng = np.random.default_rng(3)
+    which, lons, lats, accuracies = points_around(rng, fences, 3000)
+    # Half the fixes right around the courtyard and the star's spikes, where holes and many
+    # edges matter.
+    lons[::2] = lon + rng.uniform(-0.002, 0.002, 1500)
+    lats[::2] = np.where(which[::2] == 2, lat - 0.01, lat) + rng.uniform(-0.002, 0.002, 1500)
+    ids = np.array([f.location_id for f in fences])[which]
+    codes, distances = index.check_pairs(ids, lons, lats, accuracies)
+    assert set(np.unique(codes)) == {CODE_INSIDE, CODE_UNCERTAIN, CODE_OUTSIDE}
+    for i in range(len(lons)):
+        one = check(fences[which[i]], float(lons[i]), float(lats[i]), float(accuracies[i]))
+        assert DECISION_BY_CODE[codes[i]] is one.decision
+        assert distances[i] == pytest.approx(one.distance_m, abs=1e-6)
+
+
 def test_locate_agrees_with_best_check_over_fences_in_reach() -> None:
     rng = np.random.default_rng(11)
-    fences = random_fences(rng, 80)
+    fences = random_fences(rng, 50)
     index = FenceIndex(fences)
-    _, lons, lats, accuracies = points_around(rng, fences, 3000)
+    _, lons, lats, accuracies = points_around(rng, fences, 1500)
     # And some anywhere over Indonesia, mostly far from every fence.
-    lons = np.r_[lons, rng.uniform(95, 141, 300)]
-    lats = np.r_[lats, rng.uniform(-11, 6, 300)]
-    accuracies = np.r_[accuracies, rng.uniform(0, 100, 300)]
+    lons = np.r_[lons, rng.uniform(95, 141, 200)]
+    lats = np.r_[lats, rng.uniform(-11, 6, 200)]
+    accuracies = np.r_[accuracies, rng.uniform(0, 100, 200)]
+    # Inside two overlapping fences: a tie that goes to the one listed first.
+    lons[:3], lats[:3] = fences[0].centre_lon, fences[0].centre_lat
+    assert check(fences[-1], lons[0], lats[0], 0.0).decision is Decision.INSIDE
     search_radius_m = 3000.0
     location, codes, distances = index.locate(
         lons, lats, accuracies, search_radius_m=search_radius_m
     )
-    assert (location == -1).sum() > 300
-    assert (codes == CODE_INSIDE).sum() > 300
+    assert location[:3].tolist() == [fences[0].location_id] * 3
+    assert (location == -1).sum() > 200
+    assert (codes == CODE_INSIDE).sum() > 150
+    assert (codes == CODE_UNCERTAIN).sum() > 50
     for i in range(len(lons)):
         p, accuracy = (float(lons[i]), float(lats[i])), float(accuracies[i])
         reachable = [f for f in fences if check(f, *p, 0.0).distance_m <= search_radius_m]

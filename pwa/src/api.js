@@ -1,0 +1,45 @@
+// JSON calls to the API with the stored token. Check-ins are not sent from here: they go
+// through the outbox (src/outbox/sync.js) so none is lost when the link drops.
+
+import { fetchWithTimeout } from './outbox/sync.js';
+import { expireSession, getSession } from './outbox/store.js';
+
+export class ApiError extends Error {
+  constructor(status, detail, body) {
+    super(detail);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function api(path, { method = 'GET', json, auth = true, timeoutMs = 30_000 } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth) {
+    const session = await getSession();
+    if (!session || !session.token) throw new ApiError(401, 'Silakan masuk lagi');
+    headers.Authorization = `Bearer ${session.token}`;
+  }
+  let response;
+  try {
+    response = await fetchWithTimeout(
+      path,
+      { method, headers, body: json === undefined ? undefined : JSON.stringify(json) },
+      timeoutMs,
+    );
+  } catch {
+    throw new ApiError(0, 'Tidak ada koneksi internet');
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // an empty or non-JSON body
+  }
+  if (!response.ok) {
+    if (response.status === 401 && auth) await expireSession();
+    const detail = body && typeof body.detail === 'string' ? body.detail : `Server menjawab ${response.status}`;
+    throw new ApiError(response.status, detail, body);
+  }
+  return body;
+}

@@ -1,0 +1,387 @@
+// The app shell: session, screens, the sync schedule and the service worker.
+//
+// Sync runs on app start, on reconnect, right after a record is made, on a timer with backoff
+// (src/outbox/sync.js says when the next try is due) and, where the browser has it, through
+// Background Sync in the service worker, which also works after the app is closed.
+
+import { api } from './api.js';
+import { outboxItems } from './outbox/queue.js';
+import { allCheckins, changed, getKv, getSession, onChange, saveCheckin, setKv, validSession } from './outbox/store.js';
+import { syncOutbox } from './outbox/sync.js';
+import { h, localDate, timeIn, toast } from './ui.js';
+import { checkinView } from './views/checkin.js';
+import { historyView } from './views/history.js';
+import { accountView, loginView } from './views/login.js';
+
+const TABS = [
+  { route: 'presensi', label: 'Presensi', view: checkinView },
+  { route: 'riwayat', label: 'Riwayat', view: historyView },
+  { route: 'verifikasi', label: 'Verifikasi', role: 'bkd', view: (app) => lazyView(app, () => import('./views/reviews.js')) },
+  { route: 'akun', label: 'Akun', view: accountView },
+];
+const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
+const POLL_SLOW_MS = 30_000;
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  session: null,
+  me: null,
+  view: null,
+  route: null,
+
+  timezone() {
+    const user = this.session && this.session.user;
+    return (this.me && this.me.schedule_today.timezone) || (user && user.unit.timezone) || 'Asia/Jakarta';
+  },
+  today() {
+    return localDate(this.timezone());
+  },
+  owner() {
+    return this.session && this.session.user ? this.session.user.nip : null;
+  },
+
+  // Everything of one local day: server answers, and records still in the outbox.
+  async records(date) {
+    const owner = this.owner();
+    const [queued, known] = await Promise.all([this.queue(), allCheckins(owner)]);
+    const fromServer = known.filter((c) => c.work_date === date).map(fromCheckin);
+    const ids = new Set(fromServer.map((r) => r.clientId));
+    const merged = [...fromServer, ...queued.filter((r) => r.date === date && !ids.has(r.clientId))];
+    return merged.sort((a, b) => (a.capturedAt < b.capturedAt ? -1 : 1));
+  },
+  async record(clientId) {
+    const owner = this.owner();
+    const queued = (await this.queue()).find((r) => r.clientId === clientId);
+    if (queued) return queued;
+    const known = (await allCheckins(owner)).find((c) => c.client_id === clientId);
+    return known ? fromCheckin(known) : null;
+  },
+  // The outbox items of the logged-in user, oldest first.
+  async queue() {
+    const owner = this.owner();
+    const tz = this.timezone();
+    return (await outboxItems())
+      .filter((item) => item.owner === owner)
+      .map((item) => fromItem(item, tz));
+  },
+  async waitingCount(nip) {
+    if (!nip) return 0;
+    return (await outboxItems()).filter((item) => item.owner === nip).length;
+  },
+
+  explain(record) {
+    const tz = this.timezone();
+    switch (record.state) {
+      case 'queued':
+        if (!navigator.onLine) return 'Tersimpan di ponsel. Dikirim otomatis saat ada sinyal.';
+        if (record.nextTryAt > Date.now()) {
+          return `Tersimpan di ponsel. Dicoba kirim lagi pukul ${timeIn(new Date(record.nextTryAt).toISOString(), tz)}.`;
+        }
+        return 'Tersimpan di ponsel. Sedang dikirim…';
+      case 'failed':
+        return 'Server menolak data ini; tidak dikirim ulang otomatis.';
+      case 'pending':
+        return 'Terkirim. Menunggu verifikasi wajah.';
+      case 'accepted':
+        return 'Presensi diterima.';
+      case 'flagged':
+        return 'Terkirim. Perlu diperiksa BKD; alasannya di bawah.';
+      case 'rejected':
+        return 'Presensi ditolak; alasannya di bawah.';
+      default:
+        return '';
+    }
+  },
+
+  async refreshDay(date) {
+    if (!validSession(this.session) || !navigator.onLine) return;
+    try {
+      const day = await api(`/api/v1/checkins?date=${encodeURIComponent(date)}`);
+      const owner = this.owner();
+      await Promise.all(day.items.map((c) => saveCheckin(c, owner)));
+      changed('checkins');
+    } catch {
+      // offline or expired: the cached list stays on screen
+    }
+  },
+
+  outboxChanged() {
+    runSync(true);
+    registerBackgroundSync();
+  },
+
+  async loggedIn(session) {
+    this.session = session;
+    await refreshMe();
+    location.hash = '#/presensi';
+    show();
+    runSync(true);
+  },
+  async loggedOut() {
+    this.session = null;
+    this.me = null;
+    show();
+  },
+};
+
+function fromItem(item, tz) {
+  const meta = item.body.meta;
+  return {
+    clientId: meta.client_id,
+    kind: meta.kind,
+    capturedAt: item.capturedAt,
+    date: localDate(tz, new Date(item.capturedAt)),
+    state: item.state,
+    error: item.error,
+    nextTryAt: item.nextTryAt,
+    reasons: [],
+    item,
+  };
+}
+
+function fromCheckin(c) {
+  return {
+    clientId: c.client_id,
+    kind: c.kind,
+    capturedAt: c.corrected_captured_at || c.captured_at,
+    date: c.work_date,
+    state: c.status,
+    reasons: c.reasons,
+    geofence: c.geofence,
+    checkin: c,
+  };
+}
+
+async function lazyView(app, load) {
+  const module = await load();
+  return module.reviewsView(app);
+}
+
+async function refreshMe() {
+  if (!validSession(app.session)) return;
+  try {
+    app.me = await api('/api/v1/me');
+    await setKv('me', app.me);
+  } catch {
+    // offline: keep the cached copy
+  }
+}
+
+// --- screens -----------------------------------------------------------------------------------
+
+function currentRoute() {
+  const route = location.hash.replace(/^#\/?/, '');
+  const allowed = tabsFor(app.session);
+  return allowed.some((t) => t.route === route) ? route : 'presensi';
+}
+
+function tabsFor(session) {
+  const roles = (session && session.user && session.user.roles) || [];
+  return TABS.filter((t) => !t.role || roles.includes(t.role));
+}
+
+let showing = 0;
+async function show() {
+  const token = ++showing;
+  if (app.view && app.view.destroy) app.view.destroy();
+  app.view = null;
+  const main = $('view');
+  const nav = $('tabs');
+  $('who').textContent = '';
+  if (!validSession(app.session)) {
+    nav.hidden = true;
+    app.route = 'login';
+    app.view = loginView(app);
+  } else {
+    app.route = currentRoute();
+    const tabs = tabsFor(app.session);
+    nav.hidden = false;
+    nav.replaceChildren(
+      ...tabs.map((t) =>
+        h('a', { href: `#/${t.route}`, class: 'tab', 'aria-current': t.route === app.route ? 'page' : null }, t.label),
+      ),
+    );
+    $('who').textContent = app.session.user.name;
+    const tab = tabs.find((t) => t.route === app.route);
+    const view = await tab.view(app);
+    if (token !== showing) {
+      if (view.destroy) view.destroy();
+      return;
+    }
+    app.view = view;
+  }
+  main.replaceChildren(app.view.el);
+  main.dataset.route = app.route;
+  document.title = app.route === 'login' ? 'Masuk · hadir' : `${TABS.find((t) => t.route === app.route).label} · hadir`;
+  if (app.view.focus) app.view.focus();
+  updateBadge();
+}
+
+async function updateBadge() {
+  const badge = $('sync');
+  const owner = app.owner() || (app.session && app.session.user && app.session.user.nip);
+  const items = owner ? (await outboxItems()).filter((item) => item.owner === owner) : [];
+  const failed = items.filter((item) => item.state === 'failed').length;
+  const waiting = items.length - failed;
+  let text = 'Semua terkirim';
+  let tone = 'ok';
+  if (waiting) {
+    text = `${waiting} menunggu dikirim`;
+    tone = 'wait';
+  }
+  if (failed) {
+    text = `${waiting ? `${waiting} menunggu · ` : ''}${failed} gagal`;
+    tone = 'bad';
+  }
+  badge.textContent = text;
+  badge.className = `badge badge-${tone}`;
+  badge.dataset.pending = String(waiting);
+  badge.dataset.failed = String(failed);
+  badge.hidden = !owner;
+}
+
+function updateNet() {
+  $('net').hidden = navigator.onLine;
+}
+
+// --- sync schedule -----------------------------------------------------------------------------
+
+let syncTimer = null;
+async function runSync(force) {
+  clearTimeout(syncTimer);
+  syncTimer = null;
+  let result;
+  try {
+    result = await syncOutbox({ force });
+  } catch {
+    result = { busy: true };
+  }
+  if (result.busy) {
+    // Another tab or the service worker is sending; look again shortly.
+    syncTimer = setTimeout(() => runSync(false), 3_000);
+    return;
+  }
+  if (result.sent) toast(`${result.sent} presensi terkirim.`);
+  if (!result.auth && app.route !== 'login') {
+    app.session = await getSession();
+    if (!validSession(app.session)) show();
+  }
+  if (result.waiting && result.retryAt) {
+    syncTimer = setTimeout(() => runSync(false), Math.max(1_000, result.retryAt - Date.now()));
+  }
+}
+
+async function registerBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker.getRegistration();
+    if (registration && registration.sync) await registration.sync.register('hadir-outbox');
+  } catch {
+    // no Background Sync here: the page's own schedule covers it while the app is open
+  }
+}
+
+// Pending records are polled while the app is open, until their face check is done.
+let pollTimer = null;
+async function poll() {
+  clearTimeout(pollTimer);
+  let fast = false;
+  try {
+    if (!document.hidden && navigator.onLine && validSession(app.session)) {
+      const owner = app.owner();
+      const pending = (await allCheckins(owner)).filter((c) => c.status === 'pending');
+      let updated = false;
+      for (const c of pending.slice(-20)) {
+        const fresh = await api(`/api/v1/checkins/${c.id}`);
+        if (fresh.status !== c.status) updated = true;
+        await saveCheckin(fresh, owner);
+        if (fresh.status === 'pending' && Date.now() - Date.parse(fresh.received_at) < 120_000) fast = true;
+      }
+      if (updated) changed('checkins');
+    }
+  } catch {
+    // next round
+  }
+  pollTimer = setTimeout(poll, fast ? POLL_FAST_MS : POLL_SLOW_MS);
+}
+
+// --- service worker ----------------------------------------------------------------------------
+
+let reloadOnUpdate = false;
+async function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  let registration;
+  try {
+    registration = await navigator.serviceWorker.register('/sw.js', { type: 'module', updateViaCache: 'none' });
+  } catch {
+    return; // no module service workers here: the app still works, online only for the shell
+  }
+  const offer = (worker) => {
+    const button = h('button', { class: 'btn small', type: 'button' }, 'Muat ulang');
+    button.addEventListener('click', () => {
+      reloadOnUpdate = true;
+      worker.postMessage({ type: 'SKIP_WAITING' });
+    });
+    $('update').replaceChildren(h('span', null, 'Versi baru tersedia. '), button);
+    $('update').hidden = false;
+  };
+  if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    if (!worker) return;
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+    });
+  });
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloadOnUpdate) location.reload();
+  });
+}
+
+// --- start -------------------------------------------------------------------------------------
+
+async function start() {
+  app.session = await getSession();
+  app.me = (await getKv('me')) || null;
+  updateNet();
+  await show();
+
+  addEventListener('hashchange', () => {
+    if (validSession(app.session) && currentRoute() !== app.route) show();
+  });
+  addEventListener('online', () => {
+    updateNet();
+    runSync(true);
+    refreshMe().then(() => app.view && app.view.refresh && app.view.refresh());
+  });
+  addEventListener('offline', () => {
+    updateNet();
+    if (app.view && app.view.refresh) app.view.refresh();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) {
+      runSync(false);
+      poll();
+    }
+  });
+  onChange(async (what) => {
+    if (what === 'session') {
+      app.session = await getSession();
+      if (!validSession(app.session) && app.route !== 'login') show();
+    }
+    updateBadge();
+    if (app.view && app.view.refresh) app.view.refresh();
+  });
+
+  if (validSession(app.session)) {
+    runSync(true);
+    refreshMe().then(() => app.view && app.view.refresh && app.view.refresh());
+  } else if (app.session && app.session.token) {
+    toast('Sesi berakhir. Silakan masuk lagi.');
+  }
+  poll();
+  if (document.readyState === 'complete') registerServiceWorker();
+  else addEventListener('load', registerServiceWorker);
+}
+
+start();

@@ -1,0 +1,112 @@
+// DOM building without ever parsing a string as HTML: the page holds a bearer token, so data
+// from the user or the server only ever reaches the page as text nodes and attribute values.
+// No inline style either: the CSP allows only the stylesheet.
+
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  setProps(el, props);
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== null && value !== undefined) el.setAttribute(name, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function setProps(el, props) {
+  for (const [name, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'class') el.className = value;
+    else if (name === 'text') el.textContent = value;
+    else if (name.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(name.slice(2), value);
+    } else if (name === 'style') {
+      throw new Error('inline style is blocked by the CSP; use a class');
+    } else if (name in el && typeof value !== 'string') el[name] = value;
+    else el.setAttribute(name, value === true ? '' : value);
+  }
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+// --- words and numbers, the Indonesian way ----------------------------------------------------
+
+export function metres(value) {
+  if (value < 1000) return `${Math.round(value)} m`;
+  return `${(value / 1000).toFixed(1).replace('.', ',')} km`;
+}
+
+export function timeIn(iso, timeZone) {
+  return new Intl.DateTimeFormat('id-ID', {
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+  }).format(new Date(iso));
+}
+
+export function dayName(date) {
+  // `date` is a local YYYY-MM-DD; read it at noon UTC so no zone moves it to another day.
+  return new Intl.DateTimeFormat('id-ID', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${date}T12:00:00Z`));
+}
+
+// Today's YYYY-MM-DD in the unit's time zone (en-CA formats dates that way).
+export function localDate(timeZone, at = new Date()) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
+}
+
+export function shiftDate(date, days) {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export const KIND = { in: 'Masuk', out: 'Pulang' };
+
+export const STATUS = {
+  queued: 'Menunggu dikirim',
+  failed: 'Gagal dikirim',
+  pending: 'Menunggu verifikasi',
+  accepted: 'Diterima',
+  flagged: 'Diperiksa BKD',
+  rejected: 'Ditolak',
+};
+
+export function chip(status) {
+  return h('span', { class: `chip chip-${status}`, text: STATUS[status] || status });
+}
+
+// A short message at the bottom of the screen, read out by screen readers.
+export function toast(message) {
+  const region = document.getElementById('toast');
+  if (!region) return;
+  region.textContent = message;
+  region.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => {
+    region.hidden = true;
+  }, 4000);
+}

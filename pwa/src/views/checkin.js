@@ -1,0 +1,289 @@
+// The home screen: today's schedule and status, where the phone is against the fence, and
+// checking in or out with a selfie. A record goes to the outbox the moment the photo is taken,
+// with or without signal; sending is the outbox's job.
+
+import { CameraError, captureFromFile, captureFromVideo, openCamera, stopCamera } from '../camera.js';
+import { enqueue } from '../outbox/queue.js';
+import { chip, dayName, h, KIND, metres, s, timeIn, toast } from '../ui.js';
+import { fenceMap, whereAmI } from './geofence.js';
+
+const FIX_MAX_AGE_MS = 2 * 60_000; // an older fix may be from somewhere else
+const TITLES = { in: 'Presensi Masuk', out: 'Presensi Pulang' };
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+export function checkinView(app) {
+  const tz = app.timezone();
+  const locations = () => (app.me && app.me.locations) || [];
+  let fix = null;
+  let gps = 'searching';
+  let watchId = null;
+  let stream = null;
+  let kind = 'in';
+  let busy = false;
+  let last = null; // {clientId, photoUrl} of the record made on this screen
+
+  // --- today -------------------------------------------------------------------------------
+  const today = h('section', { class: 'card', 'aria-labelledby': 'today-title' });
+
+  // --- result of the last record ------------------------------------------------------------
+  const result = h('section', { class: 'card result', id: 'result', hidden: true, 'aria-live': 'polite' });
+
+  // --- camera ----------------------------------------------------------------------------------
+  const video = h('video', { class: 'video', playsinline: true, muted: true, autoplay: true, 'aria-hidden': 'true' });
+  const guide = s(
+    'svg',
+    { class: 'guide', viewBox: '0 0 300 400', 'aria-hidden': 'true', preserveAspectRatio: 'none' },
+    s('ellipse', { cx: 150, cy: 180, rx: 92, ry: 124 }),
+  );
+  const camTitle = h('h2', { id: 'camera-title' });
+  const camError = h('p', { class: 'error', role: 'alert', hidden: true });
+  const shoot = h('button', { class: 'btn primary big', type: 'button', id: 'shoot' }, 'Ambil foto & simpan');
+  const cancel = h('button', { class: 'btn big', type: 'button' }, 'Batal');
+  const file = h('input', { type: 'file', accept: 'image/jpeg,image/*', capture: 'user', id: 'selfie-file', class: 'sr-only' });
+  const camera = h(
+    'section',
+    { class: 'card camera', hidden: true, 'aria-labelledby': 'camera-title' },
+    camTitle,
+    h('div', { class: 'frame' }, video, guide),
+    h('p', { class: 'hint center' }, 'Wajah di dalam bingkai, cukup cahaya, tanpa masker.'),
+    camError,
+    h('div', { class: 'row' }, cancel, shoot),
+    h('label', { class: 'btn link', for: 'selfie-file' }, 'Kamera tidak muncul? Pakai kamera ponsel'),
+    file,
+  );
+
+  // --- location --------------------------------------------------------------------------------
+  const where = h('p', { class: 'where', id: 'where', 'aria-live': 'polite' });
+  const accuracy = h('p', { class: 'hint', id: 'accuracy' });
+  const mapBox = h('div', { class: 'map-box' });
+  const place = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'place-title' },
+    h('h2', { id: 'place-title' }, 'Lokasi Anda'),
+    mapBox,
+    where,
+    accuracy,
+    h(
+      'p',
+      { class: 'legend hint', 'aria-hidden': 'true' },
+      h('span', { class: 'key key-fence' }),
+      'Area presensi ',
+      h('span', { class: 'key key-me' }),
+      'Posisi Anda',
+    ),
+  );
+
+  // --- actions ---------------------------------------------------------------------------------
+  const inButton = h('button', { class: 'btn big', type: 'button', id: 'check-in' }, TITLES.in);
+  const outButton = h('button', { class: 'btn big', type: 'button', id: 'check-out' }, TITLES.out);
+  const actions = h('div', { class: 'actions' }, inButton, outButton);
+
+  const el = h('div', { class: 'screen' }, today, result, camera, place, actions);
+
+  inButton.addEventListener('click', () => startCamera('in'));
+  outButton.addEventListener('click', () => startCamera('out'));
+  cancel.addEventListener('click', closeCamera);
+  shoot.addEventListener('click', async () => {
+    try {
+      await save(await captureFromVideo(video));
+    } catch (e) {
+      showCamError(e);
+    }
+  });
+  file.addEventListener('change', async () => {
+    const picked = file.files && file.files[0];
+    file.value = '';
+    if (!picked) return;
+    try {
+      await save(await captureFromFile(picked));
+    } catch (e) {
+      showCamError(e);
+    }
+  });
+
+  function showCamError(e) {
+    camError.textContent = e instanceof CameraError ? e.message : 'Foto gagal diambil. Coba lagi.';
+    camError.hidden = false;
+  }
+
+  async function startCamera(which) {
+    kind = which;
+    camTitle.textContent = `${TITLES[which]}: foto selfie`;
+    camError.hidden = true;
+    camera.hidden = false;
+    actions.hidden = true;
+    camera.scrollIntoView({ block: 'start' });
+    shoot.focus();
+    try {
+      stream = await openCamera(video);
+    } catch (e) {
+      showCamError(e);
+    }
+  }
+
+  function closeCamera() {
+    stopCamera(stream);
+    stream = null;
+    video.srcObject = null;
+    camera.hidden = true;
+    actions.hidden = false;
+  }
+
+  function currentFix() {
+    return fix && Date.now() - fix.at < FIX_MAX_AGE_MS ? fix : null;
+  }
+
+  async function save(selfie) {
+    if (busy) return;
+    busy = true;
+    try {
+      const at = currentFix();
+      const capturedAt = new Date().toISOString();
+      const meta = {
+        client_id: uuid(),
+        kind,
+        // No fix is null, never 0: 0,0 is a real place in the Gulf of Guinea.
+        lat: at ? at.lat : null,
+        lon: at ? at.lon : null,
+        accuracy_m: at ? at.accuracy : null,
+        captured_at: capturedAt,
+      };
+      await enqueue('checkin', { meta, selfie }, { owner: app.session.user.nip, capturedAt });
+      if (last) URL.revokeObjectURL(last.photoUrl);
+      last = { clientId: meta.client_id, photoUrl: URL.createObjectURL(selfie) };
+      closeCamera();
+      toast(at ? 'Presensi tersimpan di ponsel.' : 'Presensi tersimpan tanpa lokasi GPS.');
+      app.outboxChanged();
+      await refresh();
+      result.scrollIntoView({ block: 'start' });
+    } finally {
+      busy = false;
+    }
+  }
+
+  // --- GPS ---------------------------------------------------------------------------------------
+  if ('geolocation' in navigator) {
+    watchId = navigator.geolocation.watchPosition(
+      (position) => {
+        const c = position.coords;
+        fix = { lon: c.longitude, lat: c.latitude, accuracy: c.accuracy, at: Date.now() };
+        gps = 'ok';
+        drawPlace();
+      },
+      (error) => {
+        if (error.code === error.PERMISSION_DENIED) gps = 'denied';
+        else if (!currentFix()) gps = 'unavailable';
+        drawPlace();
+      },
+      { enableHighAccuracy: true, maximumAge: 10_000, timeout: 30_000 },
+    );
+  } else {
+    gps = 'unsupported';
+  }
+
+  function drawPlace() {
+    const now = currentFix();
+    const said = whereAmI(locations(), now);
+    where.className = `where tone-${said.tone}`;
+    accuracy.className = 'hint';
+    if (now) {
+      where.textContent = said.text;
+      const limit = said.location && said.location.max_accuracy_m;
+      const poor = limit && now.accuracy > limit;
+      accuracy.textContent = `Akurasi GPS ±${metres(now.accuracy)}${poor ? ' — kurang akurat; tunggu sebentar di tempat terbuka' : ''}${said.hint ? `. ${said.hint}` : ''}`;
+      if (poor) accuracy.className = 'hint tone-warn';
+    } else {
+      where.textContent =
+        said.text ||
+        {
+          searching: 'Mencari lokasi GPS…',
+          denied: 'Izin lokasi ditolak: presensi disimpan tanpa lokasi dan diperiksa BKD. Izinkan lokasi di pengaturan browser.',
+          unavailable: 'Lokasi GPS belum ditemukan. Presensi tetap bisa disimpan tanpa lokasi (diperiksa BKD).',
+          unsupported: 'Ponsel ini tidak memberi lokasi GPS. Presensi disimpan tanpa lokasi.',
+        }[gps];
+      if (gps !== 'searching') where.className = 'where tone-warn';
+      accuracy.textContent = gps === 'searching' ? 'Pastikan GPS/lokasi ponsel menyala.' : '';
+    }
+    mapBox.replaceChildren();
+    if (said.location) mapBox.append(fenceMap(said.location, now));
+    mapBox.hidden = !said.location;
+  }
+
+  // --- today and the last result -------------------------------------------------------------
+  async function refresh() {
+    drawPlace();
+    const date = app.today();
+    const records = await app.records(date);
+    const first = records.find((r) => r.kind === 'in');
+    const lastOut = records.filter((r) => r.kind === 'out').pop();
+    const sched = app.me && app.me.schedule_today && app.me.schedule_today.date === date ? app.me.schedule_today : null;
+    let schedule = 'Jadwal hari ini belum dimuat.';
+    if (sched && !sched.working_day) schedule = `Hari libur${sched.holiday ? `: ${sched.holiday}` : ''}`;
+    else if (sched && sched.start) schedule = `Jadwal ${sched.start}–${sched.end}${sched.schedule ? ` · ${sched.schedule}` : ''}`;
+    const line = (label, record) =>
+      h(
+        'div',
+        { class: 'today-row' },
+        h('span', { class: 'today-kind' }, label),
+        record
+          ? [h('span', { class: 'today-time' }, timeIn(record.capturedAt, tz)), chip(record.state)]
+          : h('span', { class: 'hint' }, 'belum'),
+      );
+    today.replaceChildren(
+      h('h2', { id: 'today-title' }, dayName(date)),
+      h('p', { class: 'hint' }, schedule),
+      line('Masuk', first),
+      line('Pulang', lastOut),
+    );
+    // Suggest the next step; both stay available (a second "in" after a mistake is allowed).
+    const suggestOut = Boolean(first);
+    inButton.className = `btn big${suggestOut ? '' : ' primary'}`;
+    outButton.className = `btn big${suggestOut ? ' primary' : ''}`;
+
+    if (!last) return;
+    const record = records.find((r) => r.clientId === last.clientId) || (await app.record(last.clientId));
+    if (!record) return;
+    result.hidden = false;
+    result.replaceChildren(
+      h('img', { class: 'thumb', src: last.photoUrl, alt: 'Selfie yang baru diambil', width: 72, height: 96 }),
+      h(
+        'div',
+        { class: 'result-body' },
+        h('h2', null, `${KIND[record.kind]} ${timeIn(record.capturedAt, tz)}`),
+        chip(record.state),
+        h('p', { class: 'result-text' }, app.explain(record)),
+        reasonList(record),
+      ),
+    );
+  }
+
+  refresh();
+  return {
+    el,
+    refresh,
+    destroy() {
+      closeCamera();
+      if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+      if (last) URL.revokeObjectURL(last.photoUrl);
+    },
+  };
+}
+
+export function reasonList(record) {
+  const reasons = (record.reasons || []).filter((r) => r && r.message);
+  if (record.error) return h('p', { class: record.state === 'failed' ? 'error' : 'hint' }, record.error);
+  if (reasons.length === 0) return null;
+  return h(
+    'ul',
+    { class: 'reasons' },
+    reasons.map((r) => h('li', { class: `reason reason-${r.code}` }, r.message)),
+  );
+}

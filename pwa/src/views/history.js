@@ -1,0 +1,123 @@
+// The outbox as the user sees it (what is still on the phone, what the server refused and why)
+// and the check-ins of a day with their status and reasons.
+
+import { removeItem, retryItem } from '../outbox/queue.js';
+import { chip, dayName, h, KIND, shiftDate, timeIn } from '../ui.js';
+import { reasonList } from './checkin.js';
+
+export function historyView(app) {
+  const tz = app.timezone();
+  let date = app.today();
+
+  const queueCard = h('section', { class: 'card', id: 'queue', 'aria-labelledby': 'queue-title', hidden: true });
+  const dayTitle = h('h2', { id: 'day-title' });
+  const dayNote = h('p', { class: 'hint', 'aria-live': 'polite' });
+  const dayList = h('ul', { class: 'list', id: 'day-list' });
+  const prev = h('button', { class: 'btn icon', type: 'button', 'aria-label': 'Hari sebelumnya' }, '‹');
+  const next = h('button', { class: 'btn icon', type: 'button', 'aria-label': 'Hari berikutnya' }, '›');
+  const picker = h('input', { type: 'date', id: 'day', 'aria-label': 'Pilih tanggal' });
+  const dayCard = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'day-title' },
+    h('div', { class: 'day-nav' }, prev, picker, next),
+    dayTitle,
+    dayNote,
+    dayList,
+  );
+  const el = h('div', { class: 'screen' }, queueCard, dayCard);
+
+  prev.addEventListener('click', () => go(shiftDate(date, -1)));
+  next.addEventListener('click', () => go(shiftDate(date, 1)));
+  picker.addEventListener('change', () => picker.value && go(picker.value));
+
+  function go(day) {
+    const today = app.today();
+    date = day > today ? today : day;
+    refresh();
+    app.refreshDay(date);
+  }
+
+  function queueRow(record) {
+    const item = record.item;
+    const buttons = [];
+    if (record.state === 'failed') {
+      const retry = h('button', { class: 'btn small', type: 'button' }, 'Coba lagi');
+      retry.addEventListener('click', async () => {
+        await retryItem(item);
+        app.outboxChanged();
+      });
+      const drop = h('button', { class: 'btn small danger', type: 'button' }, 'Hapus');
+      drop.addEventListener('click', async () => {
+        if (!window.confirm('Hapus presensi ini dari ponsel? Presensi ini tidak akan dikirim.')) return;
+        await removeItem(item.id);
+      });
+      buttons.push(h('div', { class: 'row' }, retry, drop));
+    }
+    return h(
+      'li',
+      { class: `item item-${record.state}` },
+      h(
+        'div',
+        { class: 'item-head' },
+        h('strong', null, `${KIND[record.kind]} ${timeIn(record.capturedAt, tz)}`),
+        h('span', { class: 'hint' }, dayName(record.date)),
+        chip(record.state),
+      ),
+      h('p', { class: 'hint' }, app.explain(record)),
+      reasonList(record),
+      buttons,
+    );
+  }
+
+  function dayRow(record) {
+    const fence = record.geofence;
+    return h(
+      'li',
+      { class: `item item-${record.state}` },
+      h(
+        'div',
+        { class: 'item-head' },
+        h('strong', null, `${KIND[record.kind]} ${timeIn(record.capturedAt, tz)}`),
+        chip(record.state),
+      ),
+      fence ? h('p', { class: 'hint' }, fence.location_name || '') : null,
+      reasonList(record),
+    );
+  }
+
+  async function refresh() {
+    const queued = await app.queue();
+    queueCard.hidden = queued.length === 0;
+    const failed = queued.filter((r) => r.state === 'failed').length;
+    queueCard.replaceChildren(
+      h('h2', { id: 'queue-title' }, `Antrean di ponsel (${queued.length})`),
+      h(
+        'p',
+        { class: 'hint' },
+        failed
+          ? `${failed} ditolak server dan tidak dikirim ulang otomatis. Periksa alasannya.`
+          : 'Dikirim otomatis saat ada sinyal. Jangan hapus data browser.',
+      ),
+      h('ul', { class: 'list' }, queued.map(queueRow)),
+    );
+
+    const today = app.today();
+    picker.value = date;
+    picker.max = today;
+    next.disabled = date >= today;
+    dayTitle.textContent = date === today ? `Hari ini, ${dayName(date)}` : dayName(date);
+    const records = (await app.records(date)).filter((r) => r.checkin);
+    const waiting = queued.filter((r) => r.date === date).length;
+    dayNote.textContent =
+      records.length === 0 && waiting === 0
+        ? 'Tidak ada presensi pada tanggal ini.'
+        : waiting
+          ? `${waiting} presensi tanggal ini masih di antrean ponsel.`
+          : '';
+    dayList.replaceChildren(...records.map(dayRow));
+  }
+
+  refresh();
+  app.refreshDay(date);
+  return { el, refresh };
+}

@@ -1,0 +1,152 @@
+// Logging in with NIP and password, and the account screen (who is logged in, log out).
+// Logging out or an expired token never touches the outbox: queued records wait for the next
+// login of the same NIP.
+
+import { api, ApiError } from '../api.js';
+import { deleteKv, setKv } from '../outbox/store.js';
+import { h } from '../ui.js';
+
+export function loginView(app) {
+  const previous = app.session;
+  const error = h('p', { class: 'error', id: 'login-error', role: 'alert', hidden: true });
+  const nip = h('input', {
+    id: 'nip',
+    name: 'nip',
+    inputMode: 'numeric',
+    autocomplete: 'username',
+    required: true,
+    maxLength: 40,
+    'aria-describedby': 'nip-hint login-error',
+    value: previous && previous.user ? previous.user.nip : '',
+  });
+  const password = h('input', {
+    id: 'password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    'aria-describedby': 'login-error',
+  });
+  const submit = h('button', { class: 'btn primary big', type: 'submit' }, 'Masuk');
+  const notice = h('p', { class: 'notice', id: 'login-notice', hidden: true });
+
+  const form = h(
+    'form',
+    { class: 'card login', novalidate: true, 'aria-labelledby': 'login-title' },
+    h('h2', { id: 'login-title' }, 'Masuk'),
+    notice,
+    h('label', { for: 'nip' }, 'NIP'),
+    nip,
+    h('p', { class: 'hint', id: 'nip-hint' }, '18 angka, tanpa spasi'),
+    h('label', { for: 'password' }, 'Kata sandi'),
+    password,
+    error,
+    submit,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const value = nip.value.replace(/\s+/g, '');
+    if (!value || !password.value) {
+      showError(!value ? 'Isi NIP Anda.' : 'Isi kata sandi Anda.');
+      (!value ? nip : password).focus();
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = 'Memeriksa…';
+    try {
+      const answer = await api('/api/v1/auth/login', {
+        method: 'POST',
+        json: { nip: value, password: password.value },
+        auth: false,
+      });
+      const session = {
+        token: answer.access_token,
+        expiresAt: Date.now() + answer.expires_in * 1000,
+        user: answer.user,
+      };
+      await setKv('session', session);
+      password.value = '';
+      await app.loggedIn(session);
+    } catch (e) {
+      showError(
+        e instanceof ApiError && e.status === 0
+          ? 'Tidak ada koneksi internet. Masuk memerlukan sinyal; presensi yang sudah tersimpan tetap aman di ponsel.'
+          : e.message,
+      );
+    } finally {
+      submit.disabled = false;
+      submit.textContent = 'Masuk';
+    }
+  });
+
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = false;
+  }
+
+  const el = h(
+    'div',
+    { class: 'screen' },
+    h('p', { class: 'lead' }, 'Presensi ASN dengan selfie dan GPS. Tetap bisa dipakai tanpa sinyal.'),
+    form,
+  );
+
+  async function refresh() {
+    const waiting = await app.waitingCount(previous && previous.user ? previous.user.nip : null);
+    const expired = previous && (previous.expired || previous.expiresAt <= Date.now());
+    let text = '';
+    if (expired) text = 'Sesi Anda sudah berakhir. Silakan masuk lagi.';
+    if (waiting > 0) {
+      text += `${text ? ' ' : ''}${waiting} presensi tersimpan di ponsel dan akan dikirim setelah Anda masuk.`;
+    }
+    notice.textContent = text;
+    notice.hidden = !text;
+  }
+  refresh();
+  return { el, refresh, focus: () => (nip.value ? password : nip).focus() };
+}
+
+export function accountView(app) {
+  const { user } = app.session;
+  const waiting = h('p', { class: 'hint' });
+  const logout = h('button', { class: 'btn big danger', type: 'button' }, 'Keluar');
+  logout.addEventListener('click', async () => {
+    const count = await app.waitingCount(user.nip);
+    const question =
+      count > 0
+        ? `${count} presensi belum terkirim. Presensi itu tetap tersimpan dan dikirim setelah Anda masuk lagi. Keluar sekarang?`
+        : 'Keluar dari aplikasi?';
+    // confirm() is plain text: nothing in it is parsed as HTML.
+    if (!window.confirm(question)) return;
+    await deleteKv('session');
+    await deleteKv('me');
+    await app.loggedOut();
+  });
+  const rows = [
+    ['Nama', user.name],
+    ['NIP', user.nip],
+    ['Jabatan', user.position],
+    ['Unit kerja', user.unit.name],
+    ['Zona waktu', user.unit.timezone],
+  ];
+  const el = h(
+    'div',
+    { class: 'screen' },
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'account-title' },
+      h('h2', { id: 'account-title' }, 'Akun'),
+      h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      waiting,
+      logout,
+    ),
+  );
+  async function refresh() {
+    const count = await app.waitingCount(user.nip);
+    waiting.textContent =
+      count > 0 ? `${count} presensi masih di antrean ponsel.` : 'Semua presensi sudah terkirim.';
+  }
+  refresh();
+  return { el, refresh };
+}

@@ -1,0 +1,93 @@
+// The service worker: serves the app shell from a versioned cache so every load after the
+// first works without signal, and sends the outbox through Background Sync.
+//
+// Updates never strand anyone: a new version installs its whole shell into a new cache first
+// (cache.addAll is all-or-nothing, so a failed download keeps the old version running), waits
+// until the user accepts the reload or every tab is closed, and only then removes old caches.
+// Queued records live in IndexedDB, never in these caches, so no update can touch them.
+//
+// VERSION is a hash of the shell's files; tests/browser/test_shell.py checks it, and its
+// failure message gives the new value after any change under pwa/.
+
+import { syncOutbox } from './src/outbox/sync.js';
+
+const VERSION = 'a1c02f0e6f3d';
+const CACHE = `hadir-shell-${VERSION}`;
+const SHELL = [
+  '/',
+  '/styles.css',
+  '/manifest.webmanifest',
+  '/icons/icon.svg',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+  '/icons/maskable-512.png',
+  '/src/main.js',
+  '/src/api.js',
+  '/src/ui.js',
+  '/src/geo.js',
+  '/src/camera.js',
+  '/src/outbox/store.js',
+  '/src/outbox/queue.js',
+  '/src/outbox/sync.js',
+  '/src/views/checkin.js',
+  '/src/views/geofence.js',
+  '/src/views/history.js',
+  '/src/views/login.js',
+  '/src/views/reviews.js',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) =>
+      // 'reload' skips the HTTP cache: a stale copy from it would be frozen into this version.
+      cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' }))),
+    ),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith('hadir-shell-') && name !== CACHE) await caches.delete(name);
+      }
+      // The first install takes over the open page at once, so it works offline without a
+      // reload; later versions only get here after the user agreed or the old tabs closed.
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  // The API always goes to the network: check-ins are queued in IndexedDB by the page, and a
+  // cached answer would show a stale status.
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/') || url.pathname === '/health' || url.pathname.startsWith('/schema')) return;
+  event.respondWith(fromShell(request, url));
+});
+
+async function fromShell(request, url) {
+  const cache = await caches.open(CACHE);
+  // Every screen is the same document; the route is in the hash.
+  const key = request.mode === 'navigate' ? '/' : url.pathname;
+  const hit = await cache.match(key);
+  return hit || fetch(request);
+}
+
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'hadir-outbox') return;
+  event.waitUntil(
+    syncOutbox({ force: true }).then((result) => {
+      // Rejecting asks the browser to fire the event again later, with its own backoff.
+      if (result.auth && (result.waiting > 0 || result.busy)) {
+        throw new Error(`${result.waiting} presensi belum terkirim`);
+      }
+    }),
+  );
+});
