@@ -112,6 +112,38 @@ def cmd_export_geofences(settings: Settings, args: argparse.Namespace) -> None:
         Path(args.file).write_bytes(data)
 
 
+def cmd_enrol_faces(settings: Settings, args: argparse.Namespace) -> None:
+    """Enrol every `<NIP>.jpg` (or `<NIP>_<anything>.jpg`) in a folder as a reference photo."""
+    from backend.core.errors import DomainError
+    from backend.faces.schemas import EnrolReport
+    from backend.services import open_services
+
+    files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    photos = {p.name: p.read_bytes() for p in files}
+
+    async def run() -> EnrolReport:
+        enrolled: list[str] = []
+        refused: dict[str, str] = {}
+        async with open_services(
+            settings, face_executor=lambda: face_pool(os.cpu_count() or 1)
+        ) as services:
+            for name, photo in photos.items():
+                nip = name.rsplit(".", 1)[0].split("_", 1)[0]
+                try:
+                    await services.faces.enrol(nip, photo, enrolled_by=None)
+                    enrolled.append(name)
+                except DomainError as exc:
+                    refused[name] = exc.detail
+        return EnrolReport(enrolled=enrolled, refused=refused)
+
+    from backend.faces.service import face_pool
+
+    report = asyncio.run(run())
+    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    if report.refused:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="hadir", description="hadir: geofenced presensi for Pemda"
@@ -139,6 +171,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     exp.add_argument("file", nargs="?", default="-")
     exp.set_defaults(func=cmd_export_geofences)
+    enrol = sub.add_parser(
+        "enrol-faces", help="enrol reference photos named <NIP>.jpg from a folder"
+    )
+    enrol.add_argument("folder")
+    enrol.set_defaults(func=cmd_enrol_faces)
     args = parser.parse_args(argv)
     args.func(Settings.from_env(os.environ), args)
 

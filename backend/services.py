@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
 from backend.core.db import open_engine
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
@@ -29,6 +30,7 @@ class Services(msgspec.Struct):
     geofences: Geofences
     checkins: CheckIns
     faces: Faces
+    reviews: Reviews
 
 
 @contextlib.asynccontextmanager
@@ -37,20 +39,24 @@ async def open_services(
     *,
     queue: JobQueue | None = None,
     face_executor: Callable[[], Executor | None] | None = None,
+    periodic: bool = False,
 ) -> AsyncIterator[Services]:
     """Open the database, storage, queue and face pool; close them in reverse order.
 
     `queue` is given by the arq worker (which has its own Redis pool); otherwise the queue is
-    built from `settings.redis_url` (arq) or runs jobs in-process.
+    built from `settings.redis_url` (arq) or runs jobs in-process, where `periodic` also runs
+    the periodic jobs (the api process of the embedded default).
     """
-    from backend.worker import FUNCTIONS
+    from backend.worker import FUNCTIONS, PERIODIC
 
     settings = settings.with_secret()
     async with contextlib.AsyncExitStack() as stack:
         engine = await stack.enter_async_context(open_engine(settings))
         store = await stack.enter_async_context(open_store(settings))
         if queue is None:
-            queue = await stack.enter_async_context(open_queue(settings.redis_url, FUNCTIONS))
+            queue = await stack.enter_async_context(
+                open_queue(settings.redis_url, FUNCTIONS, PERIODIC)
+            )
         units = UnitDirectory()
         geofences = Geofences(settings.default_max_accuracy_m)
         checkins = CheckIns(
@@ -77,7 +83,10 @@ async def open_services(
             geofences=geofences,
             checkins=checkins,
             faces=faces,
+            reviews=Reviews(checkins=checkins, faces=faces),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services
+            if periodic:
+                queue.start_periodic()
         yield services

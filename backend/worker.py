@@ -16,9 +16,16 @@ from arq.connections import RedisSettings
 from backend.attendance.jobs import sweep_pending
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
-from backend.faces.jobs import verify_checkin
+from backend.faces.jobs import purge_selfies, verify_checkin
 
-FUNCTIONS = [verify_checkin, sweep_pending]
+FUNCTIONS = [verify_checkin, sweep_pending, purge_selfies]
+
+# Periodic jobs: (function, minutes of the hour it runs at). arq's cron runs them on workers;
+# the in-process queue of the embedded default runs the same schedule itself.
+PERIODIC = [
+    (sweep_pending, set(range(0, 60, 5))),
+    (purge_selfies, {17}),
+]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -45,7 +52,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker`, from our settings (tests and `hadir worker`)."""
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": [cron(sweep_pending, minute=set(range(0, 60, 5)), run_at_startup=True)],
+        "cron_jobs": [cron(job, minute=minutes, run_at_startup=True) for job, minutes in PERIODIC],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),

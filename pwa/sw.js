@@ -15,7 +15,7 @@ const VERSION = 'a1c02f0e6f3d';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
-  '/styles.css',
+  '/src/styles.css',
   '/manifest.webmanifest',
   '/icons/icon.svg',
   '/icons/icon-192.png',

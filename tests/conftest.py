@@ -65,7 +65,8 @@ async def migrated(settings: Settings) -> Settings:
 async def clean(migrated: Settings) -> Settings:
     """Each test starts with no check-ins, no enrolled faces and an empty job queue."""
     async with open_engine(migrated) as engine:
-        await engine.run_ddl("DELETE FROM faces_reference")
+        for table in ("attendance_review", "faces_photo_access", "faces_reference"):
+            await engine.run_ddl(f"DELETE FROM {table}")
         await engine.run_ddl("DELETE FROM attendance_checkin")
     s3 = Minio(migrated.minio_endpoint, access_key="test", secret_key="test", secure=False)
     if s3.bucket_exists(migrated.minio_bucket):

@@ -6,12 +6,13 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.attendance.schemas import CheckIn, CheckInList
+from backend.attendance.reviews import Reviews
+from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, ReviewList
 from backend.attendance.service import CheckIns
-from backend.core.auth import Principal
+from backend.core.auth import Principal, requires
 from backend.core.errors import Invalid
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
@@ -63,4 +64,36 @@ async def list_checkins(
     return await checkins.list_day(request.user, date)
 
 
-ROUTES = [create_checkin, get_checkin, list_checkins]
+@get(
+    "/api/v1/reviews",
+    operation_id="listReviews",
+    summary="Flagged check-ins for BKD, oldest first",
+    guards=[requires("bkd")],
+)
+async def list_reviews(
+    request: Request[Principal, Any, Any],
+    reviews: NamedDependency[Reviews],
+    unit: FromQuery[str | None] = None,
+    date: FromQuery[dt.date | None] = None,
+    reason: FromQuery[str | None] = None,
+) -> ReviewList:
+    return await reviews.queue(request.user, unit=unit, day=date, reason=reason)
+
+
+@post(
+    "/api/v1/reviews/{checkin_id:int}",
+    operation_id="decideReview",
+    summary="Accept or reject a flagged check-in (once; audited)",
+    guards=[requires("bkd")],
+    status_code=HTTP_200_OK,
+)
+async def decide_review(
+    request: Request[Principal, Any, Any],
+    checkin_id: FromPath[int],
+    data: JSONBody[ReviewDecision],
+    reviews: NamedDependency[Reviews],
+) -> CheckIn:
+    return await reviews.decide(request.user, checkin_id, data)
+
+
+ROUTES = [create_checkin, get_checkin, list_checkins, list_reviews, decide_review]

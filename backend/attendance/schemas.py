@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.geofence.schemas import FenceResult
+from backend.geofence.schemas import FenceResult, Geometry
 
 AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
@@ -53,3 +53,33 @@ class CheckIn(msgspec.Struct, frozen=True):
 class CheckInList(msgspec.Struct, frozen=True):
     date: dt.date
     items: list[CheckIn]
+
+
+class ReviewEmployee(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+    unit_name: str
+
+
+class ReviewLocation(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    geometry: Geometry
+    radius_m: float | None
+
+
+class ReviewItem(msgspec.Struct, frozen=True):
+    checkin: CheckIn
+    employee: ReviewEmployee
+    location: ReviewLocation | None  # the fence the point was judged against
+    selfie_url: str | None  # None once the retention job has deleted it
+    reference_url: str | None  # None when the employee has no reference photo
+
+
+class ReviewList(msgspec.Struct, frozen=True):
+    items: list[ReviewItem]
+
+
+class ReviewDecision(msgspec.Struct, frozen=True):
+    decision: Literal["accept", "reject"]
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""

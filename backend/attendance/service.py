@@ -223,7 +223,7 @@ def decode_meta(raw: bytes | str) -> CheckInMeta:
 # --- I/O ---------------------------------------------------------------------------------------
 
 
-def _to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
+def to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
     geofence = None
     if row["decision"] is not None:
         geofence = FenceResult(
@@ -338,7 +338,7 @@ class CheckIns:
         stored = row.to_dict()
         stored["id"] = checkin_id
         stored["face_distance"] = None
-        return _to_struct(stored, fence_result.location_name if fence_result else None), True
+        return to_struct(stored, fence_result.location_name if fence_result else None), True
 
     async def queue_verification(self, checkin_id: int) -> None:
         try:
@@ -362,7 +362,7 @@ class CheckIns:
             raise Conflict(
                 "client_id ini sudah dipakai untuk presensi lain dengan isi berbeda; buat presensi baru"
             )
-        return _to_struct(row, await self.geofences.name_of(row["location"]))
+        return to_struct(row, await self.geofences.name_of(row["location"]))
 
     async def _neighbours(
         self, employee_id: int, at: dt.datetime, *, exclude_id: int
@@ -404,7 +404,7 @@ class CheckIns:
         if row is None:
             raise NotFound("Presensi tidak ditemukan")
         await self._may_see(who, row["employee"])
-        return _to_struct(row, await self.geofences.name_of(row["location"]))
+        return to_struct(row, await self.geofences.name_of(row["location"]))
 
     async def _may_see(self, who: Principal, employee_id: int) -> None:
         if employee_id == who.employee_id or who.has("bkd", "admin", "command"):
@@ -426,7 +426,7 @@ class CheckIns:
             .order_by(CheckInTable.corrected_captured_at)
             .output(load_json=True)
         )
-        items = [_to_struct(row, await self.geofences.name_of(row["location"])) for row in rows]
+        items = [to_struct(row, await self.geofences.name_of(row["location"])) for row in rows]
         return CheckInList(date=day, items=items)
 
     # --- verification (called by the faces job) --------------------------------------------
@@ -487,3 +487,21 @@ class CheckIns:
             .limit(limit)
         )
         return [row["id"] for row in rows]
+
+    # --- retention ------------------------------------------------------------------------------
+
+    async def selfies_received_before(
+        self, cutoff: dt.datetime, *, limit: int
+    ) -> list[tuple[int, str]]:
+        rows = (
+            await CheckInTable.select(CheckInTable.id, CheckInTable.selfie_key)
+            .where((CheckInTable.received_at < cutoff) & (CheckInTable.selfie_key != ""))
+            .order_by(CheckInTable.received_at)
+            .limit(limit)
+        )
+        return [(row["id"], row["selfie_key"]) for row in rows]
+
+    async def forget_selfie(self, checkin_id: int) -> None:
+        await CheckInTable.update({CheckInTable.selfie_key: ""}).where(
+            CheckInTable.id == checkin_id
+        )

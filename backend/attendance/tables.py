@@ -38,3 +38,15 @@ class CheckIn(Table, tablename="attendance_checkin"):
     content_hash = Varchar(length=64)  # what a replay must match; excludes sent_at
     face_distance = DoublePrecision(null=True, default=None)
     verified_at = Timestamptz(null=True, default=None)
+
+
+class Review(Table, tablename="attendance_review"):
+    """Append-only audit log of BKD decisions on flagged check-ins: who, when, what, why."""
+
+    checkin = ForeignKey(CheckIn, null=False, on_delete=OnDelete.restrict)
+    reviewer = ForeignKey(Employee, null=False, on_delete=OnDelete.restrict)
+    decision = Varchar(length=10)  # accept | reject
+    note = Varchar(length=500, default="")
+    previous_status = Varchar(length=10)
+    new_status = Varchar(length=10)
+    decided_at = Timestamptz()

@@ -106,7 +106,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_services(settings, face_executor=face_executor) as services:
+        async with open_services(settings, face_executor=face_executor, periodic=True) as services:
             app.state.services = services
             yield
 
@@ -136,6 +136,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "units": provider("units"),
             "geofences": provider("geofences"),
             "faces": provider("faces"),
+            "reviews": provider("reviews"),
             "store": provider("store"),
         },
         exception_handlers=EXCEPTION_HANDLERS,

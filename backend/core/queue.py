@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -39,10 +40,30 @@ class JobQueue(Protocol):
 class InProcessQueue:
     """The embedded default: jobs run as tasks of this process, after the request returns."""
 
-    def __init__(self, functions: Sequence[JobFunction]) -> None:
+    def __init__(
+        self,
+        functions: Sequence[JobFunction],
+        periodic: Sequence[tuple[JobFunction, set[int]]] = (),
+    ) -> None:
         self.functions = {f.__name__: f for f in functions}
+        self.periodic = periodic
         self.ctx: dict[str, Any] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
+        self._clock: asyncio.Task[None] | None = None
+
+    def start_periodic(self) -> None:
+        """Run each periodic job once now and then at its minutes of every hour, like arq's cron."""
+        self._clock = asyncio.create_task(self._tick(), name="hadir-periodic")
+
+    async def _tick(self) -> None:
+        first = True
+        while True:
+            minute = int(time.time() // 60)
+            for job, minutes in self.periodic:
+                if first or minute % 60 in minutes:
+                    await self.enqueue(job.__name__, job_id=f"{job.__name__}:{minute}")
+            first = False
+            await asyncio.sleep(60 - time.time() % 60 + 0.5)
 
     async def enqueue(self, function: str, *, job_id: str, **kwargs: Any) -> bool:
         if job_id in self._running:
@@ -62,7 +83,11 @@ class InProcessQueue:
             self._running.pop(job_id, None)
 
     async def drain(self) -> None:
-        """Wait for every queued job (tests, and a clean shutdown)."""
+        """Stop the clock and wait for every queued job (tests, and a clean shutdown)."""
+        if self._clock is not None:
+            self._clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clock
         while self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
@@ -90,9 +115,13 @@ async def arq_pool(redis_url: str) -> ArqRedis:
 
 
 @contextlib.asynccontextmanager
-async def open_queue(redis_url: str, functions: Sequence[JobFunction]) -> AsyncIterator[JobQueue]:
+async def open_queue(
+    redis_url: str,
+    functions: Sequence[JobFunction],
+    periodic: Sequence[tuple[JobFunction, set[int]]] = (),
+) -> AsyncIterator[JobQueue]:
     if not redis_url:
-        queue = InProcessQueue(functions)
+        queue = InProcessQueue(functions, periodic)
         try:
             yield queue
         finally:

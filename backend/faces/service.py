@@ -20,11 +20,12 @@ import numpy as np
 
 from backend.attendance.schemas import Reason
 from backend.attendance.service import CheckIns
+from backend.core.auth import Principal
 from backend.core.errors import Invalid, NotFound
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
 from backend.faces import recognition
-from backend.faces.tables import FaceReference
+from backend.faces.tables import FaceReference, PhotoAccess
 from backend.org.tables import Employee
 
 log = logging.getLogger(__name__)
@@ -164,3 +165,39 @@ class Faces:
                 None,
             )
         return await self.checkins.finish_verification(checkin_id, reason, distance)
+
+    # --- photos for people (UU PDP: every URL handed out is logged) ------------------------
+
+    async def photo_url(
+        self, who: Principal, key: str, *, checkin_id: int | None, purpose: str = "review"
+    ) -> str:
+        await PhotoAccess.insert(
+            PhotoAccess(
+                employee=who.employee_id,
+                object_key=key,
+                purpose=purpose,
+                checkin_id=checkin_id,
+                accessed_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        return await self.store.presigned_get_url(key, self.settings.presign_ttl_s)
+
+    async def reference_url(
+        self, who: Principal, employee_id: int, *, checkin_id: int | None
+    ) -> str | None:
+        latest = (
+            await FaceReference.select(FaceReference.photo_key)
+            .where(FaceReference.employee == employee_id)
+            .order_by(FaceReference.created_at, ascending=False)
+            .first()
+        )
+        if latest is None:
+            return None
+        return await self.photo_url(who, latest["photo_key"], checkin_id=checkin_id)
+
+    async def list_references(self, nip: str) -> list[dict]:
+        return await (
+            FaceReference.select(FaceReference.id, FaceReference.created_at)
+            .where(FaceReference.employee.nip == nip)
+            .order_by(FaceReference.created_at)
+        )

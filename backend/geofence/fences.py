@@ -326,9 +326,14 @@ def distance_between_m(lon1: float, lat1: float, lon2: float, lat2: float) -> fl
     Sub-millimetre for any pair that converges; nearly antipodal pairs (never two points in
     Indonesia) fall back to a sphere of the ellipsoid's mean radius.
     """
-    for value, name in ((lon1, "lon1"), (lat1, "lat1"), (lon2, "lon2"), (lat2, "lat2")):
-        if not _is_number(value) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    for value, name, limit in (
+        (lon1, "lon1", 180),
+        (lat1, "lat1", 90),
+        (lon2, "lon2", 180),
+        (lat2, "lat2", 90),
+    ):
+        if not (_is_number(value) and -limit <= value <= limit):
+            raise ValueError(f"{name} must be a number in [-{limit}, {limit}], got {value!r}")
     u1 = math.atan((1 - _F) * math.tan(math.radians(lat1)))
     u2 = math.atan((1 - _F) * math.tan(math.radians(lat2)))
     big_l = math.radians(lon2 - lon1)

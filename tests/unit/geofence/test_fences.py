@@ -373,6 +373,8 @@ def test_distance_between_points_matches_geodesic() -> None:
     ]
     for p, q in pairs:
         assert distance_between_m(*p, *q) == pytest.approx(geodesic_distance(p, q), abs=1e-3)
+    with pytest.raises(ValueError, match="lat2"):
+        distance_between_m(106.0, -6.0, 106.0, math.nan)
 
 
 # --- FenceIndex --------------------------------------------------------------------------------

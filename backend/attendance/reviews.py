@@ -1,0 +1,145 @@
+"""The BKD review desk: flagged check-ins beside the photos, and an audit log of decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from backend.attendance.schemas import (
+    CheckIn,
+    Reason,
+    ReviewDecision,
+    ReviewEmployee,
+    ReviewItem,
+    ReviewList,
+    ReviewLocation,
+)
+from backend.attendance.service import ACCEPTED, FLAGGED, PENDING, REJECTED, CheckIns, to_struct
+from backend.attendance.tables import CheckIn as CheckInTable
+from backend.attendance.tables import Review
+from backend.core.auth import Principal
+from backend.core.errors import Conflict, NotFound
+from backend.faces.service import Faces
+from backend.org.tables import Employee, Unit
+
+
+class Reviews:
+    def __init__(self, *, checkins: CheckIns, faces: Faces, page_size: int = 50) -> None:
+        self.checkins = checkins
+        self.faces = faces
+        self.page_size = page_size
+
+    async def queue(
+        self, who: Principal, *, unit: str | None, day: dt.date | None, reason: str | None
+    ) -> ReviewList:
+        """Flagged check-ins, oldest first, with short-lived photo URLs (each one logged)."""
+        where = CheckInTable.status == FLAGGED
+        if day is not None:
+            where &= CheckInTable.work_date == day
+        if unit:
+            unit_row = await Unit.select(Unit.id).where(Unit.code == unit).first()
+            if unit_row is None:
+                raise NotFound(f"Unit {unit} tidak ditemukan")
+            where &= CheckInTable.employee.unit == unit_row["id"]
+        rows = await (
+            CheckInTable.select(
+                CheckInTable.all_columns(),
+                CheckInTable.employee.nip.as_alias("employee_nip"),
+                CheckInTable.employee.name.as_alias("employee_name"),
+                CheckInTable.employee.unit.name.as_alias("unit_name"),
+            )
+            .where(where)
+            .order_by(CheckInTable.received_at)
+            # Reason codes live in a JSON list; filtering them in SQL differs per engine, so
+            # read a bounded window and filter here.
+            .limit(self.page_size * (10 if reason else 1))
+            .output(load_json=True)
+        )
+        if reason:
+            rows = [r for r in rows if any(x["code"] == reason for x in r["reasons"])]
+        return ReviewList(items=[await self._item(who, row) for row in rows[: self.page_size]])
+
+    async def _item(self, who: Principal, row: dict[str, Any]) -> ReviewItem:
+        book = await self.checkins.geofences.snapshot.get()
+        location = book.locations.get(row["location"]) if row["location"] else None
+        selfie_url = None
+        if row["selfie_key"]:
+            selfie_url = await self.faces.photo_url(who, row["selfie_key"], checkin_id=row["id"])
+        return ReviewItem(
+            checkin=to_struct(row, location.name if location else None),
+            employee=ReviewEmployee(
+                nip=row["employee_nip"], name=row["employee_name"], unit_name=row["unit_name"]
+            ),
+            location=ReviewLocation(
+                id=location.id,
+                name=location.name,
+                geometry=location.geometry,
+                radius_m=location.radius_m,
+            )
+            if location
+            else None,
+            selfie_url=selfie_url,
+            reference_url=await self.faces.reference_url(
+                who, row["employee"], checkin_id=row["id"]
+            ),
+        )
+
+    async def decide(self, who: Principal, checkin_id: int, decision: ReviewDecision) -> CheckIn:
+        row = (
+            await CheckInTable.select()
+            .where(CheckInTable.id == checkin_id)
+            .first()
+            .output(load_json=True)
+        )
+        if row is None:
+            raise NotFound("Presensi tidak ditemukan")
+        if row["status"] == PENDING:
+            raise Conflict("Presensi ini masih menunggu verifikasi wajah; belum bisa diputuskan")
+        if row["status"] != FLAGGED:
+            raise Conflict(
+                f"Presensi ini sudah diputuskan ({row['status']}); keputusan tidak dapat diubah"
+            )
+        reviewer = (
+            await Employee.select(Employee.name).where(Employee.id == who.employee_id).first()
+        )
+        name = reviewer["name"] if reviewer else who.nip
+        accept = decision.decision == "accept"
+        new_status = ACCEPTED if accept else REJECTED
+        words = "Diterima" if accept else "Ditolak"
+        note = f": {decision.note}" if decision.note else ""
+        reasons = [
+            *msgspec.convert(row["reasons"], list[Reason]),
+            Reason(
+                "review_accepted" if accept else "review_rejected",
+                f"{words} oleh BKD ({name}){note}",
+            ),
+        ]
+        now = dt.datetime.now(dt.UTC)
+        async with self.checkins.engine.transaction():
+            # The status guard makes a concurrent second decision update nothing.
+            updated = (
+                await CheckInTable.update(
+                    {
+                        CheckInTable.status: new_status,
+                        CheckInTable.reasons: msgspec.to_builtins(reasons),
+                    }
+                )
+                .where((CheckInTable.id == checkin_id) & (CheckInTable.status == FLAGGED))
+                .returning(CheckInTable.id)
+            )
+            if not updated:
+                raise Conflict("Presensi ini baru saja diputuskan oleh petugas lain")
+            await Review.insert(
+                Review(
+                    checkin=checkin_id,
+                    reviewer=who.employee_id,
+                    decision=decision.decision,
+                    note=decision.note,
+                    previous_status=FLAGGED,
+                    new_status=new_status,
+                    decided_at=now,
+                )
+            )
+        return await self.checkins.get(who, checkin_id)
