@@ -89,10 +89,11 @@ async def test_the_review_desk_shows_flags_with_photos_and_audits_each_decision(
     assert item["employee"]["nip"] == TEACHER.nip
     assert item["checkin"]["reasons"][-1]["code"] == "face_mismatch"
     assert item["location"]["geometry"]["type"] == "Point"
-    for url in (item["selfie_url"], item["reference_url"]):
-        # Presigned against the S3 server: fetched without any credentials of ours.
-        image = httpx.get(url)
-        assert image.status_code == 200 and image.content.startswith(b"\xff\xd8")
+    async with httpx.AsyncClient() as outside:
+        for url in (item["selfie_url"], item["reference_url"]):
+            # Presigned against the S3 server: fetched without any credentials of ours.
+            image = await outside.get(url)
+            assert image.status_code == 200 and image.content.startswith(b"\xff\xd8")
     accesses = await PhotoAccess.select().where(PhotoAccess.checkin_id == mismatch["id"])
     assert len(accesses) == 2 and {a["purpose"] for a in accesses} == {"review"}
 
