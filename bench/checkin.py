@@ -129,7 +129,7 @@ def wrk(url: str, seconds: int, connections: int, env: dict[str, str], script: P
     if script:
         command += ["-s", str(script)]
     output = subprocess.run(
-        command + [url], capture_output=True, text=True, env=env, check=True
+        [*command, url], capture_output=True, text=True, env=env, check=True
     ).stdout
     return parse_wrk(output)
 

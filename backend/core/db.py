@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -40,7 +41,8 @@ def bind(engine: Engine) -> None:
     import piccolo_conf
 
     piccolo_conf.DB = engine
-    for table in Finder().get_table_classes():
+    # Piccolo's own migration table caches the engine it first saw; it must follow too.
+    for table in [*Finder().get_table_classes(), Migration]:
         table._meta.db = engine
 
 
