@@ -222,8 +222,13 @@ export function checkinView(app) {
     drawPlace();
     const date = app.today();
     const records = await app.records(date);
-    const first = records.find((r) => r.kind === 'in');
-    const lastOut = records.filter((r) => r.kind === 'out').pop();
+    // A refused record does not count while a good one exists: the first good "in", the last
+    // good "out".
+    const good = (r) => r.state !== 'rejected' && r.state !== 'failed';
+    const ins = records.filter((r) => r.kind === 'in');
+    const outs = records.filter((r) => r.kind === 'out');
+    const first = ins.find(good) || ins[ins.length - 1];
+    const lastOut = outs.filter(good).pop() || outs[outs.length - 1];
     const sched = app.me && app.me.schedule_today && app.me.schedule_today.date === date ? app.me.schedule_today : null;
     let schedule = 'Jadwal hari ini belum dimuat.';
     if (sched && !sched.working_day) schedule = `Hari libur${sched.holiday ? `: ${sched.holiday}` : ''}`;
@@ -252,6 +257,7 @@ export function checkinView(app) {
     const record = records.find((r) => r.clientId === last.clientId) || (await app.record(last.clientId));
     if (!record) return;
     result.hidden = false;
+    result.dataset.clientId = record.clientId;
     result.replaceChildren(
       h('img', { class: 'thumb', src: last.photoUrl, alt: 'Selfie yang baru diambil', width: 72, height: 96 }),
       h(
@@ -266,6 +272,7 @@ export function checkinView(app) {
   }
 
   refresh();
+  app.refreshDay(app.today());
   return {
     el,
     refresh,

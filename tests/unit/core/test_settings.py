@@ -11,7 +11,9 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     text = README.read_text()
     for env, default, description in settings_fields():
         assert description, f"{env} has no description"
-        assert f"| `{env}` | `{default}` |" in text, f"README's settings table lacks {env} = {default}"
+        assert f"| `{env}` | `{default}` |" in text, (
+            f"README's settings table lacks {env} = {default}"
+        )
 
 
 def test_settings_come_from_the_environment_typed() -> None:

@@ -23,7 +23,9 @@ def test_encodings_match_the_face_recognition_library(tmp_path) -> None:
     path = tmp_path / "selfie.jpg"
     path.write_bytes(selfie("obama2.jpg"))
     photo_dir()
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     theirs = np.array([float(v) for v in done.stdout.split(",")])
     image = recognition.decode_jpeg(path.read_bytes(), max_pixels=10_000_000)
