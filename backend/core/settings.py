@@ -22,6 +22,43 @@ def Doc(description: str) -> msgspec.Meta:
     return msgspec.Meta(extra={"description": description})
 
 
+class Band(msgspec.Struct, frozen=True):
+    """One lateness (TL) or early-leave (PSW) category: minutes from..to (to None = open)."""
+
+    code: str
+    from_min: int
+    to_min: int | None
+    deduction_pct: float
+
+
+class TppRules(msgspec.Struct, frozen=True):
+    """TL/PSW categories and TPP (allowance) deductions: the common Pemda template by default.
+
+    Regulations differ (Permentan 68/2012 uses 0.5/1/1.5/2 %): this is data, set per Pemda
+    through HADIR_TPP_RULES as JSON."""
+
+    tl: list[Band] = msgspec.field(
+        default_factory=lambda: [
+            Band("TL1", 1, 30, 0.5),
+            Band("TL2", 31, 60, 1.0),
+            Band("TL3", 61, 90, 1.25),
+            Band("TL4", 91, None, 2.5),
+        ]
+    )
+    psw: list[Band] = msgspec.field(
+        default_factory=lambda: [
+            Band("PSW1", 1, 30, 0.5),
+            Band("PSW2", 31, 60, 1.0),
+            Band("PSW3", 61, 90, 1.25),
+            Band("PSW4", 91, None, 2.5),
+        ]
+    )
+    no_record_pct: float = 2.5  # a missing check-in or check-out counts as TL4 / PSW4
+    absent_pct: float = 5.0  # absent without reason, per day
+    daily_cap_pct: float = 2.5  # TL + PSW together, per day
+    monthly_cap_pct: float = 100.0
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # --- where things live -------------------------------------------------------------------
     data_dir: Annotated[
@@ -111,6 +148,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     selfie_retention_days: Annotated[
         int, Doc("Days selfies are kept before the retention job deletes them (UU PDP 27/2022).")
     ] = 90
+    tpp_rules: Annotated[
+        TppRules,
+        Doc(
+            "TL/PSW bands and TPP deduction percentages as JSON (see TppRules); the default is the common Pemda template."
+        ),
+    ] = msgspec.field(default_factory=TppRules)
     verify_sweep_minutes: Annotated[
         int,
         Doc("A check-in pending longer than this is re-queued by the sweep (its job was lost)."),
@@ -133,6 +176,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             for name in cls.__struct_fields__
             if ENV_PREFIX + name.upper() in env
         }
+        # Structured settings (rule tables) arrive as JSON text in the environment.
+        for name, value in list(raw.items()):
+            if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
+                raw[name] = msgspec.json.decode(value)
         raw.update(overrides)
         return msgspec.convert(raw, cls, strict=False)
 
@@ -156,8 +203,14 @@ def settings_fields() -> list[tuple[str, str, str]]:
     return [
         (
             ENV_PREFIX + field.name.upper(),
-            repr(getattr(defaults, field.name)),
+            _shown(getattr(defaults, field.name)),
             getattr(field.type, "extra", {}).get("description", ""),
         )
         for field in info.fields
     ]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, msgspec.Struct):
+        return msgspec.json.encode(value).decode()
+    return repr(value)
