@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "backend.geofence.piccolo_app",
         "backend.attendance.piccolo_app",
         "backend.faces.piccolo_app",
+        "backend.push.piccolo_app",
     ]
 )

@@ -3,5 +3,6 @@
 from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.faces.routes import ROUTES as FACES
 from backend.org.routes import ROUTES as ORG
+from backend.push.routes import ROUTES as PUSH
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PUSH]

@@ -19,6 +19,7 @@ from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
 from backend.org.service import UnitDirectory
+from backend.push.service import Push
 
 
 class Services(msgspec.Struct):
@@ -31,6 +32,7 @@ class Services(msgspec.Struct):
     checkins: CheckIns
     faces: Faces
     reviews: Reviews
+    push: Push
 
 
 @contextlib.asynccontextmanager
@@ -84,6 +86,7 @@ async def open_services(
             checkins=checkins,
             faces=faces,
             reviews=Reviews(checkins=checkins, faces=faces),
+            push=Push(settings=settings, queue=queue),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -17,14 +17,16 @@ from backend.attendance.jobs import sweep_pending
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
 from backend.faces.jobs import purge_selfies, verify_checkin
+from backend.push import jobs as push_jobs
 
-FUNCTIONS = [verify_checkin, sweep_pending, purge_selfies]
+FUNCTIONS = [verify_checkin, sweep_pending, purge_selfies, *push_jobs.FUNCTIONS]
 
 # Periodic jobs: (function, minutes of the hour it runs at). arq's cron runs them on workers;
 # the in-process queue of the embedded default runs the same schedule itself.
 PERIODIC = [
     (sweep_pending, set(range(0, 60, 5))),
     (purge_selfies, {17}),
+    *push_jobs.PERIODIC,
 ]
 
 

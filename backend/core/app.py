@@ -137,6 +137,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "geofences": provider("geofences"),
             "faces": provider("faces"),
             "reviews": provider("reviews"),
+            "push": provider("push"),
             "store": provider("store"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
