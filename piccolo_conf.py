@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "backend.attendance.piccolo_app",
         "backend.faces.piccolo_app",
         "backend.push.piccolo_app",
+        "backend.permits.piccolo_app",
     ]
 )

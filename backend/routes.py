@@ -3,6 +3,7 @@
 from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.faces.routes import ROUTES as FACES
 from backend.org.routes import ROUTES as ORG
+from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PUSH]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH]

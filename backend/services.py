@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
 from backend.core.db import open_engine
@@ -19,6 +20,7 @@ from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
 from backend.org.service import UnitDirectory
+from backend.permits.service import Permits
 from backend.push.service import Push
 
 
@@ -33,6 +35,8 @@ class Services(msgspec.Struct):
     faces: Faces
     reviews: Reviews
     push: Push
+    permits: Permits
+    days: DayRecords
 
 
 @contextlib.asynccontextmanager
@@ -59,6 +63,10 @@ async def open_services(
             queue = await stack.enter_async_context(
                 open_queue(settings.redis_url, FUNCTIONS, PERIODIC)
             )
+        push = Push(settings=settings, queue=queue)
+        permits = Permits(store=store, push=push, queue=queue, presign_ttl_s=settings.presign_ttl_s)
+        # Reminders skip people on leave; Permits needs Push first, so this is wired after.
+        push.on_permit = permits.approved_on
         units = UnitDirectory()
         geofences = Geofences(settings.default_max_accuracy_m)
         checkins = CheckIns(
@@ -68,6 +76,8 @@ async def open_services(
             queue=queue,
             geofences=geofences,
             units=units,
+            permits=permits,
+            push=push,
         )
         faces = Faces(
             settings=settings,
@@ -86,7 +96,9 @@ async def open_services(
             checkins=checkins,
             faces=faces,
             reviews=Reviews(checkins=checkins, faces=faces),
-            push=Push(settings=settings, queue=queue),
+            push=push,
+            permits=permits,
+            days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

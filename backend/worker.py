@@ -13,20 +13,29 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
-from backend.attendance.jobs import sweep_pending
+from backend.attendance.jobs import recompute_day, recompute_yesterday, sweep_pending
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
 from backend.faces.jobs import purge_selfies, verify_checkin
 from backend.push import jobs as push_jobs
 
-FUNCTIONS = [verify_checkin, sweep_pending, purge_selfies, *push_jobs.FUNCTIONS]
+FUNCTIONS = [
+    verify_checkin,
+    sweep_pending,
+    purge_selfies,
+    recompute_day,
+    recompute_yesterday,
+    *push_jobs.FUNCTIONS,
+]
 
-# Periodic jobs: (function, minutes of the hour it runs at). arq's cron runs them on workers;
-# the in-process queue of the embedded default runs the same schedule itself.
+# Periodic jobs: (function, minutes of the hour, hours of the day in UTC or None for every
+# hour). arq's cron runs them on workers; the in-process queue of the embedded default runs the
+# same schedule itself.
 PERIODIC = [
-    (sweep_pending, set(range(0, 60, 5))),
-    (purge_selfies, {17}),
-    *push_jobs.PERIODIC,
+    (sweep_pending, set(range(0, 60, 5)), None),
+    (purge_selfies, {17}, None),
+    (recompute_yesterday, {30}, {17}),  # 00:30 WIB
+    *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
 ]
 
 
@@ -54,7 +63,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker`, from our settings (tests and `hadir worker`)."""
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": [cron(job, minute=minutes, run_at_startup=True) for job, minutes in PERIODIC],
+        "cron_jobs": [
+            cron(job, minute=minutes, hour=hours, run_at_startup=job is sweep_pending)
+            for job, minutes, hours in PERIODIC
+        ],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
@@ -62,4 +74,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "job_deserializer": deserialize,
         "ctx": {"settings": settings},
         "max_jobs": 2 * max(1, os.cpu_count() or 1),
+        # arq refuses a job id whose result it still keeps; our ids name the work ("the day of
+        # employee 7 on 2026-11-16"), which must be queued again whenever its inputs change.
+        "keep_result": 0,
     }

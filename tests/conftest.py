@@ -20,12 +20,13 @@ from backend.org.demo import seed_demo
 from tests.support import services as real
 from tests.support.factories import login
 
-
 TABLES_SQL = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
 
 # Emptied before each test that asks for `clean`, children first. Domains add theirs here.
 CLEANED_TABLES = (
     "push_notification",
+    "permits_permit",
+    "attendance_day",
     "push_subscription",
     "attendance_review",
     "faces_photo_access",
@@ -51,7 +52,13 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(pg_url: str, s3_endpoint: str, session_dir: Path) -> Settings:
+async def redis_url() -> AsyncIterator[str]:
+    async with real.redis_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(pg_url: str, s3_endpoint: str, session_dir: Path, redis_url: str) -> Settings:
     """Production-shaped settings: PostgreSQL, S3 via minio, arq on Redis."""
     return Settings(
         data_dir=str(session_dir),
@@ -60,7 +67,7 @@ def settings(pg_url: str, s3_endpoint: str, session_dir: Path) -> Settings:
         storage="minio",
         minio_endpoint=s3_endpoint,
         minio_bucket="hadir-test",
-        redis_url=real.REDIS_URL,
+        redis_url=redis_url,
         secret_key="test-secret-key-test-secret-key-0123456789",
     )
 
@@ -87,7 +94,8 @@ async def clean(migrated: Settings) -> Settings:
         for item in s3.list_objects(migrated.minio_bucket, recursive=True):
             s3.remove_object(migrated.minio_bucket, item.object_name)
     redis = aioredis.from_url(migrated.redis_url)
-    await redis.flushdb()
+    for key in await redis.keys("arq:*"):
+        await redis.delete(key)
     await redis.aclose()
     return migrated
 

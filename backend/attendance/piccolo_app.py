@@ -2,11 +2,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from backend.attendance.tables import CheckIn, Review
+from backend.attendance.tables import CheckIn, DayRecord, Review
 
 APP_CONFIG = AppConfig(
     app_name="attendance",
     migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "attendance"),
-    table_classes=[CheckIn, Review],
+    table_classes=[CheckIn, Review, DayRecord],
     migration_dependencies=["backend.geofence.piccolo_app"],
 )

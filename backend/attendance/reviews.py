@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import (
     CheckIn,
     Reason,
@@ -142,4 +143,5 @@ class Reviews:
                     decided_at=now,
                 )
             )
+        await queue_recompute(self.checkins.queue, row["employee"], row["work_date"])
         return await self.checkins.get(who, checkin_id)

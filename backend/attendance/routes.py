@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
 from backend.attendance.reviews import Reviews
 from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, ReviewList
 from backend.attendance.service import CheckIns
@@ -96,4 +97,58 @@ async def decide_review(
     return await reviews.decide(request.user, checkin_id, data)
 
 
-ROUTES = [create_checkin, get_checkin, list_checkins, list_reviews, decide_review]
+@get(
+    "/api/v1/days",
+    operation_id="myDays",
+    summary="Own day statuses (present, TL/PSW, permit...) for a range",
+)
+async def my_days(
+    request: Request[Principal, Any, Any],
+    days: NamedDependency[DayRecords],
+    start: FromQuery[dt.date],
+    end: FromQuery[dt.date | None] = None,
+) -> list[DayView]:
+    last = end or start
+    if last < start or (last - start).days > 62:
+        raise Invalid("Rentang tanggal harus 1 s.d. 62 hari, dari 'start' sampai 'end'")
+    return await days.days_of(request.user.employee_id, start, last)
+
+
+@get(
+    "/api/v1/recap",
+    operation_id="monthlyRecap",
+    summary="Monthly recap of a unit as JSON, CSV or XLSX (bkd; kepala_unit for their own units)",
+    guards=[requires("bkd", "admin", "kepala_unit")],
+)
+async def monthly_recap(
+    request: Request[Principal, Any, Any],
+    days: NamedDependency[DayRecords],
+    unit: FromQuery[str],
+    month: FromQuery[str],
+    format: FromQuery[str] = "json",
+) -> Response[Any]:
+    if format not in ("json", "csv", "xlsx"):
+        raise Invalid("format harus json, csv atau xlsx")
+    recap = await days.recap(request.user, unit, month, today=dt.date.today())
+    if format == "json":
+        return Response(recap)
+    name = f"rekap-{recap.unit}-{recap.month}.{format}"
+    content, media = (
+        (to_csv(recap), "text/csv; charset=utf-8")
+        if format == "csv"
+        else (to_xlsx(recap), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+ROUTES = [
+    create_checkin,
+    get_checkin,
+    list_checkins,
+    list_reviews,
+    decide_review,
+    my_days,
+    monthly_recap,
+]

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
 from backend.core.auth import Principal
@@ -27,6 +28,8 @@ from backend.geofence import fences
 from backend.geofence.schemas import FenceResult
 from backend.geofence.service import Geofences
 from backend.org import service as org
+from backend.permits.service import Permits
+from backend.push.service import Push
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +263,8 @@ class CheckIns:
         queue: JobQueue,
         geofences: Geofences,
         units: org.UnitDirectory,
+        permits: Permits,
+        push: Push,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -267,6 +272,8 @@ class CheckIns:
         self.queue = queue
         self.geofences = geofences
         self.units = units
+        self.permits = permits
+        self.push = push
 
     async def submit(
         self, who: Principal, meta_raw: bytes | str, selfie: bytes
@@ -285,6 +292,14 @@ class CheckIns:
             fence, fence_result = await self.geofences.check(
                 allowed, meta.lon, meta.lat, meta.accuracy_m or 0.0
             )
+            if fence is None or fence.decision != fences.Decision.INSIDE:
+                # An approved dinas luar makes its destination a place to check in that day.
+                # Asked only when the unit's own fences did not already say inside.
+                extra = await self.permits.dinas_luar_destinations(who.employee_id, work_date)
+                if extra:
+                    fence, fence_result = await self.geofences.check(
+                        [*allowed, *extra], meta.lon, meta.lat, meta.accuracy_m or 0.0
+                    )
         status, reasons = assess(
             meta,
             received_at=received_at,
@@ -468,14 +483,29 @@ class CheckIns:
             if travel:
                 reasons.insert(-1, travel)
         status = final_status(reasons)
-        await CheckInTable.update(
-            {
-                CheckInTable.status: status,
-                CheckInTable.reasons: msgspec.to_builtins(reasons),
-                CheckInTable.face_distance: face_distance,
-                CheckInTable.verified_at: dt.datetime.now(dt.UTC),
-            }
-        ).where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
+        settled = (
+            await CheckInTable.update(
+                {
+                    CheckInTable.status: status,
+                    CheckInTable.reasons: msgspec.to_builtins(reasons),
+                    CheckInTable.face_distance: face_distance,
+                    CheckInTable.verified_at: dt.datetime.now(dt.UTC),
+                }
+            )
+            .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
+            .returning(CheckInTable.work_date)
+        )
+        if settled:
+            await queue_recompute(self.queue, row["employee"], settled[0]["work_date"])
+            if status == FLAGGED:
+                flags = [r.message for r in reasons if r.code not in INFO_CODES]
+                await self.push.notify(
+                    row["employee"],
+                    kind="checkin_flagged",
+                    title="Presensi perlu diperiksa BKD",
+                    body="; ".join(flags)[:200],
+                    url=f"/#presensi/{checkin_id}",
+                )
         return status
 
     async def stale_pending_ids(self, older_than: dt.timedelta, limit: int = 500) -> list[int]:

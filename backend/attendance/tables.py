@@ -4,6 +4,7 @@ from piccolo.columns import (
     Date,
     DoublePrecision,
     ForeignKey,
+    Integer,
     OnDelete,
     Timestamptz,
     Varchar,
@@ -50,3 +51,19 @@ class Review(Table, tablename="attendance_review"):
     previous_status = Varchar(length=10)
     new_status = Varchar(length=10)
     decided_at = Timestamptz()
+
+
+class DayRecord(Table, tablename="attendance_day"):
+    """The day status of one employee on one local day, recomputed when its inputs change."""
+
+    employee = ForeignKey(Employee, null=False, on_delete=OnDelete.cascade)
+    day = Date()
+    status = Varchar(length=10)  # present | absent | permit | holiday | off
+    permit = Varchar(length=30, null=True, default=None)
+    tl = Varchar(length=4, null=True, default=None)
+    psw = Varchar(length=4, null=True, default=None)
+    late_minutes = Integer(default=0)
+    early_minutes = Integer(default=0)
+    deduction_pct = DoublePrecision(default=0.0)
+    reasons = JSON()
+    computed_at = Timestamptz()

@@ -138,6 +138,8 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "faces": provider("faces"),
             "reviews": provider("reviews"),
             "push": provider("push"),
+            "permits": provider("permits"),
+            "days": provider("days"),
             "store": provider("store"),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -43,7 +43,7 @@ class InProcessQueue:
     def __init__(
         self,
         functions: Sequence[JobFunction],
-        periodic: Sequence[tuple[JobFunction, set[int]]] = (),
+        periodic: Sequence[tuple[JobFunction, set[int], set[int] | None]] = (),
     ) -> None:
         self.functions = {f.__name__: f for f in functions}
         self.periodic = periodic
@@ -52,15 +52,17 @@ class InProcessQueue:
         self._clock: asyncio.Task[None] | None = None
 
     def start_periodic(self) -> None:
-        """Run each periodic job once now and then at its minutes of every hour, like arq's cron."""
+        """Run the hourly jobs once now, then every job at its minutes (and hours), like arq's cron."""
         self._clock = asyncio.create_task(self._tick(), name="hadir-periodic")
 
     async def _tick(self) -> None:
         first = True
         while True:
             minute = int(time.time() // 60)
-            for job, minutes in self.periodic:
-                if first or minute % 60 in minutes:
+            hour = minute // 60 % 24
+            for job, minutes, hours in self.periodic:
+                due = minute % 60 in minutes and (hours is None or hour in hours)
+                if due or (first and hours is None):
                     await self.enqueue(job.__name__, job_id=f"{job.__name__}:{minute}")
             first = False
             await asyncio.sleep(60 - time.time() % 60 + 0.5)
@@ -118,7 +120,7 @@ async def arq_pool(redis_url: str) -> ArqRedis:
 async def open_queue(
     redis_url: str,
     functions: Sequence[JobFunction],
-    periodic: Sequence[tuple[JobFunction, set[int]]] = (),
+    periodic: Sequence[tuple[JobFunction, set[int], set[int] | None]] = (),
 ) -> AsyncIterator[JobQueue]:
     if not redis_url:
         queue = InProcessQueue(functions, periodic)

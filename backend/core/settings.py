@@ -154,6 +154,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "TL/PSW bands and TPP deduction percentages as JSON (see TppRules); the default is the common Pemda template."
         ),
     ] = msgspec.field(default_factory=TppRules)
+    vapid_private_key: Annotated[
+        str,
+        Doc(
+            "Web Push VAPID private key (PEM text); empty means one generated once and kept in `<data_dir>/vapid_private.pem`. Set it in production, the same for every api process and worker."
+        ),
+    ] = ""
+    vapid_subject: Annotated[
+        str, Doc("Contact sent to push services with each notification (mailto: or https URL).")
+    ] = "mailto:bkd@hadir.invalid"
     verify_sweep_minutes: Annotated[
         int,
         Doc("A check-in pending longer than this is re-queued by the sweep (its job was lost)."),

@@ -1,5 +1,54 @@
-"""Web Push routes. PLACEHOLDER until the push domain lands: no routes yet."""
+from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+
+from backend.core.auth import ROLES, Principal, requires
+from backend.push.schemas import PushKey, Subscription, SubscriptionCreate
+from backend.push.service import Push
+
+ANYONE = requires(*ROLES)
+
+
+@get(
+    "/api/v1/push/key",
+    operation_id="getPushKey",
+    summary="The VAPID public key for PushManager.subscribe({applicationServerKey})",
+    guards=[ANYONE],
+)
+async def push_key(push: NamedDependency[Push]) -> PushKey:
+    return PushKey(public_key=push.public_key)
+
+
+@post(
+    "/api/v1/push/subscriptions",
+    operation_id="subscribePush",
+    summary="Keep this browser's PushSubscription.toJSON() for the caller (upsert by endpoint)",
+    guards=[ANYONE],
+)
+async def subscribe(
+    request: Request[Principal, Any, Any],
+    data: JSONBody[SubscriptionCreate],
+    push: NamedDependency[Push],
+) -> Subscription:
+    return await push.subscribe(request.user, data)
+
+
+@delete(
+    "/api/v1/push/subscriptions",
+    operation_id="unsubscribePush",
+    summary="Forget the caller's subscription with this endpoint (idempotent)",
+    guards=[ANYONE],
+)
+async def unsubscribe(
+    request: Request[Principal, Any, Any],
+    endpoint: FromQuery[str],
+    push: NamedDependency[Push],
+) -> None:
+    await push.unsubscribe(request.user, endpoint)
+
+
+ROUTES = [push_key, subscribe, unsubscribe]

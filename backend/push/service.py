@@ -1,16 +1,398 @@
-"""Web Push. PLACEHOLDER until the push domain lands."""
+"""Web Push: the VAPID key, browsers' subscriptions, and the notification outbox.
+
+A notification is a `push_notification` row first and a `send-notification:<id>` job second, so a
+notice is never lost with a job nor sent twice by two. Sending encrypts the payload for each of
+the employee's browsers (RFC 8291, aes128gcm) and signs a VAPID token (RFC 8292) for the push
+service; a subscription the push service no longer knows (404/410) is deleted.
+"""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import functools
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+import msgspec
+import requests
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from backend.attendance.tables import CheckIn
+from backend.core.auth import Principal
+from backend.core.errors import Invalid
 from backend.core.queue import JobQueue
 from backend.core.settings import Settings
+from backend.org.tables import Employee, Holiday
+from backend.push.schemas import Notice, Reminder, Subscription, SubscriptionCreate
+from backend.push.tables import PushNotification, PushSubscription
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SUBJECT = "mailto:bkd@hadir.invalid"
+VAPID_FILE = "vapid_private.pem"
+
+# How long before the schedule starts the check-in reminder goes out. The job runs every five
+# minutes, so each window is seen three times; the dedupe key sends it once.
+REMINDER_LEAD = dt.timedelta(minutes=15)
+
+# How long a push service keeps a notice for a phone that is off. A reminder is worthless once
+# the working day has begun; a permit decision is still news the next morning.
+TTL_S = {"reminder": 30 * 60}
+DEFAULT_TTL_S = 24 * 3600
+SEND_TIMEOUT_S = 10
+# Web Push's Urgency header: "high" may wake a phone in battery saver.
+URGENCY = {"reminder": "high"}
+
+# Browsers that share one device (a school's tablet) or reinstall the PWA pile up subscriptions;
+# older ones beyond this many per employee are dropped.
+MAX_SUBSCRIPTIONS = 10
+
+# Plain http is for a push service on this machine only (the tests' local endpoint).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+class DeliveryFailed(Exception):
+    """Some of an employee's push services did not take the notice; worth trying again."""
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+
+
+def load_vapid(settings: Settings) -> Vapid:
+    """The VAPID key pair: from settings when given, else generated once under `data_dir`.
+
+    Every api process and worker must sign with the same key: browsers subscribed with its
+    public half, and a push service refuses tokens signed by any other.
+    """
+    pem = settings.vapid_private_key
+    if pem:
+        return Vapid.from_pem(pem.encode())
+    path = settings.data_path / VAPID_FILE
+    if not path.exists():
+        _create_key_file(path)
+    return Vapid.from_pem(path.read_bytes())
+
+
+def _create_key_file(path: Path) -> None:
+    # Several processes may start at once: each writes its own file and links it into place;
+    # the first link wins and the others read the winner's key.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    vapid = Vapid()
+    vapid.generate_keys()
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.write_bytes(vapid.private_pem())
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
+def check_subscription(data: SubscriptionCreate) -> None:
+    """Refuse what no browser would send, with a message the PWA can show."""
+    url = urlsplit(data.endpoint)
+    local = url.scheme == "http" and url.hostname in LOCAL_HOSTS
+    if not (url.scheme == "https" or local) or not url.hostname:
+        raise Invalid("Alamat langganan notifikasi (endpoint) harus berupa URL https")
+    try:
+        point = b64url_decode(data.keys.p256dh)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:  # binascii.Error included
+        raise Invalid("Kunci langganan notifikasi (p256dh) bukan kunci P-256 yang sah") from None
+    try:
+        auth = b64url_decode(data.keys.auth)
+    except ValueError:
+        auth = b""
+    if len(auth) != 16:
+        raise Invalid("Rahasia langganan notifikasi (auth) harus 16 byte")
+
+
+async def on_permit(employee_ids: list[int], day: dt.date) -> set[int]:
+    """Those of `employee_ids` on an approved permit (izin, cuti, dinas_luar) on `day`."""
+    # Wired by the permits domain (`Push.on_permit`): until it is, nobody is on a permit.
+    return set()
+
+
+# Employee ids on an approved permit that day; a dict keyed by employee id does too.
+PermitLookup = Callable[[list[int], dt.date], Awaitable[Iterable[int]]]
 
 
 class Push:
     def __init__(self, *, settings: Settings, queue: JobQueue) -> None:
         self.settings = settings
         self.queue = queue
+        # Set by the composition root once the permits service exists (it needs this one).
+        self.on_permit: PermitLookup = on_permit
+        self.vapid = load_vapid(settings)
+        self.subject = settings.vapid_subject or DEFAULT_SUBJECT
+        self.public_key = b64url(
+            self.vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        )
 
-    async def notify(self, employee_id: int, *, title: str, body: str, url: str = "/") -> None:
-        """Queue a notification to every device the employee subscribed (placeholder: no-op)."""
-        return None
+    # --- subscriptions ------------------------------------------------------------------------
+
+    async def subscribe(self, who: Principal, data: SubscriptionCreate) -> Subscription:
+        """Keep a browser's subscription for the caller (the latest login on a device owns it)."""
+        check_subscription(data)
+        now = dt.datetime.now(dt.UTC)
+        row = PushSubscription(
+            employee=who.employee_id,
+            endpoint=data.endpoint,
+            p256dh=data.keys.p256dh,
+            auth=data.keys.auth,
+            created_at=now,
+        )
+        await PushSubscription.insert(row).on_conflict(
+            target=PushSubscription.endpoint,
+            action="DO UPDATE",
+            values=[
+                PushSubscription.employee,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+                PushSubscription.created_at,
+            ],
+        )
+        await self._drop_oldest(who.employee_id)
+        return Subscription(endpoint=data.endpoint, created_at=now)
+
+    async def _drop_oldest(self, employee_id: int) -> None:
+        rows = await (
+            PushSubscription.select(PushSubscription.id)
+            .where(PushSubscription.employee == employee_id)
+            .order_by(PushSubscription.created_at, ascending=False)
+        )
+        if extra := [row["id"] for row in rows[MAX_SUBSCRIPTIONS:]]:
+            await PushSubscription.delete().where(PushSubscription.id.is_in(extra))
+
+    async def unsubscribe(self, who: Principal, endpoint: str) -> None:
+        """Forget the caller's subscription; one already gone is not an error (replays)."""
+        await PushSubscription.delete().where(
+            (PushSubscription.endpoint == endpoint) & (PushSubscription.employee == who.employee_id)
+        )
+
+    # --- the outbox ---------------------------------------------------------------------------
+
+    async def notify(
+        self,
+        employee_id: int,
+        *,
+        kind: str,
+        title: str,
+        body: str,
+        url: str = "/",
+        dedupe_key: str | None = None,
+    ) -> int | None:
+        """Queue a notification to every browser the employee subscribed.
+
+        Returns the notification's id, or None when one with this `dedupe_key` already exists.
+        """
+        inserted = (
+            await PushNotification.insert(
+                PushNotification(
+                    employee=employee_id,
+                    kind=kind,
+                    title=title[:100],
+                    body=body[:500],
+                    url=url,
+                    dedupe_key=dedupe_key,
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            .on_conflict(target=PushNotification.dedupe_key, action="DO NOTHING")
+            .returning(PushNotification.id)
+        )
+        if not inserted:
+            return None
+        notification_id = inserted[0]["id"]
+        await self.queue.enqueue(
+            "send_notification", job_id=f"send-notification:{notification_id}", id=notification_id
+        )
+        return notification_id
+
+    async def send(self, notification_id: int) -> int:
+        """Deliver a notification to each of its employee's browsers; returns how many took it.
+
+        Idempotent: a notification already sent is not sent again. Raises DeliveryFailed when a
+        push service failed (other than 404/410), leaving `sent_at` empty for the retry.
+        """
+        notification = (
+            await PushNotification.select().where(PushNotification.id == notification_id).first()
+        )
+        if notification is None or notification["sent_at"] is not None:
+            return 0
+        kind = notification["kind"]
+        payload = msgspec.json.encode(
+            Notice(
+                title=notification["title"],
+                body=notification["body"],
+                url=notification["url"],
+                kind=kind,
+            )
+        ).decode()
+        subscriptions = await PushSubscription.select().where(
+            PushSubscription.employee == notification["employee"]
+        )
+        delivered, failures = 0, []
+        for subscription in subscriptions:
+            try:
+                await anyio.to_thread.run_sync(
+                    functools.partial(self._post, subscription, payload, kind)
+                )
+            except WebPushException as exc:
+                if exc.status_code in (404, 410):
+                    # The browser unsubscribed or the push service expired it: it never comes back.
+                    await PushSubscription.delete().where(PushSubscription.id == subscription["id"])
+                    continue
+                failures.append(f"{exc.status_code or 'error'} from {_origin(subscription)}")
+            except requests.RequestException as exc:
+                failures.append(f"{type(exc).__name__} reaching {_origin(subscription)}")
+            else:
+                delivered += 1
+                await PushSubscription.update(
+                    {PushSubscription.last_sent_at: dt.datetime.now(dt.UTC)}
+                ).where(PushSubscription.id == subscription["id"])
+        values: dict[Any, Any] = {PushNotification.attempts: PushNotification.attempts + 1}
+        if not failures:
+            values[PushNotification.sent_at] = dt.datetime.now(dt.UTC)
+        await PushNotification.update(values).where(PushNotification.id == notification_id)
+        if failures:
+            # The retry posts to every browser again: a notice twice on one phone is a lesser
+            # harm than a notice lost on another.
+            raise DeliveryFailed(
+                f"notification {notification_id}: {len(failures)} of {len(subscriptions)} "
+                f"push services failed ({'; '.join(failures)})"
+            )
+        return delivered
+
+    def _post(self, subscription: dict[str, Any], payload: str, kind: str) -> None:
+        # Blocking (requests): called in a worker thread.
+        webpush(
+            subscription_info={
+                "endpoint": subscription["endpoint"],
+                "keys": {"p256dh": subscription["p256dh"], "auth": subscription["auth"]},
+            },
+            data=payload,
+            vapid_private_key=self.vapid,
+            # A fresh dict each time: webpush fills in `aud` (the endpoint's origin) and `exp`.
+            vapid_claims={"sub": self.subject},
+            content_encoding="aes128gcm",
+            ttl=TTL_S.get(kind, DEFAULT_TTL_S),
+            headers={"Urgency": URGENCY.get(kind, "normal")},
+            timeout=SEND_TIMEOUT_S,
+        )
+
+    # --- check-in reminders -------------------------------------------------------------------
+
+    async def due_reminders(self, now: dt.datetime) -> list[Reminder]:
+        """Reminders to send at `now`: subscribed employees whose working window starts within
+        REMINDER_LEAD, on a working day that is no holiday, who have not checked in that day,
+        are not on a permit, and have not been reminded that day yet."""
+        subscribed = PushSubscription.select(PushSubscription.employee).distinct()
+        employees = await (
+            Employee.select(Employee.id, Employee.schedule.days, Employee.unit.timezone)
+            .where(
+                Employee.active.eq(True)
+                & Employee.schedule.is_not_null()
+                & Employee.id.is_in(subscribed)
+            )
+            .output(load_json=True)
+        )
+        due: list[Reminder] = []
+        for row in employees:
+            zone = ZoneInfo(row["unit.timezone"] or "Asia/Jakarta")
+            windows = row["schedule.days"] or {}
+            today = now.astimezone(zone).date()
+            # Tomorrow too: a shift starting at 00:10 is due at 23:55 the day before.
+            for day in (today, today + dt.timedelta(days=1)):
+                window = windows.get(str(day.isoweekday()))
+                if not window:
+                    continue
+                start = dt.datetime.combine(day, dt.time.fromisoformat(window[0]), tzinfo=zone)
+                if start - REMINDER_LEAD <= now < start:
+                    zone_name = ZONE_NAMES.get(zone.key, zone.key)
+                    due.append(Reminder(row["id"], day, window[0], zone_name))
+        if not due:
+            return []
+        days = {reminder.work_date for reminder in due}
+        holidays = {
+            row["date"]
+            for row in await Holiday.select(Holiday.date).where(Holiday.date.is_in(list(days)))
+        }
+        due = [reminder for reminder in due if reminder.work_date not in holidays]
+        excluded = await self._checked_in(due)
+        for day in days - holidays:
+            on_day = {reminder.employee_id for reminder in due if reminder.work_date == day}
+            on_leave = await self.on_permit(sorted(on_day), day)
+            excluded |= {(employee, day) for employee in on_leave}
+        due = [r for r in due if (r.employee_id, r.work_date) not in excluded]
+        if not due:
+            return []
+        reminded = {
+            row["dedupe_key"]
+            for row in await PushNotification.select(PushNotification.dedupe_key).where(
+                PushNotification.dedupe_key.is_in([reminder_key(r) for r in due])
+            )
+        }
+        return [r for r in due if reminder_key(r) not in reminded]
+
+    async def _checked_in(self, due: Iterable[Reminder]) -> set[tuple[int, dt.date]]:
+        """(employee, work_date) pairs with a check-in that was not rejected."""
+        due = list(due)
+        if not due:
+            return set()
+        rows = await CheckIn.select(CheckIn.employee, CheckIn.work_date).where(
+            CheckIn.employee.is_in(list({r.employee_id for r in due}))
+            & CheckIn.work_date.is_in(list({r.work_date for r in due}))
+            & (CheckIn.kind == "in")
+            & (CheckIn.status != "rejected")
+        )
+        return {(row["employee"], row["work_date"]) for row in rows}
+
+    async def remind_checkin(self, now: dt.datetime) -> int:
+        """Send the reminders due at `now`; returns how many were queued."""
+        queued = 0
+        for reminder in await self.due_reminders(now):
+            notification_id = await self.notify(
+                reminder.employee_id,
+                kind="reminder",
+                title="Presensi masuk",
+                body=f"Jam kerja mulai {reminder.start} {reminder.zone}. "
+                "Jangan lupa presensi masuk.",
+                url="/",
+                dedupe_key=reminder_key(reminder),
+            )
+            queued += notification_id is not None
+        return queued
+
+
+def reminder_key(reminder: Reminder) -> str:
+    return f"reminder:{reminder.employee_id}:{reminder.work_date.isoformat()}"
+
+
+def _origin(subscription: dict[str, Any]) -> str:
+    # The host only: the rest of an endpoint identifies the browser.
+    return urlsplit(subscription["endpoint"]).netloc

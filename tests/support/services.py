@@ -19,7 +19,8 @@ import httpx
 
 REPO = Path(__file__).parents[2]
 PG_ADMIN_DSN = os.environ.get("HADIR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("HADIR_TEST_REDIS", "redis://127.0.0.1:6379/14")
+REDIS_BASE = os.environ.get("HADIR_TEST_REDIS", "redis://127.0.0.1:6379")
+CLAIM_KEY = "hadir:test-session"
 
 
 def free_port() -> int:
@@ -185,3 +186,36 @@ async def asgi_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     finally:
         stop.set()
         await holder
+
+
+@contextlib.asynccontextmanager
+async def redis_database() -> AsyncIterator[str]:
+    """A Redis database (1-15) of this test session's own, claimed with SET NX.
+
+    arq's job keys do not depend on the queue name, so two test runs on one Redis (helpers,
+    CI beside a developer) sharing a database would run, and flush, each other's jobs.
+    """
+    import redis.asyncio as aioredis
+
+    token = f"{os.getpid()}-{time.time()}"
+    for index in range(1, 16):
+        url = f"{REDIS_BASE}/{index}"
+        client = aioredis.from_url(url)
+        try:
+            claimed = await client.set(CLAIM_KEY, token, nx=True, ex=4 * 3600)
+        except OSError as exc:
+            raise RuntimeError(
+                f"Redis is not reachable at {REDIS_BASE} ({exc}); run the README's test command"
+            ) from exc
+        if claimed:
+            await client.flushdb()
+            await client.set(CLAIM_KEY, token, ex=4 * 3600)
+            try:
+                yield url
+            finally:
+                if await client.get(CLAIM_KEY) == token.encode():
+                    await client.flushdb()
+                await client.aclose()
+            return
+        await client.aclose()
+    raise RuntimeError("every Redis database 1-15 is claimed by another test run")

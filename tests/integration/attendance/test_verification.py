@@ -7,22 +7,17 @@ import httpx
 import msgspec
 import pytest
 import redis.asyncio as aioredis
-from arq.worker import Worker
 
 from backend.attendance.tables import CheckIn
 from backend.core.settings import Settings
 from backend.services import open_services
-from backend.worker import worker_settings
 from tests.support.factories import TEACHER, checkin_files, meta
+from tests.support.jobs import drain
 from tests.support.photos import photo, selfie
 
 
-async def run_worker(settings: Settings) -> None:
-    worker = Worker(**worker_settings(settings), burst=True, poll_delay=0.05)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+async def run_worker(settings) -> None:
+    await drain(settings)
 
 
 async def enrol(settings: Settings, name: str) -> None:
@@ -81,7 +76,8 @@ async def test_a_lost_job_is_found_by_the_sweep_and_verified_once(client, teache
     stored = await submit(client, teacher, selfie("obama3.jpg"))
     # Redis restarted: the queued job is gone, the record is still pending.
     redis = aioredis.from_url(clean.redis_url)
-    await redis.flushdb()
+    for key in await redis.keys("arq:*"):  # everything arq had, as after a restart
+        await redis.delete(key)
     await redis.aclose()
     await CheckIn.update({CheckIn.received_at: CheckIn.received_at}).where(
         CheckIn.id == stored["id"]

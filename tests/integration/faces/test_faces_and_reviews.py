@@ -9,22 +9,17 @@ from pathlib import Path
 
 import httpx
 import msgspec
-from arq.worker import Worker
 
 from backend.attendance.tables import CheckIn, Review
 from backend.faces.tables import PhotoAccess
 from backend.services import open_services
-from backend.worker import worker_settings
 from tests.support.factories import TEACHER, by_role, checkin_files, login, meta
+from tests.support.jobs import drain
 from tests.support.photos import photo, selfie
 
 
 async def settle(settings) -> None:
-    worker = Worker(**worker_settings(settings), burst=True, poll_delay=0.05)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    await drain(settings)
 
 
 async def enrol(

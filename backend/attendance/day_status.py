@@ -1,0 +1,373 @@
+"""Day status and monthly recap: pure rules, no I/O.
+
+The service gathers, per employee and day, the schedule window, the holiday, the accepted
+check-ins and the approved permit; these functions turn them into a status (present, TL/PSW,
+permit, absent, holiday, off), a TPP deduction, and a month's counts with where the employee
+stands on the PP 94/2021 discipline scale. Bounds and percentages come from `TppRules`
+(settings), never from literals here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import msgspec
+
+from backend.core.settings import Band, TppRules
+
+PERMIT_KINDS: tuple[str, ...] = (
+    "izin",
+    "sakit",
+    "cuti_tahunan",
+    "cuti_besar",
+    "cuti_sakit",
+    "cuti_melahirkan",
+    "cuti_alasan_penting",
+    "dinas_luar",
+    "tugas_belajar",
+)
+
+# How each kind reads in a reason line or a recap column header.
+PERMIT_LABELS: dict[str, str] = {
+    "izin": "Izin",
+    "sakit": "Sakit",
+    "cuti_tahunan": "Cuti tahunan",
+    "cuti_besar": "Cuti besar",
+    "cuti_sakit": "Cuti sakit",
+    "cuti_melahirkan": "Cuti melahirkan",
+    "cuti_alasan_penting": "Cuti karena alasan penting",
+    "dinas_luar": "Dinas luar",
+    "tugas_belajar": "Tugas belajar",
+}
+
+STATUSES: tuple[str, ...] = ("present", "absent", "permit", "holiday", "off")
+
+_DAY_S = 24 * 3600
+
+
+class Window(msgspec.Struct, frozen=True):
+    """Working hours of one day in the unit's local time; `end <= start` crosses midnight."""
+
+    start: dt.time
+    end: dt.time
+
+
+class DayInput(msgspec.Struct, frozen=True):
+    """Everything the rules need about one employee on one day.
+
+    For a window crossing midnight, the check-outs of the next morning belong to this day: the
+    service assigns records to the shift they close, not to their calendar date.
+    """
+
+    day: dt.date
+    window: Window | None  # None: not a working day on this schedule
+    holiday: str | None = None  # name of a libur nasional / cuti bersama
+    check_ins: list[dt.time] = []  # local times of ACCEPTED "in" records
+    check_outs: list[dt.time] = []  # local times of ACCEPTED "out" records
+    permit: str | None = None  # kind of an APPROVED permit covering the day
+
+
+class DayStatus(msgspec.Struct, frozen=True):
+    day: dt.date
+    status: str  # one of STATUSES
+    permit: str | None = None
+    tl: str | None = None  # "TL1".."TL4"
+    psw: str | None = None  # "PSW1".."PSW4"
+    late_minutes: int = 0
+    early_minutes: int = 0
+    deduction_pct: float = 0.0  # after the daily cap on TL+PSW
+    reasons: list[str] = []  # short Indonesian explanations of the status and any deduction
+
+
+class Discipline(msgspec.Struct, frozen=True):
+    level: str  # a DISCIPLINE_SCALE level, e.g. "teguran_lisan"
+    description: str  # the sanction as PP 94/2021 words it
+    next_threshold: int | None  # more absent days until the next level; None at the top
+    category: str = ""  # "ringan" | "sedang" | "berat"; "" while no sanction applies
+
+
+class EmployeeMonth(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+    days: dict[str, int]  # present, absent, holiday, off, permit:<kind>, TL1..TL4, PSW1..PSW4
+    late_minutes: int
+    early_minutes: int
+    deduction_pct: float  # sum of daily deductions, capped at monthly_cap_pct
+    absent_days_year: int  # absent without reason this year up to the month's end (input)
+    longest_absent_run: int  # consecutive working days absent, within this month's statuses
+    discipline: Discipline
+
+
+class DisciplineStep(msgspec.Struct, frozen=True):
+    from_days: int  # cumulative absent days in a year at which this level starts
+    level: str
+    description: str
+    category: str
+
+
+# PP 94/2021: working days absent without a valid reason, cumulative over a calendar year.
+# Each step runs until the next one starts; the last is open-ended.
+DISCIPLINE_SCALE: tuple[DisciplineStep, ...] = (
+    DisciplineStep(0, "belum_ada", "Belum ada hukuman disiplin", ""),
+    DisciplineStep(3, "teguran_lisan", "Teguran lisan", "ringan"),
+    DisciplineStep(4, "teguran_tertulis", "Teguran tertulis", "ringan"),
+    DisciplineStep(7, "pernyataan_tidak_puas", "Pernyataan tidak puas secara tertulis", "ringan"),
+    DisciplineStep(
+        11,
+        "potongan_tukin_6_bulan",
+        "Pemotongan tunjangan kinerja 25% selama 6 bulan",
+        "sedang",
+    ),
+    DisciplineStep(
+        14,
+        "potongan_tukin_9_bulan",
+        "Pemotongan tunjangan kinerja 25% selama 9 bulan",
+        "sedang",
+    ),
+    DisciplineStep(
+        17,
+        "potongan_tukin_12_bulan",
+        "Pemotongan tunjangan kinerja 25% selama 12 bulan",
+        "sedang",
+    ),
+    DisciplineStep(
+        21,
+        "penurunan_jabatan",
+        "Penurunan jabatan setingkat lebih rendah selama 12 bulan",
+        "berat",
+    ),
+    DisciplineStep(
+        25,
+        "pembebasan_jabatan",
+        "Pembebasan dari jabatan menjadi jabatan pelaksana selama 12 bulan",
+        "berat",
+    ),
+    DisciplineStep(
+        28,
+        "pemberhentian",
+        "Pemberhentian dengan hormat tidak atas permintaan sendiri",
+        "berat",
+    ),
+)
+# PP 94/2021 also dismisses after this many consecutive working days absent without reason.
+DISMISSAL_CONSECUTIVE_DAYS = 10
+
+
+def window_for(
+    days: Mapping[str, Sequence[str]] | Mapping[int, Sequence[str]], day: dt.date
+) -> Window | None:
+    """The window of `day` from a schedule's `days`, or None on a non-working day.
+
+    Accepts the JSON as stored (`{"1": ["07:30", "16:00"]}`) and the demo data's int keys.
+    """
+    weekday = day.isoweekday()
+    hours = days.get(weekday) or days.get(str(weekday))  # type: ignore[call-overload]
+    if not hours:
+        return None
+    start, end = hours
+    return Window(dt.time.fromisoformat(start), dt.time.fromisoformat(end))
+
+
+def band_for(bands: Iterable[Band], minutes: int) -> Band | None:
+    """The category `minutes` falls in; None below the first (a tolerance) or in a gap."""
+    for band in bands:
+        if minutes >= band.from_min and (band.to_min is None or minutes <= band.to_min):
+            return band
+    return None
+
+
+def _open_band(bands: Sequence[Band]) -> Band:
+    # A missing record counts as the top category (TL4 / PSW4), whatever it is called.
+    return max(bands, key=lambda band: band.from_min)
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _on_timeline(window: Window, times: Iterable[dt.time]) -> list[int]:
+    """Seconds from the window day's midnight, placing each time on the right side of it.
+
+    A window crossing midnight (22:00-06:00) ends on the next day; a record is taken to be on
+    the next day when it falls before the middle of the off-duty gap (14:00 here), i.e. each
+    record is placed nearest the shift it belongs to.
+    """
+    start, end = _seconds(window.start), _seconds(window.end)
+    if end > start:
+        return [_seconds(t) for t in times]
+    pivot = (end + start) // 2
+    return [_seconds(t) + (_DAY_S if _seconds(t) < pivot else 0) for t in times]
+
+
+def _pct(value: float) -> str:
+    return f"{value:g}".replace(".", ",")  # Indonesian decimal comma: "2,5 %"
+
+
+def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
+    """The status of one working day, applied in this order:
+
+    1. No window: "off", even with check-ins (working on a day off is neither penalised nor
+       counted). A holiday falling on a day off is "off" too, so that the "holiday" count is
+       the working days the calendar took away.
+    2. Holiday (libur nasional or cuti bersama) on a working day: "holiday", no deduction.
+    3. An approved permit: "permit" with its kind, no deduction. A permit covers the whole day;
+       check-ins that day are ignored (a dinas luar employee who checks in at the place visited
+       stays dinas_luar). Half-day permits are not modelled.
+    4. Neither check-in nor check-out: "absent" (tanpa keterangan), `absent_pct`; the daily cap
+       is for TL+PSW only and does not apply.
+    5. Otherwise "present", with lateness from the EARLIEST check-in and early leave from the
+       LATEST check-out, in whole minutes rounded down (07:30:59 for 07:30 is 0 minutes late,
+       07:31:00 is 1), so seconds never tip an employee into a category. A missing check-in or
+       check-out is the top category at `no_record_pct`. The day's deduction is
+       min(TL % + PSW %, `daily_cap_pct`).
+    """
+
+    window = inp.window
+    if window is None:
+        note = f" ({inp.holiday})" if inp.holiday else ""
+        return DayStatus(inp.day, "off", reasons=[f"Bukan hari kerja{note}"])
+    if inp.holiday:
+        return DayStatus(inp.day, "holiday", reasons=[f"Hari libur: {inp.holiday}"])
+    if inp.permit:
+        label = PERMIT_LABELS.get(inp.permit, inp.permit)
+        return DayStatus(inp.day, "permit", permit=inp.permit, reasons=[label])
+    if not inp.check_ins and not inp.check_outs:
+        return DayStatus(
+            inp.day,
+            "absent",
+            deduction_pct=rules.absent_pct,
+            reasons=[f"Tidak masuk tanpa keterangan (potongan {_pct(rules.absent_pct)} %)"],
+        )
+
+    start = _seconds(window.start)
+    # end <= start crosses midnight; end == start would be a full 24 hours.
+    end = start + ((_seconds(window.end) - start) % _DAY_S or _DAY_S)
+    reasons: list[str] = []
+    tl: str | None = None
+    psw: str | None = None
+    late = early = 0
+    tl_pct = psw_pct = 0.0
+
+    if inp.check_ins:
+        late = max(0, (min(_on_timeline(window, inp.check_ins)) - start) // 60)
+        band = band_for(rules.tl, late)
+        if band is not None:
+            tl, tl_pct = band.code, band.deduction_pct
+            reasons.append(f"Terlambat {late} menit ({tl})")
+    else:
+        tl, tl_pct = _open_band(rules.tl).code, rules.no_record_pct
+        reasons.append(f"Tidak presensi masuk ({tl})")
+
+    if inp.check_outs:
+        early = max(0, (end - max(_on_timeline(window, inp.check_outs))) // 60)
+        band = band_for(rules.psw, early)
+        if band is not None:
+            psw, psw_pct = band.code, band.deduction_pct
+            reasons.append(f"Pulang cepat {early} menit ({psw})")
+    else:
+        psw, psw_pct = _open_band(rules.psw).code, rules.no_record_pct
+        reasons.append(f"Tidak presensi pulang ({psw})")
+
+    total = tl_pct + psw_pct
+    if total > rules.daily_cap_pct:
+        reasons.append(
+            f"Potongan TL+PSW {_pct(total)} % dibatasi {_pct(rules.daily_cap_pct)} % per hari"
+        )
+    return DayStatus(
+        inp.day,
+        "present",
+        tl=tl,
+        psw=psw,
+        late_minutes=late,
+        early_minutes=early,
+        deduction_pct=round(min(total, rules.daily_cap_pct), 4),
+        reasons=reasons,
+    )
+
+
+def longest_absent_run(statuses: Iterable[DayStatus], carried: int = 0) -> int:
+    """The longest run of consecutive WORKING days absent without reason.
+
+    Days off and holidays between two absences neither break nor extend the run (they are not
+    working days); a present or permit day breaks it. `carried` is the run still open at the
+    end of the previous period, so that a run across a month boundary is seen whole.
+    """
+    run = longest = carried
+    for day in sorted(statuses, key=lambda s: s.day):
+        if day.status == "absent":
+            run += 1
+            longest = max(longest, run)
+        elif day.status in ("present", "permit"):
+            run = 0
+    return longest
+
+
+def discipline_for(absent_days_year: int, longest_consecutive_absent: int = 0) -> Discipline:
+    """Where an employee stands on the PP 94/2021 scale.
+
+    `next_threshold` counts the further absent days until the next level on the cumulative
+    scale (3 at zero days, 1 at two days); None once dismissal is reached. Only whole days are
+    counted: converting accumulated late minutes into days, as some Pemda do, is left to them.
+    """
+    top = DISCIPLINE_SCALE[-1]
+    if longest_consecutive_absent >= DISMISSAL_CONSECUTIVE_DAYS:
+        return Discipline(
+            top.level,
+            f"{top.description} (tidak masuk {longest_consecutive_absent} hari kerja berturut-turut)",
+            None,
+            top.category,
+        )
+    days = max(0, absent_days_year)
+    index = max(i for i, step in enumerate(DISCIPLINE_SCALE) if days >= step.from_days)
+    step = DISCIPLINE_SCALE[index]
+    following = DISCIPLINE_SCALE[index + 1] if index + 1 < len(DISCIPLINE_SCALE) else None
+    return Discipline(
+        step.level,
+        step.description,
+        following.from_days - days if following else None,
+        step.category,
+    )
+
+
+def month_recap(
+    nip: str,
+    name: str,
+    statuses: Sequence[DayStatus],
+    absent_days_year: int,
+    rules: TppRules,
+    *,
+    carried_absent_run: int = 0,
+) -> EmployeeMonth:
+    """One employee's month: counts per status and category, minutes, the capped deduction.
+
+    Every status, permit kind and TL/PSW code of `rules` has a key, zero or not, so that an
+    export of a unit has the same columns for every row. A permit of a kind outside
+    PERMIT_KINDS still gets its own `permit:<kind>` key. Minutes add up measured lateness and
+    early leave only; a missing record carries no minutes.
+    """
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    counts.update(dict.fromkeys((f"permit:{kind}" for kind in PERMIT_KINDS), 0))
+    counts.update(dict.fromkeys((band.code for band in (*rules.tl, *rules.psw)), 0))
+    for day in statuses:
+        counts[day.status] = counts.get(day.status, 0) + 1
+        for key in (
+            f"permit:{day.permit}" if day.permit else None,
+            day.tl,
+            day.psw,
+        ):
+            if key:
+                counts[key] = counts.get(key, 0) + 1
+    run = longest_absent_run(statuses, carried_absent_run)
+    total = sum(day.deduction_pct for day in statuses)
+    return EmployeeMonth(
+        nip=nip,
+        name=name,
+        days=counts,
+        late_minutes=sum(day.late_minutes for day in statuses),
+        early_minutes=sum(day.early_minutes for day in statuses),
+        deduction_pct=round(min(total, rules.monthly_cap_pct), 4),
+        absent_days_year=absent_days_year,
+        longest_absent_run=run,
+        discipline=discipline_for(absent_days_year, run),
+    )

@@ -1,0 +1,292 @@
+"""Day records and the monthly recap: the I/O around the pure rules in day_status.py.
+
+A day record is recomputed when one of its inputs changes (a check-in settles or is reviewed, a
+permit is decided) and nightly for yesterday; the recap fills in any day not yet computed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from backend.attendance import day_status as rules
+from backend.attendance.tables import CheckIn, DayRecord
+from backend.core.auth import Principal
+from backend.core.errors import Forbidden, Invalid, NotFound
+from backend.core.settings import TppRules
+from backend.org import service as org
+from backend.org.tables import Employee, Holiday, Unit
+from backend.permits.service import Permits
+
+
+class DayView(msgspec.Struct, frozen=True):
+    day: dt.date
+    status: str
+    permit: str | None
+    tl: str | None
+    psw: str | None
+    late_minutes: int
+    early_minutes: int
+    deduction_pct: float
+    reasons: list[str]
+
+
+class Recap(msgspec.Struct, frozen=True):
+    unit: str
+    unit_name: str
+    month: str  # YYYY-MM
+    employees: list[rules.EmployeeMonth]
+
+
+def _view(status: rules.DayStatus) -> DayView:
+    return DayView(**{f: getattr(status, f) for f in DayView.__struct_fields__})
+
+
+class DayRecords:
+    def __init__(self, *, rules_table: TppRules, permits: Permits) -> None:
+        self.rules = rules_table
+        self.permits = permits
+
+    async def compute_range(
+        self, employee_id: int, start: dt.date, end: dt.date
+    ) -> list[rules.DayStatus]:
+        """Day statuses for [start, end], from one read of each input. Days before the employee
+        was registered in hadir are left out: there is nothing to judge them by."""
+        row = (
+            await Employee.select(
+                Employee.created_at,
+                Employee.schedule.days.as_alias("days"),
+                Employee.unit.timezone.as_alias("tz"),
+            )
+            .where(Employee.id == employee_id)
+            .first()
+            .output(load_json=True)
+        )
+        if row is None:
+            raise NotFound("Pegawai tidak ditemukan")
+        zone = ZoneInfo(row["tz"] or "Asia/Jakarta")
+        start = max(start, row["created_at"].astimezone(zone).date())
+        if end < start:
+            return []
+        holidays = {
+            h["date"]: h["name"]
+            for h in await Holiday.select(Holiday.date, Holiday.name).where(
+                (Holiday.date >= start) & (Holiday.date <= end)
+            )
+        }
+        records = await CheckIn.select(
+            CheckIn.kind, CheckIn.work_date, CheckIn.corrected_captured_at
+        ).where(
+            (CheckIn.employee == employee_id)
+            & (CheckIn.work_date >= start)
+            & (CheckIn.work_date <= end)
+            & (CheckIn.status == "accepted")
+        )
+        by_day: dict[dt.date, list[tuple[str, dt.time]]] = {}
+        for r in records:
+            by_day.setdefault(r["work_date"], []).append(
+                (r["kind"], r["corrected_captured_at"].astimezone(zone).time())
+            )
+        permits = await self.permits.approved_between(employee_id, start, end)
+        result = []
+        for day in _dates(start, end):
+            local = by_day.get(day, [])
+            result.append(
+                rules.day_status(
+                    rules.DayInput(
+                        day=day,
+                        window=rules.window_for(row["days"] or {}, day),
+                        holiday=holidays.get(day),
+                        check_ins=[t for kind, t in local if kind == "in"],
+                        check_outs=[t for kind, t in local if kind == "out"],
+                        permit=permits.get(day),
+                    ),
+                    self.rules,
+                )
+            )
+        return result
+
+    async def recompute(self, employee_id: int, day: dt.date) -> rules.DayStatus | None:
+        statuses = await self.recompute_range(employee_id, day, day)
+        return statuses[0] if statuses else None
+
+    async def recompute_range(
+        self, employee_id: int, start: dt.date, end: dt.date
+    ) -> list[rules.DayStatus]:
+        statuses = await self.compute_range(employee_id, start, end)
+        now = dt.datetime.now(dt.UTC)
+        for status in statuses:
+            values = {
+                "status": status.status,
+                "permit": status.permit,
+                "tl": status.tl,
+                "psw": status.psw,
+                "late_minutes": status.late_minutes,
+                "early_minutes": status.early_minutes,
+                "deduction_pct": status.deduction_pct,
+                "reasons": list(status.reasons),
+                "computed_at": now,
+            }
+            await DayRecord.insert(
+                DayRecord(employee=employee_id, day=status.day, **values)
+            ).on_conflict(
+                target=(DayRecord.employee, DayRecord.day),
+                action="DO UPDATE",
+                values=[getattr(DayRecord, name) for name in values],
+            )
+        return statuses
+
+    async def days_of(self, employee_id: int, start: dt.date, end: dt.date) -> list[DayView]:
+        return [_view(status) for status in await self.compute_range(employee_id, start, end)]
+
+    # --- the monthly recap --------------------------------------------------------------------
+
+    async def recap(self, who: Principal, unit_code: str, month: str, *, today: dt.date) -> Recap:
+        try:
+            first = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise Invalid("Bulan harus berformat YYYY-MM, misalnya 2026-11") from None
+        unit = await Unit.select(Unit.id, Unit.name).where(Unit.code == unit_code).first()
+        if unit is None:
+            raise NotFound(f"Unit {unit_code} tidak ditemukan")
+        if not who.has("bkd", "admin") and unit["id"] not in await org.unit_ids_under(who.unit_id):
+            raise Forbidden("Rekap hanya untuk unit Anda sendiri")
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        until = min(last, today - dt.timedelta(days=1))  # today is not over yet
+        people = (
+            await Employee.select(Employee.id, Employee.nip, Employee.name)
+            .where((Employee.unit == unit["id"]) & Employee.active.eq(True))
+            .order_by(Employee.name)
+        )
+        months: list[rules.EmployeeMonth] = []
+        for person in people:
+            # Days of the year before this month count towards the PP 94/2021 scale.
+            year_days = await self._stored_or_computed(
+                person["id"], first.replace(month=1, day=1), until
+            )
+            before = [s for s in year_days if s.day < first]
+            this_month = [s for s in year_days if s.day >= first]
+            absent_year = sum(1 for s in year_days if s.status == "absent")
+            carried = (
+                rules.longest_absent_run(before[-31:])
+                if before and before[-1].status == "absent"
+                else 0
+            )
+            months.append(
+                rules.month_recap(
+                    person["nip"],
+                    person["name"],
+                    this_month,
+                    absent_year,
+                    self.rules,
+                    carried_absent_run=carried,
+                )
+            )
+        return Recap(unit=unit_code, unit_name=unit["name"], month=month, employees=months)
+
+    async def _stored_or_computed(
+        self, employee_id: int, start: dt.date, end: dt.date
+    ) -> list[rules.DayStatus]:
+        """Stored day records, computing (and storing) the missing ones in one pass."""
+        if end < start:
+            return []
+        stored = {
+            row["day"]: rules.DayStatus(
+                day=row["day"],
+                status=row["status"],
+                permit=row["permit"],
+                tl=row["tl"],
+                psw=row["psw"],
+                late_minutes=row["late_minutes"],
+                early_minutes=row["early_minutes"],
+                deduction_pct=row["deduction_pct"],
+                reasons=list(row["reasons"] or []),
+            )
+            for row in await DayRecord.select()
+            .where(
+                (DayRecord.employee == employee_id)
+                & (DayRecord.day >= start)
+                & (DayRecord.day <= end)
+            )
+            .output(load_json=True)
+        }
+        missing = [day for day in _dates(start, end) if day not in stored]
+        if missing:
+            for status in await self.recompute_range(employee_id, missing[0], missing[-1]):
+                stored.setdefault(status.day, status)
+        return [stored[day] for day in sorted(stored)]
+
+
+def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+COLUMNS: list[tuple[str, str]] = [
+    ("present", "Hadir"),
+    *[(f"TL{i}", f"TL{i}") for i in range(1, 5)],
+    *[(f"PSW{i}", f"PSW{i}") for i in range(1, 5)],
+    *[(f"permit:{kind}", label) for kind, label in rules.PERMIT_LABELS.items()],
+    ("absent", "Tanpa keterangan"),
+    ("holiday", "Libur"),
+]
+
+
+def recap_rows(recap: Recap) -> list[list[Any]]:
+    header = [
+        "NIP",
+        "Nama",
+        *[label for _, label in COLUMNS],
+        "Menit terlambat",
+        "Menit pulang cepat",
+        "Potongan TPP (%)",
+        "Alpa tahun ini (hari)",
+        "Tingkat disiplin (PP 94/2021)",
+    ]
+    rows: list[list[Any]] = [header]
+    for person in recap.employees:
+        rows.append(
+            [
+                person.nip,
+                person.name,
+                *[person.days.get(key, 0) for key, _ in COLUMNS],
+                person.late_minutes,
+                person.early_minutes,
+                round(person.deduction_pct, 2),
+                person.absent_days_year,
+                person.discipline.description,
+            ]
+        )
+    return rows
+
+
+def to_csv(recap: Recap) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(recap_rows(recap))
+    # A BOM so Excel, which BKD staff open CSVs with, reads the names as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def to_xlsx(recap: Recap) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"Rekap {recap.month}"
+    sheet.append([f"Rekap presensi {recap.unit_name}, bulan {recap.month}"])
+    sheet["A1"].font = Font(bold=True)
+    for row in recap_rows(recap):
+        sheet.append(row)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 34
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, MultipartBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from backend.core.auth import Principal, requires
+from backend.core.errors import Invalid
+from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
+from backend.permits.service import Permits
+
+MAX_PERMIT_BODY = 2_500_000
+
+
+async def _meta_and_attachment(data: dict[str, Any]) -> tuple[bytes, bytes | None]:
+    meta = data.get("meta")
+    if meta is None:
+        raise Invalid("Bagian 'meta' tidak ada dalam kiriman")
+    meta_bytes = await meta.read() if isinstance(meta, UploadFile) else str(meta).encode()
+    attachment = data.get("attachment")
+    if isinstance(attachment, UploadFile):
+        content = await attachment.read()
+        return meta_bytes, content or None
+    return meta_bytes, None
+
+
+@post(
+    "/api/v1/permits",
+    operation_id="createPermit",
+    summary="Request a permit (multipart: meta JSON + optional attachment); replays are idempotent",
+    request_max_body_size=MAX_PERMIT_BODY,
+)
+async def create_permit(
+    request: Request[Principal, Any, Any],
+    data: MultipartBody[dict[str, Any]],
+    permits: NamedDependency[Permits],
+) -> Response[Permit]:
+    meta, attachment = await _meta_and_attachment(data)
+    permit, created = await permits.create(request.user, meta, attachment, today=dt.date.today())
+    return Response(permit, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+@get("/api/v1/permits", operation_id="listMyPermits")
+async def list_permits(
+    request: Request[Principal, Any, Any], permits: NamedDependency[Permits]
+) -> PermitList:
+    return await permits.mine(request.user)
+
+
+@get(
+    "/api/v1/permits/inbox",
+    operation_id="permitInbox",
+    guards=[requires("kepala_unit", "bkd", "admin")],
+)
+async def permit_inbox(
+    request: Request[Principal, Any, Any], permits: NamedDependency[Permits]
+) -> PermitList:
+    return await permits.inbox(request.user)
+
+
+@get("/api/v1/permits/{permit_id:int}", operation_id="getPermit")
+async def get_permit(
+    request: Request[Principal, Any, Any],
+    permit_id: FromPath[int],
+    permits: NamedDependency[Permits],
+) -> Permit:
+    return await permits.get(request.user, permit_id)
+
+
+@post(
+    "/api/v1/permits/{permit_id:int}/decision",
+    operation_id="decidePermit",
+    guards=[requires("kepala_unit", "bkd", "admin")],
+    status_code=HTTP_200_OK,
+)
+async def decide_permit(
+    request: Request[Principal, Any, Any],
+    permit_id: FromPath[int],
+    data: JSONBody[PermitDecision],
+    permits: NamedDependency[Permits],
+) -> Permit:
+    return await permits.decide(request.user, permit_id, data)
+
+
+@post(
+    "/api/v1/permits/{permit_id:int}/cancel", operation_id="cancelPermit", status_code=HTTP_200_OK
+)
+async def cancel_permit(
+    request: Request[Principal, Any, Any],
+    permit_id: FromPath[int],
+    permits: NamedDependency[Permits],
+) -> Permit:
+    return await permits.cancel(request.user, permit_id)
+
+
+@get("/api/v1/permits/{permit_id:int}/attachment", operation_id="permitAttachment")
+async def permit_attachment(
+    request: Request[Principal, Any, Any],
+    permit_id: FromPath[int],
+    permits: NamedDependency[Permits],
+) -> AttachmentUrl:
+    return AttachmentUrl(url=await permits.attachment_url(request.user, permit_id))
+
+
+ROUTES = [
+    create_permit,
+    list_permits,
+    permit_inbox,
+    get_permit,
+    decide_permit,
+    cancel_permit,
+    permit_attachment,
+]

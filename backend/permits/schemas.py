@@ -1,0 +1,81 @@
+"""Permit wire formats. `PermitCreate` is queued offline by the PWA like a check-in: fields are
+never renamed or retyped; new ones get defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+PermitKind = Literal[
+    "izin",
+    "sakit",
+    "cuti_tahunan",
+    "cuti_besar",
+    "cuti_sakit",
+    "cuti_melahirkan",
+    "cuti_alasan_penting",
+    "dinas_luar",
+    "tugas_belajar",
+]
+
+KIND_WORDS: dict[str, str] = {
+    "izin": "Izin",
+    "sakit": "Sakit",
+    "cuti_tahunan": "Cuti tahunan",
+    "cuti_besar": "Cuti besar",
+    "cuti_sakit": "Cuti sakit",
+    "cuti_melahirkan": "Cuti melahirkan",
+    "cuti_alasan_penting": "Cuti karena alasan penting",
+    "dinas_luar": "Dinas luar",
+    "tugas_belajar": "Tugas belajar",
+}
+
+
+class PermitCreate(msgspec.Struct, frozen=True):
+    client_id: uuid.UUID
+    kind: PermitKind
+    start_date: dt.date
+    end_date: dt.date
+    reason: Annotated[str, msgspec.Meta(min_length=5, max_length=1000)]
+    destination_location_id: int | None = None  # dinas luar: where check-ins count as inside
+
+
+class PermitDecision(msgspec.Struct, frozen=True):
+    decision: Literal["approve", "reject"]
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class PersonRef(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+
+
+class Permit(msgspec.Struct, frozen=True):
+    id: int
+    client_id: uuid.UUID
+    kind: str
+    kind_name: str
+    employee: PersonRef
+    start_date: dt.date
+    end_date: dt.date
+    working_days: int  # days the permit actually covers: holidays and days off are not counted
+    reason: str
+    status: str  # pending | approved | rejected | cancelled
+    approver: PersonRef | None
+    decided_by: PersonRef | None
+    decision_note: str
+    decided_at: dt.datetime | None
+    has_attachment: bool
+    destination_location_id: int | None
+    created_at: dt.datetime
+
+
+class PermitList(msgspec.Struct, frozen=True):
+    items: list[Permit]
+
+
+class AttachmentUrl(msgspec.Struct, frozen=True):
+    url: str

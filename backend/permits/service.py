@@ -1,0 +1,441 @@
+"""Permits: requested by the employee (online or from the PWA outbox), routed to the head of
+their unit, decided once, and used by check-ins (dinas luar) and the day status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+
+from backend.attendance.jobs import queue_recompute
+from backend.core.auth import Principal
+from backend.core.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    invalid_from_msgspec,
+)
+from backend.core.queue import JobQueue
+from backend.core.storage import ObjectStore
+from backend.geofence.tables import Location
+from backend.org.tables import Employee, Holiday, Unit
+from backend.permits.schemas import (
+    KIND_WORDS,
+    Permit,
+    PermitCreate,
+    PermitDecision,
+    PermitList,
+    PersonRef,
+)
+from backend.permits.tables import Permit as PermitTable
+from backend.push.service import Push
+
+PENDING, APPROVED, REJECTED, CANCELLED = "pending", "approved", "rejected", "cancelled"
+ACTIVE = (PENDING, APPROVED)
+BACKDATE_DAYS = 31  # a sick day is often reported afterwards; a month back is the limit
+MAX_DAYS = {"tugas_belajar": 4 * 366, "cuti_besar": 93}  # others: one year
+MAX_ATTACHMENT_BYTES = 2_000_000
+ATTACHMENT_TYPES = {
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+    b"\x89PNG": ("png", "image/png"),
+    b"%PDF": ("pdf", "application/pdf"),
+}
+
+
+def _date(value: dt.date) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+def working_days(
+    schedule_days: dict[str, Any] | None, holidays: set[dt.date], start: dt.date, end: dt.date
+) -> int:
+    """Days in [start, end] the employee would otherwise work: on their schedule, not a holiday."""
+    days = schedule_days or {}
+    count, day = 0, start
+    while day <= end:
+        if str(day.isoweekday()) in days and day not in holidays:
+            count += 1
+        day += dt.timedelta(days=1)
+    return count
+
+
+def attachment_kind(data: bytes) -> tuple[str, str]:
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise TooLarge(
+            f"Lampiran terlalu besar ({len(data) // 1024} KB); batasnya {MAX_ATTACHMENT_BYTES // 1024} KB"
+        )
+    for magic, kind in ATTACHMENT_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    raise Invalid("Lampiran harus berupa foto (JPEG/PNG) atau PDF surat")
+
+
+def decode_create(raw: bytes | str) -> PermitCreate:
+    try:
+        request = msgspec.json.decode(raw, type=PermitCreate)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise invalid_from_msgspec(exc, part="meta") from None
+    if request.end_date < request.start_date:
+        raise Invalid("Tanggal selesai tidak boleh sebelum tanggal mulai")
+    span = (request.end_date - request.start_date).days + 1
+    limit = MAX_DAYS.get(request.kind, 366)
+    if span > limit:
+        raise Invalid(
+            f"{KIND_WORDS[request.kind]} paling lama {limit} hari; yang diminta {span} hari"
+        )
+    if request.destination_location_id is not None and request.kind != "dinas_luar":
+        raise Invalid("Lokasi tujuan hanya untuk dinas luar")
+    return request
+
+
+class Permits:
+    def __init__(
+        self, *, store: ObjectStore, push: Push, queue: JobQueue, presign_ttl_s: int
+    ) -> None:
+        self.store = store
+        self.push = push
+        self.queue = queue
+        self.presign_ttl_s = presign_ttl_s
+
+    # --- requests ---------------------------------------------------------------------------
+
+    async def create(
+        self, who: Principal, meta_raw: bytes | str, attachment: bytes | None, *, today: dt.date
+    ) -> tuple[Permit, bool]:
+        request = decode_create(meta_raw)
+        existing = (
+            await PermitTable.select(PermitTable.id)
+            .where(PermitTable.client_id == request.client_id)
+            .first()
+        )
+        if existing:
+            return await self._replay(who, existing["id"], request), False
+        if request.start_date < today - dt.timedelta(days=BACKDATE_DAYS):
+            raise Invalid(f"Permohonan paling lambat {BACKDATE_DAYS} hari setelah tanggal mulai")
+        extension, content_type = attachment_kind(attachment) if attachment else ("", "")
+        if request.destination_location_id is not None and not await Location.exists().where(
+            Location.id == request.destination_location_id
+        ):
+            raise Invalid("Lokasi tujuan dinas luar tidak dikenal")
+        days = await self._working_days(who.employee_id, request.start_date, request.end_date)
+        if days == 0:
+            raise Invalid("Rentang tanggal itu hanya berisi hari libur atau hari tidak bekerja")
+        await self._refuse_overlap(who.employee_id, request.start_date, request.end_date)
+        approver = await self.approver_for(who.employee_id)
+        key = f"permits/{who.nip}/{request.client_id}.{extension}" if attachment else ""
+        if attachment:
+            await self.store.put(key, attachment, content_type)
+        inserted = await PermitTable.insert(
+            PermitTable(
+                client_id=request.client_id,
+                employee=who.employee_id,
+                kind=request.kind,
+                start_date=request.start_date,
+                end_date=request.end_date,
+                reason=request.reason.strip(),
+                attachment_key=key,
+                destination=request.destination_location_id,
+                status=PENDING,
+                approver=approver,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        ).returning(PermitTable.id)
+        permit = await self._load(inserted[0]["id"])
+        if approver is not None:
+            await self.push.notify(
+                approver,
+                kind="permit_request",
+                title=f"Permohonan {permit.kind_name.lower()}",
+                body=f"{permit.employee.name}: {_date(permit.start_date)} s.d. {_date(permit.end_date)}",
+                url=f"/#izin/{permit.id}",
+            )
+        return permit, True
+
+    async def _replay(self, who: Principal, permit_id: int, request: PermitCreate) -> Permit:
+        permit = await self._load(permit_id)
+        same = (
+            permit.employee.nip == who.nip
+            and permit.kind == request.kind
+            and permit.start_date == request.start_date
+            and permit.end_date == request.end_date
+            and permit.reason == request.reason.strip()
+        )
+        if not same:
+            raise Conflict("client_id ini sudah dipakai untuk permohonan lain dengan isi berbeda")
+        return permit
+
+    async def _working_days(self, employee_id: int, start: dt.date, end: dt.date) -> int:
+        row = (
+            await Employee.select(Employee.schedule.days.as_alias("days"))
+            .where(Employee.id == employee_id)
+            .first()
+            .output(load_json=True)
+        )
+        holidays = {
+            h["date"]
+            for h in await Holiday.select(Holiday.date).where(
+                (Holiday.date >= start) & (Holiday.date <= end)
+            )
+        }
+        return working_days(row["days"] if row else None, holidays, start, end)
+
+    async def _refuse_overlap(self, employee_id: int, start: dt.date, end: dt.date) -> None:
+        clash = (
+            await PermitTable.select(
+                PermitTable.kind, PermitTable.start_date, PermitTable.end_date, PermitTable.status
+            )
+            .where(
+                (PermitTable.employee == employee_id)
+                & PermitTable.status.is_in(list(ACTIVE))
+                & (PermitTable.start_date <= end)
+                & (PermitTable.end_date >= start)
+            )
+            .first()
+        )
+        if clash:
+            state = "sudah disetujui" if clash["status"] == APPROVED else "masih menunggu keputusan"
+            raise Conflict(
+                f"Bertumpuk dengan {KIND_WORDS.get(clash['kind'], clash['kind']).lower()} "
+                f"{_date(clash['start_date'])} s.d. {_date(clash['end_date'])} yang {state}"
+            )
+
+    async def approver_for(self, employee_id: int) -> int | None:
+        """The head of the employee's unit; for a head, the head of the unit above."""
+        units = {row["id"]: row for row in await Unit.select(Unit.id, Unit.parent)}
+        heads: dict[int, list[int]] = {}
+        for row in await Employee.select(Employee.id, Employee.unit, Employee.roles).where(
+            Employee.active.eq(True)
+        ):
+            if "kepala_unit" in row["roles"]:
+                heads.setdefault(row["unit"], []).append(row["id"])
+        employee = await Employee.select(Employee.unit).where(Employee.id == employee_id).first()
+        unit_id = employee["unit"] if employee else None
+        while unit_id is not None:
+            candidates = [h for h in heads.get(unit_id, []) if h != employee_id]
+            if candidates:
+                return min(candidates)
+            unit_id = units[unit_id]["parent"] if unit_id in units else None
+        return None
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    async def decide(self, who: Principal, permit_id: int, decision: PermitDecision) -> Permit:
+        permit = await self._load(permit_id)
+        row = (
+            await PermitTable.select(PermitTable.employee, PermitTable.approver)
+            .where(PermitTable.id == permit_id)
+            .first()
+        )
+        if row["employee"] == who.employee_id:
+            raise Forbidden("Permohonan sendiri tidak dapat diputuskan sendiri")
+        if not await self._may_decide(who, row["employee"], row["approver"]):
+            raise Forbidden(
+                "Anda bukan atasan pegawai ini; permohonan diputuskan oleh kepala unitnya"
+            )
+        if permit.status != PENDING:
+            raise Conflict(f"Permohonan ini sudah {STATUS_WORDS[permit.status]}")
+        status = APPROVED if decision.decision == "approve" else REJECTED
+        updated = (
+            await PermitTable.update(
+                {
+                    PermitTable.status: status,
+                    PermitTable.decided_by: who.employee_id,
+                    PermitTable.decision_note: decision.note,
+                    PermitTable.decided_at: dt.datetime.now(dt.UTC),
+                }
+            )
+            .where((PermitTable.id == permit_id) & (PermitTable.status == PENDING))
+            .returning(PermitTable.id)
+        )
+        if not updated:
+            raise Conflict("Permohonan ini baru saja diputuskan")
+        decided = await self._load(permit_id)
+        day = decided.start_date
+        while day <= decided.end_date:
+            await queue_recompute(self.queue, row["employee"], day)
+            day += dt.timedelta(days=1)
+        await self.push.notify(
+            row["employee"],
+            kind="permit_decision",
+            title=f"{decided.kind_name} {STATUS_WORDS[status]}",
+            body=f"{_date(decided.start_date)} s.d. {_date(decided.end_date)}"
+            + (f" — {decision.note}" if decision.note else ""),
+            url=f"/#izin/{permit_id}",
+        )
+        return decided
+
+    async def _may_decide(self, who: Principal, employee_id: int, approver: int | None) -> bool:
+        if approver == who.employee_id or who.has("bkd", "admin"):
+            return True
+        if not who.has("kepala_unit"):
+            return False
+        from backend.org.service import employee_unit, unit_ids_under
+
+        unit = await employee_unit(employee_id)
+        return unit is not None and unit in await unit_ids_under(who.unit_id)
+
+    async def cancel(self, who: Principal, permit_id: int) -> Permit:
+        permit = await self._load(permit_id)
+        if permit.employee.nip != who.nip:
+            raise NotFound("Permohonan tidak ditemukan")
+        updated = (
+            await PermitTable.update({PermitTable.status: CANCELLED})
+            .where((PermitTable.id == permit_id) & (PermitTable.status == PENDING))
+            .returning(PermitTable.id)
+        )
+        if not updated:
+            raise Conflict(
+                f"Permohonan ini sudah {STATUS_WORDS[permit.status]}; tidak dapat dibatalkan"
+            )
+        return await self._load(permit_id)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def get(self, who: Principal, permit_id: int) -> Permit:
+        row = (
+            await PermitTable.select(PermitTable.employee, PermitTable.approver)
+            .where(PermitTable.id == permit_id)
+            .first()
+        )
+        if row is None or not (
+            row["employee"] == who.employee_id
+            or await self._may_decide(who, row["employee"], row["approver"])
+        ):
+            raise NotFound("Permohonan tidak ditemukan")
+        return await self._load(permit_id)
+
+    async def mine(self, who: Principal) -> PermitList:
+        ids = (
+            await PermitTable.select(PermitTable.id)
+            .where(PermitTable.employee == who.employee_id)
+            .order_by(PermitTable.start_date, ascending=False)
+        )
+        return PermitList(items=[await self._load(r["id"]) for r in ids])
+
+    async def inbox(self, who: Principal) -> PermitList:
+        """Pending permits this person may decide, oldest first."""
+        rows = (
+            await PermitTable.select(PermitTable.id, PermitTable.employee, PermitTable.approver)
+            .where(PermitTable.status == PENDING)
+            .order_by(PermitTable.created_at)
+        )
+        items = [
+            await self._load(r["id"])
+            for r in rows
+            if r["employee"] != who.employee_id
+            and await self._may_decide(who, r["employee"], r["approver"])
+        ]
+        return PermitList(items=items)
+
+    async def attachment_url(self, who: Principal, permit_id: int) -> str:
+        await self.get(who, permit_id)
+        row = (
+            await PermitTable.select(PermitTable.attachment_key)
+            .where(PermitTable.id == permit_id)
+            .first()
+        )
+        if not row["attachment_key"]:
+            raise NotFound("Permohonan ini tidak berlampiran")
+        return await self.store.presigned_get_url(row["attachment_key"], self.presign_ttl_s)
+
+    # --- for check-ins and the day status ------------------------------------------------------
+
+    async def approved_on(self, employee_ids: list[int], day: dt.date) -> dict[int, str]:
+        """Employee id -> kind of the approved permit covering `day`."""
+        if not employee_ids:
+            return {}
+        rows = await PermitTable.select(PermitTable.employee, PermitTable.kind).where(
+            PermitTable.employee.is_in(employee_ids)
+            & (PermitTable.status == APPROVED)
+            & (PermitTable.start_date <= day)
+            & (PermitTable.end_date >= day)
+        )
+        return {row["employee"]: row["kind"] for row in rows}
+
+    async def approved_between(
+        self, employee_id: int, start: dt.date, end: dt.date
+    ) -> dict[dt.date, str]:
+        """Day -> kind of the approved permit covering it, for days in [start, end]."""
+        rows = await PermitTable.select(
+            PermitTable.kind, PermitTable.start_date, PermitTable.end_date
+        ).where(
+            (PermitTable.employee == employee_id)
+            & (PermitTable.status == APPROVED)
+            & (PermitTable.start_date <= end)
+            & (PermitTable.end_date >= start)
+        )
+        covered: dict[dt.date, str] = {}
+        for row in rows:
+            day = max(row["start_date"], start)
+            while day <= min(row["end_date"], end):
+                covered[day] = row["kind"]
+                day += dt.timedelta(days=1)
+        return covered
+
+    async def dinas_luar_destinations(self, employee_id: int, day: dt.date) -> list[int]:
+        rows = await PermitTable.select(PermitTable.destination).where(
+            (PermitTable.employee == employee_id)
+            & (PermitTable.kind == "dinas_luar")
+            & (PermitTable.status == APPROVED)
+            & (PermitTable.start_date <= day)
+            & (PermitTable.end_date >= day)
+            & PermitTable.destination.is_not_null()
+        )
+        return [row["destination"] for row in rows]
+
+    async def _load(self, permit_id: int) -> Permit:
+        row = (
+            await PermitTable.select(
+                PermitTable.all_columns(),
+                PermitTable.employee.nip.as_alias("employee_nip"),
+                PermitTable.employee.name.as_alias("employee_name"),
+                PermitTable.approver.nip.as_alias("approver_nip"),
+                PermitTable.approver.name.as_alias("approver_name"),
+                PermitTable.decided_by.nip.as_alias("decided_by_nip"),
+                PermitTable.decided_by.name.as_alias("decided_by_name"),
+            )
+            .where(PermitTable.id == permit_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound("Permohonan tidak ditemukan")
+
+        def person(prefix: str) -> PersonRef | None:
+            nip = row[f"{prefix}_nip"]
+            return PersonRef(nip=nip, name=row[f"{prefix}_name"]) if nip else None
+
+        return Permit(
+            id=row["id"],
+            client_id=row["client_id"]
+            if isinstance(row["client_id"], uuid.UUID)
+            else uuid.UUID(str(row["client_id"])),
+            kind=row["kind"],
+            kind_name=KIND_WORDS.get(row["kind"], row["kind"]),
+            employee=PersonRef(nip=row["employee_nip"], name=row["employee_name"]),
+            start_date=row["start_date"],
+            end_date=row["end_date"],
+            working_days=await self._working_days(
+                row["employee"], row["start_date"], row["end_date"]
+            ),
+            reason=row["reason"],
+            status=row["status"],
+            approver=person("approver"),
+            decided_by=person("decided_by"),
+            decision_note=row["decision_note"],
+            decided_at=row["decided_at"],
+            has_attachment=bool(row["attachment_key"]),
+            destination_location_id=row["destination"],
+            created_at=row["created_at"],
+        )
+
+
+STATUS_WORDS = {
+    PENDING: "menunggu keputusan",
+    APPROVED: "disetujui",
+    REJECTED: "ditolak",
+    CANCELLED: "dibatalkan",
+}

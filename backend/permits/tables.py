@@ -1,0 +1,24 @@
+from piccolo.columns import UUID, Date, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.table import Table
+
+from backend.geofence.tables import Location
+from backend.org.tables import Employee
+
+
+class Permit(Table, tablename="permits_permit"):
+    """A request to be away (izin, sakit, cuti, dinas luar, tugas belajar) and its decision."""
+
+    client_id = UUID(unique=True)  # made on the phone: the PWA outbox may send it twice
+    employee = ForeignKey(Employee, null=False, on_delete=OnDelete.restrict)
+    kind = Varchar(length=30)
+    start_date = Date()
+    end_date = Date()
+    reason = Varchar(length=1000)
+    attachment_key = Varchar(length=200, default="")
+    destination = ForeignKey(Location, null=True, on_delete=OnDelete.set_null)  # dinas luar
+    status = Varchar(length=10)  # pending | approved | rejected | cancelled
+    approver = ForeignKey(Employee, null=True, on_delete=OnDelete.set_null)  # who must decide
+    decided_by = ForeignKey(Employee, null=True, on_delete=OnDelete.set_null)
+    decision_note = Varchar(length=500, default="")
+    decided_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
