@@ -48,16 +48,23 @@ class LocalDiskStore:
     def __init__(self, root: Path, secret: str) -> None:
         self.root = root
         self._secret = secret.encode()
+        self._folders: set[Path] = set()  # made already: one mkdir per day folder, not per photo
 
     def _path(self, key: str) -> Path:
         return self.root / _checked_key(key)
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         # Write then rename, so a reader never sees half a photo.
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
-        tmp.write_bytes(data)
+        try:
+            tmp.write_bytes(data)
+        except FileNotFoundError:  # the folder was removed behind our back
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
         tmp.replace(path)
 
     async def get(self, key: str) -> bytes:
