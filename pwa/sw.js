@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'a1c02f0e6f3d';
+const VERSION = '6f4ec1af350c';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -38,10 +38,16 @@ const SHELL = [
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      // 'reload' skips the HTTP cache: a stale copy from it would be frozen into this version.
-      cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' }))),
-    ),
+    (async () => {
+      const cache = await caches.open(CACHE);
+      try {
+        // 'reload' skips the HTTP cache: a stale copy from it would be frozen into this version.
+        await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })));
+      } catch (error) {
+        await caches.delete(CACHE); // a half-filled cache must not linger beside the good one
+        throw error; // the install fails; the running version stays in charge
+      }
+    })(),
   );
 });
 
@@ -68,7 +74,12 @@ self.addEventListener('fetch', (event) => {
   // The API always goes to the network: check-ins are queued in IndexedDB by the page, and a
   // cached answer would show a stale status.
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith('/api/') || url.pathname === '/health' || url.pathname.startsWith('/schema')) return;
+  if (
+    url.pathname.startsWith('/api/') ||
+    url.pathname === '/health' ||
+    url.pathname.startsWith('/schema')
+  )
+    return;
   event.respondWith(fromShell(request, url));
 });
 

@@ -22,7 +22,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from backend.core.auth import TokenIssuer, jwt_auth
 from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.settings import Settings
-from backend.core.storage import LocalDiskStore
 
 PWA_DIR = Path(__file__).parents[2] / "pwa"
 
@@ -77,6 +76,9 @@ async def health(services: NamedDependency[Any]) -> Response[Health]:
     return Response(body, status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE)
 
 
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+
+
 @get("/api/v1/objects/{key:path}", operation_id="getObject", include_in_schema=False)
 async def get_object(
     key: FromPath[str],
@@ -84,16 +86,24 @@ async def get_object(
     signature: FromQuery[str],
     services: NamedDependency[Any],
 ) -> Response[bytes]:
-    """Serves local-disk objects behind presigned URLs (MinIO serves its own)."""
+    """Photos and attachments behind short-lived signed links, from whichever store holds them:
+    same-origin, so the PWA's CSP can stay at img-src 'self'."""
     store = services.store
     key = key.lstrip("/")
-    if not isinstance(store, LocalDiskStore) or not store.verify(key, expires, signature):
+    if not store.verify(key, expires, signature):
         raise NotFoundException()
     return Response(
         await store.get(key),
-        media_type="image/jpeg",
+        media_type=MEDIA_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream"),
         headers={"Cache-Control": "private, max-age=60"},
     )
+
+
+def _with_security_headers(response: Response[Any]) -> Response[Any]:
+    # The static files router does not apply the app's response_headers: the shell needs them most.
+    for header in SECURITY_HEADERS:
+        response.headers[header.name] = header.value
+    return response
 
 
 def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
@@ -121,7 +131,11 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
     if PWA_DIR.is_dir():
         handlers.append(
             create_static_files_router(
-                path="/", directories=[PWA_DIR], html_mode=True, include_in_schema=False
+                path="/",
+                directories=[PWA_DIR],
+                html_mode=True,
+                include_in_schema=False,
+                after_request=_with_security_headers,
             )
         )
     return Litestar(

@@ -8,7 +8,6 @@ tests). Photos are only ever handed to browsers as short-lived presigned URLs.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import hmac
 import io
@@ -32,7 +31,14 @@ class ObjectStore(Protocol):
     async def get(self, key: str) -> bytes: ...
     async def delete(self, key: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
-    async def presigned_get_url(self, key: str, expires_s: int) -> str: ...
+    async def presigned_get_url(self, key: str, expires_s: int) -> str:
+        """A short-lived URL of this app's own origin (`/api/v1/objects/...`) for the object.
+
+        Same-origin on purpose: the PWA's CSP allows images from 'self' only, and MinIO's own
+        presigned URLs would name another origin (and its internal address)."""
+        ...
+
+    def verify(self, key: str, expires: int, signature: str) -> bool: ...
     async def ping(self) -> None: ...
 
 
@@ -42,12 +48,32 @@ def _checked_key(key: str) -> str:
     return key
 
 
-class LocalDiskStore:
-    """Objects as files under one folder; presigned URLs are HMAC-signed paths of this app."""
+class SignedLinks:
+    """HMAC-signed, expiring links to objects, served by the app's object route."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    def signature(self, key: str, expires: int) -> str:
+        return hmac.new(self._secret, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def verify(self, key: str, expires: int, signature: str) -> bool:
+        return expires >= time.time() and hmac.compare_digest(
+            self.signature(key, expires), signature
+        )
+
+    async def presigned_get_url(self, key: str, expires_s: int) -> str:
+        expires = int(time.time()) + expires_s
+        query = urlencode({"expires": expires, "signature": self.signature(key, expires)})
+        return f"/api/v1/objects/{quote(_checked_key(key))}?{query}"
+
+
+class LocalDiskStore(SignedLinks):
+    """Objects as files under one folder."""
 
     def __init__(self, root: Path, secret: str) -> None:
+        super().__init__(secret)
         self.root = root
-        self._secret = secret.encode()
         self._folders: set[Path] = set()  # made already: one mkdir per day folder, not per photo
 
     def _path(self, key: str) -> Path:
@@ -79,19 +105,6 @@ class LocalDiskStore:
     async def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
-    def signature(self, key: str, expires: int) -> str:
-        return hmac.new(self._secret, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
-
-    def verify(self, key: str, expires: int, signature: str) -> bool:
-        return expires >= time.time() and hmac.compare_digest(
-            self.signature(key, expires), signature
-        )
-
-    async def presigned_get_url(self, key: str, expires_s: int) -> str:
-        expires = int(time.time()) + expires_s
-        query = urlencode({"expires": expires, "signature": self.signature(key, expires)})
-        return f"/api/v1/objects/{quote(_checked_key(key))}?{query}"
-
     async def ping(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         # A name of its own per probe: concurrent health checks must not unlink each other's.
@@ -100,11 +113,12 @@ class LocalDiskStore:
         probe.unlink()
 
 
-class MinioStore:
+class MinioStore(SignedLinks):
     """MinIO (or any S3-compatible server) through the `minio` SDK, whose calls block: each one
     runs in a worker thread."""
 
-    def __init__(self, client: Minio, bucket: str) -> None:
+    def __init__(self, client: Minio, bucket: str, secret: str) -> None:
+        super().__init__(secret)
         self.client = client
         self.bucket = bucket
 
@@ -152,13 +166,6 @@ class MinioStore:
 
         return await anyio.to_thread.run_sync(stat)
 
-    async def presigned_get_url(self, key: str, expires_s: int) -> str:
-        return await anyio.to_thread.run_sync(
-            lambda: self.client.presigned_get_object(
-                self.bucket, _checked_key(key), expires=dt.timedelta(seconds=expires_s)
-            )
-        )
-
     async def ping(self) -> None:
         if not await anyio.to_thread.run_sync(lambda: self.client.bucket_exists(self.bucket)):
             raise RuntimeError(f"bucket {self.bucket!r} does not exist")
@@ -186,6 +193,7 @@ async def open_store(settings: Settings) -> AsyncIterator[ObjectStore]:
                 region=settings.minio_region,
             ),
             settings.minio_bucket,
+            settings.secret_key,
         )
         await minio_store.ensure_bucket()
         store = minio_store

@@ -38,7 +38,8 @@ export async function api(path, { method = 'GET', json, auth = true, timeoutMs =
   }
   if (!response.ok) {
     if (response.status === 401 && auth) await expireSession();
-    const detail = body && typeof body.detail === 'string' ? body.detail : `Server menjawab ${response.status}`;
+    const detail =
+      body && typeof body.detail === 'string' ? body.detail : `Server menjawab ${response.status}`;
     throw new ApiError(response.status, detail, body);
   }
   return body;

@@ -35,7 +35,11 @@ export function stopCamera(stream) {
 
 function toBlob(canvas, quality) {
   return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new CameraError('Foto gagal dibuat'))), 'image/jpeg', quality),
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new CameraError('Foto gagal dibuat'))),
+      'image/jpeg',
+      quality,
+    ),
   );
 }
 
@@ -50,7 +54,17 @@ export async function captureSelfie(source, width, height) {
   canvas.width = Math.round(cropW * scale);
   canvas.height = Math.round(cropH * scale);
   const context = canvas.getContext('2d');
-  context.drawImage(source, (width - cropW) / 2, (height - cropH) / 2, cropW, cropH, 0, 0, canvas.width, canvas.height);
+  context.drawImage(
+    source,
+    (width - cropW) / 2,
+    (height - cropH) / 2,
+    cropW,
+    cropH,
+    0,
+    0,
+    canvas.width,
+    canvas.height,
+  );
   let quality = 0.8;
   let blob = await toBlob(canvas, quality);
   while (blob.size > MAX_BYTES && quality > 0.45) {

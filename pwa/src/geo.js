@@ -65,7 +65,8 @@ export function distanceOutsideM(location, lon, lat) {
     const [outer, ...holes] = projected;
     if (insideRing(p, outer) && !holes.some((hole) => insideRing(p, hole))) return 0;
     for (const ring of projected) {
-      for (let i = 1; i < ring.length; i++) best = Math.min(best, segmentDistance(p, ring[i - 1], ring[i]));
+      for (let i = 1; i < ring.length; i++)
+        best = Math.min(best, segmentDistance(p, ring[i - 1], ring[i]));
     }
   }
   return best;

@@ -6,9 +6,19 @@
 
 import { api } from './api.js';
 import { outboxItems } from './outbox/queue.js';
-import { allCheckins, changed, getKv, getSession, onChange, saveCheckin, setKv, validSession } from './outbox/store.js';
+import {
+  allCheckins,
+  changed,
+  getKv,
+  getSession,
+  onChange,
+  pruneCheckins,
+  saveCheckin,
+  setKv,
+  validSession,
+} from './outbox/store.js';
 import { syncOutbox } from './outbox/sync.js';
-import { h, localDate, timeIn, toast } from './ui.js';
+import { h, localDate, shiftDate, timeIn, toast } from './ui.js';
 import { checkinView } from './views/checkin.js';
 import { historyView } from './views/history.js';
 import { accountView, loginView } from './views/login.js';
@@ -16,11 +26,17 @@ import { accountView, loginView } from './views/login.js';
 const TABS = [
   { route: 'presensi', label: 'Presensi', view: checkinView },
   { route: 'riwayat', label: 'Riwayat', view: historyView },
-  { route: 'verifikasi', label: 'Verifikasi', role: 'bkd', view: (app) => lazyView(app, () => import('./views/reviews.js')) },
+  {
+    route: 'verifikasi',
+    label: 'Verifikasi',
+    role: 'bkd',
+    view: (app) => lazyView(app, () => import('./views/reviews.js')),
+  },
   { route: 'akun', label: 'Akun', view: accountView },
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
 const POLL_SLOW_MS = 30_000;
+const KEEP_DAYS = 62; // the server's answers kept for offline history: this month and the last
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,7 +48,9 @@ const app = {
 
   timezone() {
     const user = this.session && this.session.user;
-    return (this.me && this.me.schedule_today.timezone) || (user && user.unit.timezone) || 'Asia/Jakarta';
+    return (
+      (this.me && this.me.schedule_today.timezone) || (user && user.unit.timezone) || 'Asia/Jakarta'
+    );
   },
   today() {
     return localDate(this.timezone());
@@ -47,7 +65,10 @@ const app = {
     const [queued, known] = await Promise.all([this.queue(), allCheckins(owner)]);
     const fromServer = known.filter((c) => c.work_date === date).map(fromCheckin);
     const ids = new Set(fromServer.map((r) => r.clientId));
-    const merged = [...fromServer, ...queued.filter((r) => r.date === date && !ids.has(r.clientId))];
+    const merged = [
+      ...fromServer,
+      ...queued.filter((r) => r.date === date && !ids.has(r.clientId)),
+    ];
     return merged.sort((a, b) => (a.capturedAt < b.capturedAt ? -1 : 1));
   },
   async record(clientId) {
@@ -76,7 +97,8 @@ const app = {
       case 'queued':
         if (!navigator.onLine) return 'Tersimpan di ponsel. Dikirim otomatis saat ada sinyal.';
         if (record.nextTryAt > Date.now()) {
-          return `Tersimpan di ponsel. Dicoba kirim lagi pukul ${timeIn(new Date(record.nextTryAt).toISOString(), tz)}.`;
+          const at = timeIn(new Date(record.nextTryAt).toISOString(), tz);
+          return `Tersimpan di ponsel. Dicoba kirim lagi pukul ${at}.`;
         }
         return 'Tersimpan di ponsel. Sedang dikirim…';
       case 'failed':
@@ -113,13 +135,15 @@ const app = {
 
   async loggedIn(session) {
     this.session = session;
+    if (this.me && this.me.user.nip !== session.user.nip) this.me = null; // another user's unit
     await refreshMe();
+    persistStorage();
     location.hash = '#/presensi';
     show();
     runSync(true);
   },
   async loggedOut() {
-    this.session = null;
+    this.session = await getSession();
     this.me = null;
     show();
   },
@@ -171,6 +195,8 @@ async function refreshMe() {
 // --- screens -----------------------------------------------------------------------------------
 
 function currentRoute() {
+  // Only "#/name" is a route; other fragments (the skip link's "#view") leave the screen as is.
+  if (!location.hash.startsWith('#/') && app.route && app.route !== 'login') return app.route;
   const route = location.hash.replace(/^#\/?/, '');
   const allowed = tabsFor(app.session);
   return allowed.some((t) => t.route === route) ? route : 'presensi';
@@ -199,7 +225,15 @@ async function show() {
     nav.hidden = false;
     nav.replaceChildren(
       ...tabs.map((t) =>
-        h('a', { href: `#/${t.route}`, class: 'tab', 'aria-current': t.route === app.route ? 'page' : null }, t.label),
+        h(
+          'a',
+          {
+            href: `#/${t.route}`,
+            class: 'tab',
+            'aria-current': t.route === app.route ? 'page' : null,
+          },
+          t.label,
+        ),
       ),
     );
     $('who').textContent = app.session.user.name;
@@ -213,7 +247,10 @@ async function show() {
   }
   main.replaceChildren(app.view.el);
   main.dataset.route = app.route;
-  document.title = app.route === 'login' ? 'Masuk · hadir' : `${TABS.find((t) => t.route === app.route).label} · hadir`;
+  document.title =
+    app.route === 'login'
+      ? 'Masuk · hadir'
+      : `${TABS.find((t) => t.route === app.route).label} · hadir`;
   if (app.view.focus) app.view.focus();
   updateBadge();
 }
@@ -258,11 +295,16 @@ async function runSync(force) {
     result = { busy: true };
   }
   if (result.busy) {
-    // Another tab or the service worker is sending; look again shortly.
-    syncTimer = setTimeout(() => runSync(false), 3_000);
+    // Another tab or the service worker is sending; look again shortly, still forced if this
+    // call was: that other sender may have just failed and pushed the backoff out (a service
+    // worker whose link came back a moment later than the page's).
+    syncTimer = setTimeout(() => runSync(force), 3_000);
     return;
   }
-  if (result.sent) toast(`${result.sent} presensi terkirim.`);
+  if (result.sent) {
+    toast(`${result.sent} presensi terkirim.`);
+    pollSoon(); // the face check takes a second or two on the server
+  }
   if (!result.auth && app.route !== 'login') {
     app.session = await getSession();
     if (!validSession(app.session)) show();
@@ -281,10 +323,30 @@ async function registerBackgroundSync() {
   }
 }
 
+// Asks the browser not to evict this origin's storage under pressure (low-end phones fill
+// up): the outbox must not vanish before it is sent. Chrome grants it to installed apps.
+function persistStorage() {
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+}
+
 // Pending records are polled while the app is open, until their face check is done.
 let pollTimer = null;
+let polling = false;
+let pollAgain = false;
+
+function pollSoon() {
+  if (polling) {
+    pollAgain = true; // the running round read its list before this record arrived
+    return;
+  }
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, 2_000);
+}
+
 async function poll() {
   clearTimeout(pollTimer);
+  if (polling) return; // the running round sets the next timer
+  polling = true;
   let fast = false;
   try {
     if (!document.hidden && navigator.onLine && validSession(app.session)) {
@@ -295,14 +357,19 @@ async function poll() {
         const fresh = await api(`/api/v1/checkins/${c.id}`);
         if (fresh.status !== c.status) updated = true;
         await saveCheckin(fresh, owner);
-        if (fresh.status === 'pending' && Date.now() - Date.parse(fresh.received_at) < 120_000) fast = true;
+        if (fresh.status === 'pending' && Date.now() - Date.parse(fresh.received_at) < 120_000)
+          fast = true;
       }
       if (updated) changed('checkins');
     }
   } catch {
     // next round
+  } finally {
+    polling = false;
   }
-  pollTimer = setTimeout(poll, fast ? POLL_FAST_MS : POLL_SLOW_MS);
+  const delay = pollAgain ? 2_000 : fast ? POLL_FAST_MS : POLL_SLOW_MS;
+  pollAgain = false;
+  pollTimer = setTimeout(poll, delay);
 }
 
 // --- service worker ----------------------------------------------------------------------------
@@ -312,7 +379,10 @@ async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
   let registration;
   try {
-    registration = await navigator.serviceWorker.register('/sw.js', { type: 'module', updateViaCache: 'none' });
+    registration = await navigator.serviceWorker.register('/sw.js', {
+      type: 'module',
+      updateViaCache: 'none',
+    });
   } catch {
     return; // no module service workers here: the app still works, online only for the shell
   }
@@ -373,7 +443,9 @@ async function start() {
     if (app.view && app.view.refresh) app.view.refresh();
   });
 
+  pruneCheckins(shiftDate(app.today(), -KEEP_DAYS)).catch(() => {});
   if (validSession(app.session)) {
+    persistStorage();
     runSync(true);
     refreshMe().then(() => app.view && app.view.refresh && app.view.refresh());
   } else if (app.session && app.session.token) {

@@ -35,7 +35,7 @@ export function openDb() {
 }
 
 function upgrade(db, oldVersion) {
-  // One block per schema version, each only adding. Never deleteObjectStore here.
+  // One block per schema version, each only adding stores or indexes, never removing one.
   if (oldVersion < 1) {
     // Key order is insertion order, so a cursor replays the oldest record first.
     db.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true });
@@ -80,7 +80,8 @@ export async function transact(stores, mode, fn) {
   });
 }
 
-export const getKv = (key) => transact(['kv'], 'readonly', (tx) => done(tx.objectStore('kv').get(key)));
+export const getKv = (key) =>
+  transact(['kv'], 'readonly', (tx) => done(tx.objectStore('kv').get(key)));
 export const setKv = (key, value) =>
   transact(['kv'], 'readwrite', (tx) => done(tx.objectStore('kv').put(value, key)));
 export const deleteKv = (key) =>
@@ -120,6 +121,19 @@ export const allCheckins = (owner) =>
   transact(['checkins'], 'readonly', (tx) => done(tx.objectStore('checkins').getAll())).then(
     (rows) => rows.filter((row) => row.owner === owner),
   );
+
+// The server's answers are a cache of what it holds; older days are fetched again when asked
+// for, so they need not fill a small phone. (The outbox is never pruned.)
+export const pruneCheckins = (beforeDate) =>
+  transact(['checkins'], 'readwrite', (tx) => {
+    const range = IDBKeyRange.upperBound(beforeDate, true);
+    const cursor = tx.objectStore('checkins').index('work_date').openCursor(range);
+    cursor.onsuccess = () => {
+      if (!cursor.result) return;
+      cursor.result.delete();
+      cursor.result.continue();
+    };
+  });
 
 // --- change notices across tabs and the service worker --------------------------------------
 

@@ -2,7 +2,13 @@
 // checking in or out with a selfie. A record goes to the outbox the moment the photo is taken,
 // with or without signal; sending is the outbox's job.
 
-import { CameraError, captureFromFile, captureFromVideo, openCamera, stopCamera } from '../camera.js';
+import {
+  CameraError,
+  captureFromFile,
+  captureFromVideo,
+  openCamera,
+  stopCamera,
+} from '../camera.js';
 import { enqueue } from '../outbox/queue.js';
 import { chip, dayName, h, KIND, metres, s, timeIn, toast } from '../ui.js';
 import { fenceMap, whereAmI } from './geofence.js';
@@ -34,10 +40,21 @@ export function checkinView(app) {
   const today = h('section', { class: 'card', 'aria-labelledby': 'today-title' });
 
   // --- result of the last record ------------------------------------------------------------
-  const result = h('section', { class: 'card result', id: 'result', hidden: true, 'aria-live': 'polite' });
+  const result = h('section', {
+    class: 'card result',
+    id: 'result',
+    hidden: true,
+    'aria-live': 'polite',
+  });
 
   // --- camera ----------------------------------------------------------------------------------
-  const video = h('video', { class: 'video', playsinline: true, muted: true, autoplay: true, 'aria-hidden': 'true' });
+  const video = h('video', {
+    class: 'video',
+    playsinline: true,
+    muted: true,
+    autoplay: true,
+    'aria-hidden': 'true',
+  });
   const guide = s(
     'svg',
     { class: 'guide', viewBox: '0 0 300 400', 'aria-hidden': 'true', preserveAspectRatio: 'none' },
@@ -45,9 +62,19 @@ export function checkinView(app) {
   );
   const camTitle = h('h2', { id: 'camera-title' });
   const camError = h('p', { class: 'error', role: 'alert', hidden: true });
-  const shoot = h('button', { class: 'btn primary big', type: 'button', id: 'shoot' }, 'Ambil foto & simpan');
+  const shoot = h(
+    'button',
+    { class: 'btn primary big', type: 'button', id: 'shoot' },
+    'Ambil foto & simpan',
+  );
   const cancel = h('button', { class: 'btn big', type: 'button' }, 'Batal');
-  const file = h('input', { type: 'file', accept: 'image/jpeg,image/*', capture: 'user', id: 'selfie-file', class: 'sr-only' });
+  const file = h('input', {
+    type: 'file',
+    accept: 'image/jpeg,image/*',
+    capture: 'user',
+    id: 'selfie-file',
+    class: 'sr-only',
+  });
   const camera = h(
     'section',
     { class: 'card camera', hidden: true, 'aria-labelledby': 'camera-title' },
@@ -56,7 +83,11 @@ export function checkinView(app) {
     h('p', { class: 'hint center' }, 'Wajah di dalam bingkai, cukup cahaya, tanpa masker.'),
     camError,
     h('div', { class: 'row' }, cancel, shoot),
-    h('label', { class: 'btn link', for: 'selfie-file' }, 'Kamera tidak muncul? Pakai kamera ponsel'),
+    h(
+      'label',
+      { class: 'btn link', for: 'selfie-file' },
+      'Kamera tidak muncul? Pakai kamera ponsel',
+    ),
     file,
   );
 
@@ -189,28 +220,38 @@ export function checkinView(app) {
     gps = 'unsupported';
   }
 
+  // Text is only replaced when it changes: the line is a live region, and a screen reader
+  // should not repeat it at every GPS fix.
+  const say = (el, text, className) => {
+    if (el.textContent !== text) el.textContent = text;
+    if (el.className !== className) el.className = className;
+  };
+
   function drawPlace() {
     const now = currentFix();
     const said = whereAmI(locations(), now);
-    where.className = `where tone-${said.tone}`;
-    accuracy.className = 'hint';
     if (now) {
-      where.textContent = said.text;
+      say(where, said.text, `where tone-${said.tone}`);
       const limit = said.location && said.location.max_accuracy_m;
       const poor = limit && now.accuracy > limit;
-      accuracy.textContent = `Akurasi GPS ±${metres(now.accuracy)}${poor ? ' — kurang akurat; tunggu sebentar di tempat terbuka' : ''}${said.hint ? `. ${said.hint}` : ''}`;
-      if (poor) accuracy.className = 'hint tone-warn';
+      let text = `Akurasi GPS ±${metres(now.accuracy)}`;
+      if (poor) text += ' — kurang akurat; tunggu sebentar di tempat terbuka';
+      if (said.hint) text += `. ${said.hint}`;
+      say(accuracy, text, poor ? 'hint tone-warn' : 'hint');
     } else {
-      where.textContent =
+      const text =
         said.text ||
         {
           searching: 'Mencari lokasi GPS…',
-          denied: 'Izin lokasi ditolak: presensi disimpan tanpa lokasi dan diperiksa BKD. Izinkan lokasi di pengaturan browser.',
-          unavailable: 'Lokasi GPS belum ditemukan. Presensi tetap bisa disimpan tanpa lokasi (diperiksa BKD).',
+          denied:
+            'Izin lokasi ditolak: presensi disimpan tanpa lokasi dan diperiksa BKD. ' +
+            'Izinkan lokasi di pengaturan browser.',
+          unavailable:
+            'Lokasi GPS belum ditemukan. Presensi tetap bisa disimpan tanpa lokasi (diperiksa BKD).',
           unsupported: 'Ponsel ini tidak memberi lokasi GPS. Presensi disimpan tanpa lokasi.',
         }[gps];
-      if (gps !== 'searching') where.className = 'where tone-warn';
-      accuracy.textContent = gps === 'searching' ? 'Pastikan GPS/lokasi ponsel menyala.' : '';
+      say(where, text, gps === 'searching' ? 'where tone-muted' : 'where tone-warn');
+      say(accuracy, gps === 'searching' ? 'Pastikan GPS/lokasi ponsel menyala.' : '', 'hint');
     }
     mapBox.replaceChildren();
     if (said.location) mapBox.append(fenceMap(said.location, now));
@@ -229,10 +270,15 @@ export function checkinView(app) {
     const outs = records.filter((r) => r.kind === 'out');
     const first = ins.find(good) || ins[ins.length - 1];
     const lastOut = outs.filter(good).pop() || outs[outs.length - 1];
-    const sched = app.me && app.me.schedule_today && app.me.schedule_today.date === date ? app.me.schedule_today : null;
+    const sched =
+      app.me && app.me.schedule_today && app.me.schedule_today.date === date
+        ? app.me.schedule_today
+        : null;
     let schedule = 'Jadwal hari ini belum dimuat.';
-    if (sched && !sched.working_day) schedule = `Hari libur${sched.holiday ? `: ${sched.holiday}` : ''}`;
-    else if (sched && sched.start) schedule = `Jadwal ${sched.start}–${sched.end}${sched.schedule ? ` · ${sched.schedule}` : ''}`;
+    if (sched && !sched.working_day)
+      schedule = `Hari libur${sched.holiday ? `: ${sched.holiday}` : ''}`;
+    else if (sched && sched.start)
+      schedule = `Jadwal ${sched.start}–${sched.end}${sched.schedule ? ` · ${sched.schedule}` : ''}`;
     const line = (label, record) =>
       h(
         'div',
@@ -254,12 +300,19 @@ export function checkinView(app) {
     outButton.className = `btn big${suggestOut ? ' primary' : ''}`;
 
     if (!last) return;
-    const record = records.find((r) => r.clientId === last.clientId) || (await app.record(last.clientId));
+    const record =
+      records.find((r) => r.clientId === last.clientId) || (await app.record(last.clientId));
     if (!record) return;
     result.hidden = false;
     result.dataset.clientId = record.clientId;
     result.replaceChildren(
-      h('img', { class: 'thumb', src: last.photoUrl, alt: 'Selfie yang baru diambil', width: 72, height: 96 }),
+      h('img', {
+        class: 'thumb',
+        src: last.photoUrl,
+        alt: 'Selfie yang baru diambil',
+        width: 72,
+        height: 96,
+      }),
       h(
         'div',
         { class: 'result-body' },
@@ -286,7 +339,8 @@ export function checkinView(app) {
 
 export function reasonList(record) {
   const reasons = (record.reasons || []).filter((r) => r && r.message);
-  if (record.error) return h('p', { class: record.state === 'failed' ? 'error' : 'hint' }, record.error);
+  if (record.error)
+    return h('p', { class: record.state === 'failed' ? 'error' : 'hint' }, record.error);
   if (reasons.length === 0) return null;
   return h(
     'ul',

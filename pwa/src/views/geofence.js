@@ -20,7 +20,9 @@ export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
   if (location.geometry.type === 'Point') {
     const r = location.radius_m || 0;
     extent.push([-r, -r], [r, r]);
-    shapes.push(s('circle', { class: 'fence', cx: 0, cy: 0, r, 'vector-effect': 'non-scaling-stroke' }));
+    shapes.push(
+      s('circle', { class: 'fence', cx: 0, cy: 0, r, 'vector-effect': 'non-scaling-stroke' }),
+    );
   } else {
     for (const rings of polygons(location.geometry)) {
       const d = rings
@@ -30,7 +32,14 @@ export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
           return `M${pts.map(([x, y]) => `${x.toFixed(1)},${(-y).toFixed(1)}`).join('L')}Z`;
         })
         .join('');
-      shapes.push(s('path', { class: 'fence', d, 'fill-rule': 'evenodd', 'vector-effect': 'non-scaling-stroke' }));
+      shapes.push(
+        s('path', {
+          class: 'fence',
+          d,
+          'fill-rule': 'evenodd',
+          'vector-effect': 'non-scaling-stroke',
+        }),
+      );
     }
   }
   let here = null;
@@ -57,14 +66,28 @@ export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
 
   const svg = s(
     'svg',
-    { class: 'map', viewBox: view, role: 'img', 'aria-label': label, preserveAspectRatio: 'xMidYMid meet' },
+    {
+      class: 'map',
+      viewBox: view,
+      role: 'img',
+      'aria-label': label,
+      preserveAspectRatio: 'xMidYMid meet',
+    },
     s('rect', { class: 'map-bg', x: cx - w / 2, y: -cy - h / 2, width: w, height: h }),
     shapes,
   );
   if (here) {
     const [x, y] = here;
     if (fix.accuracy) {
-      svg.append(s('circle', { class: 'accuracy', cx: x, cy: -y, r: fix.accuracy, 'vector-effect': 'non-scaling-stroke' }));
+      svg.append(
+        s('circle', {
+          class: 'accuracy',
+          cx: x,
+          cy: -y,
+          r: fix.accuracy,
+          'vector-effect': 'non-scaling-stroke',
+        }),
+      );
     }
     svg.append(s('circle', { class: 'me', cx: x, cy: -y, r: 7 * px, 'stroke-width': 3 * px }));
   }
@@ -74,8 +97,16 @@ export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
   const x0 = cx - w / 2 + 12 * px;
   const y0 = -cy + h / 2 - 12 * px;
   svg.append(
-    s('path', { class: 'scale', d: `M${x0},${y0 - 5 * px}V${y0}H${x0 + scaleM}V${y0 - 5 * px}`, 'vector-effect': 'non-scaling-stroke' }),
-    s('text', { class: 'scale-text', x: x0 + scaleM + 6 * px, y: y0, 'font-size': 13 * px }, metres(scaleM)),
+    s('path', {
+      class: 'scale',
+      d: `M${x0},${y0 - 5 * px}V${y0}H${x0 + scaleM}V${y0 - 5 * px}`,
+      'vector-effect': 'non-scaling-stroke',
+    }),
+    s(
+      'text',
+      { class: 'scale-text', x: x0 + scaleM + 6 * px, y: y0, 'font-size': 13 * px },
+      metres(scaleM),
+    ),
   );
   return svg;
 }

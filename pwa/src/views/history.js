@@ -9,12 +9,25 @@ export function historyView(app) {
   const tz = app.timezone();
   let date = app.today();
 
-  const queueCard = h('section', { class: 'card', id: 'queue', 'aria-labelledby': 'queue-title', hidden: true });
+  const queueCard = h('section', {
+    class: 'card',
+    id: 'queue',
+    'aria-labelledby': 'queue-title',
+    hidden: true,
+  });
   const dayTitle = h('h2', { id: 'day-title' });
   const dayNote = h('p', { class: 'hint', 'aria-live': 'polite' });
   const dayList = h('ul', { class: 'list', id: 'day-list' });
-  const prev = h('button', { class: 'btn icon', type: 'button', 'aria-label': 'Hari sebelumnya' }, '‹');
-  const next = h('button', { class: 'btn icon', type: 'button', 'aria-label': 'Hari berikutnya' }, '›');
+  const prev = h(
+    'button',
+    { class: 'btn icon', type: 'button', 'aria-label': 'Hari sebelumnya' },
+    '‹',
+  );
+  const next = h(
+    'button',
+    { class: 'btn icon', type: 'button', 'aria-label': 'Hari berikutnya' },
+    '›',
+  );
   const picker = h('input', { type: 'date', id: 'day', 'aria-label': 'Pilih tanggal' });
   const dayCard = h(
     'section',
@@ -48,7 +61,8 @@ export function historyView(app) {
       });
       const drop = h('button', { class: 'btn small danger', type: 'button' }, 'Hapus');
       drop.addEventListener('click', async () => {
-        if (!window.confirm('Hapus presensi ini dari ponsel? Presensi ini tidak akan dikirim.')) return;
+        if (!window.confirm('Hapus presensi ini dari ponsel? Presensi ini tidak akan dikirim.'))
+          return;
         await removeItem(item.id);
       });
       buttons.push(h('div', { class: 'row' }, retry, drop));

@@ -71,7 +71,8 @@ export function loginView(app) {
     } catch (e) {
       showError(
         e instanceof ApiError && e.status === 0
-          ? 'Tidak ada koneksi internet. Masuk memerlukan sinyal; presensi yang sudah tersimpan tetap aman di ponsel.'
+          ? 'Tidak ada koneksi internet. Masuk memerlukan sinyal; ' +
+              'presensi yang sudah tersimpan tetap aman di ponsel.'
           : e.message,
       );
     } finally {
@@ -88,17 +89,23 @@ export function loginView(app) {
   const el = h(
     'div',
     { class: 'screen' },
-    h('p', { class: 'lead' }, 'Presensi ASN dengan selfie dan GPS. Tetap bisa dipakai tanpa sinyal.'),
+    h(
+      'p',
+      { class: 'lead' },
+      'Presensi ASN dengan selfie dan GPS. Tetap bisa dipakai tanpa sinyal.',
+    ),
     form,
   );
 
   async function refresh() {
     const waiting = await app.waitingCount(previous && previous.user ? previous.user.nip : null);
-    const expired = previous && (previous.expired || previous.expiresAt <= Date.now());
+    const expired =
+      previous && (previous.expired || (previous.token && previous.expiresAt <= Date.now()));
     let text = '';
     if (expired) text = 'Sesi Anda sudah berakhir. Silakan masuk lagi.';
     if (waiting > 0) {
-      text += `${text ? ' ' : ''}${waiting} presensi tersimpan di ponsel dan akan dikirim setelah Anda masuk.`;
+      const queued = `${waiting} presensi tersimpan di ponsel dan akan dikirim setelah Anda masuk.`;
+      text = text ? `${text} ${queued}` : queued;
     }
     notice.textContent = text;
     notice.hidden = !text;
@@ -115,11 +122,13 @@ export function accountView(app) {
     const count = await app.waitingCount(user.nip);
     const question =
       count > 0
-        ? `${count} presensi belum terkirim. Presensi itu tetap tersimpan dan dikirim setelah Anda masuk lagi. Keluar sekarang?`
+        ? `${count} presensi belum terkirim. Presensi itu tetap tersimpan dan dikirim ` +
+          'setelah Anda masuk lagi. Keluar sekarang?'
         : 'Keluar dari aplikasi?';
     // confirm() is plain text: nothing in it is parsed as HTML.
     if (!window.confirm(question)) return;
-    await deleteKv('session');
+    // The user stays known without a token, so the login screen can say whose records wait.
+    await setKv('session', { user, token: null, expiresAt: 0 });
     await deleteKv('me');
     await app.loggedOut();
   });
@@ -137,7 +146,11 @@ export function accountView(app) {
       'section',
       { class: 'card', 'aria-labelledby': 'account-title' },
       h('h2', { id: 'account-title' }, 'Akun'),
-      h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      h(
+        'dl',
+        { class: 'facts' },
+        rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+      ),
       waiting,
       logout,
     ),

@@ -25,7 +25,6 @@ export function reviewsView(app) {
   const tz = app.timezone();
   let date = app.today();
   let items = [];
-  let loading = false;
 
   const reasonSelect = h(
     'select',
@@ -47,7 +46,17 @@ export function reviewsView(app) {
       h('label', { for: 'review-reason' }, 'Alasan'),
       reasonSelect,
       status,
-      h('p', { class: 'hint' }, 'Pintasan: ', h('kbd', null, 'A'), ' terima, ', h('kbd', null, 'R'), ' tolak, ', h('kbd', null, 'N'), ' catatan.'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Pintasan: ',
+        h('kbd', null, 'A'),
+        ' terima, ',
+        h('kbd', null, 'R'),
+        ' tolak, ',
+        h('kbd', null, 'N'),
+        ' catatan.',
+      ),
     ),
     body,
   );
@@ -58,29 +67,25 @@ export function reviewsView(app) {
   reasonSelect.addEventListener('change', load);
 
   async function load() {
-    loading = true;
     status.textContent = 'Memuat antrean…';
     try {
       const query = new URLSearchParams({ date });
       if (reasonSelect.value) query.set('reason', reasonSelect.value);
       const answer = await api(`/api/v1/reviews?${query}`);
       items = answer.items || [];
+      render();
     } catch (e) {
       items = [];
-      status.textContent = e instanceof ApiError && e.status === 404 ? 'Antrean verifikasi belum tersedia di server ini.' : e.message;
-      loading = false;
-      render();
-      return;
+      render(e.message);
     }
-    loading = false;
-    render();
   }
 
   let note = null;
-  function render() {
-    if (!loading && items.length === 0 && status.textContent === 'Memuat antrean…') status.textContent = '';
-    if (!loading && items.length) status.textContent = `${items.length} presensi menunggu keputusan · ${dayName(date)}`;
-    else if (!loading && !status.textContent) status.textContent = `Tidak ada yang perlu diperiksa · ${dayName(date)}`;
+  function render(problem) {
+    if (problem) status.textContent = problem;
+    else if (items.length)
+      status.textContent = `${items.length} presensi menunggu keputusan · ${dayName(date)}`;
+    else status.textContent = `Tidak ada yang perlu diperiksa · ${dayName(date)}`;
     const item = items[0];
     if (!item) {
       body.replaceChildren();
@@ -92,19 +97,34 @@ export function reviewsView(app) {
       for (const url of [next.selfie_url, next.reference_url]) if (url) new Image().src = url;
     }
     const c = item.checkin;
-    note = h('textarea', { id: 'review-note', maxLength: 500, 'aria-describedby': 'review-note-hint' });
-    const accept = h('button', { class: 'btn big primary', type: 'button', id: 'review-accept' }, 'Terima (A)');
-    const reject = h('button', { class: 'btn big danger', type: 'button', id: 'review-reject' }, 'Tolak (R)');
+    note = h('textarea', {
+      id: 'review-note',
+      maxLength: 500,
+      'aria-describedby': 'review-note-hint',
+    });
+    const accept = h(
+      'button',
+      { class: 'btn big primary', type: 'button', id: 'review-accept' },
+      'Terima (A)',
+    );
+    const reject = h(
+      'button',
+      { class: 'btn big danger', type: 'button', id: 'review-reject' },
+      'Tolak (R)',
+    );
     accept.addEventListener('click', () => decide('accept'));
     reject.addEventListener('click', () => decide('reject'));
     const photo = (url, caption) =>
       h(
         'figure',
         null,
-        url ? h('img', { src: url, alt: caption, width: 180, height: 240 }) : h('div', { class: 'no-photo' }, 'Belum ada foto referensi'),
+        url
+          ? h('img', { src: url, alt: caption, width: 180, height: 240 })
+          : h('div', { class: 'no-photo' }, 'Belum ada foto referensi'),
         h('figcaption', null, caption),
       );
-    const fix = c.lat !== null && c.lon !== null ? { lon: c.lon, lat: c.lat, accuracy: c.accuracy_m } : null;
+    const fix =
+      c.lat !== null && c.lon !== null ? { lon: c.lon, lat: c.lat, accuracy: c.accuracy_m } : null;
     const where = c.geofence
       ? c.geofence.decision === 'inside'
         ? `Di dalam area ${c.geofence.location_name || ''}`
@@ -116,13 +136,33 @@ export function reviewsView(app) {
         { class: 'card', 'aria-labelledby': 'review-who' },
         h('h2', { id: 'review-who' }, item.employee.name),
         h('p', { class: 'hint' }, `NIP ${item.employee.nip} · ${item.employee.unit_name}`),
-        h('p', null, `${KIND[c.kind] || c.kind} ${timeIn(c.corrected_captured_at || c.captured_at, tz)} `, chip(c.status)),
-        h('div', { class: 'photos' }, photo(item.selfie_url, 'Selfie'), photo(item.reference_url, 'Foto referensi'),
-          item.location && fix ? h('figure', null, fenceMap(item.location, fix), h('figcaption', null, where)) : h('p', { class: 'hint' }, where)),
-        h('ul', { class: 'reasons' }, (c.reasons || []).map((r) => h('li', null, r.message))),
+        h(
+          'p',
+          null,
+          `${KIND[c.kind] || c.kind} ${timeIn(c.corrected_captured_at || c.captured_at, tz)} `,
+          chip(c.status),
+        ),
+        h(
+          'div',
+          { class: 'photos' },
+          photo(item.selfie_url, 'Selfie'),
+          photo(item.reference_url, 'Foto referensi'),
+          item.location && fix
+            ? h('figure', null, fenceMap(item.location, fix), h('figcaption', null, where))
+            : h('p', { class: 'hint' }, where),
+        ),
+        h(
+          'ul',
+          { class: 'reasons' },
+          (c.reasons || []).map((r) => h('li', null, r.message)),
+        ),
         h('label', { for: 'review-note' }, 'Catatan (wajib bila ditolak)'),
         note,
-        h('p', { class: 'hint', id: 'review-note-hint' }, 'Catatan terlihat oleh pegawai.'),
+        h(
+          'p',
+          { class: 'hint', id: 'review-note-hint', 'aria-live': 'polite' },
+          'Catatan terlihat oleh pegawai.',
+        ),
         h('div', { class: 'row' }, reject, accept),
       ),
     );
@@ -133,15 +173,27 @@ export function reviewsView(app) {
     if (!item) return;
     const text = note ? note.value.trim() : '';
     if (decision === 'reject' && !text) {
-      toast('Tulis alasan penolakan di catatan.');
+      // Said beside the note, not in a toast that the next message could replace.
+      const hint = document.getElementById('review-note-hint');
+      if (hint) {
+        hint.textContent = 'Tulis alasan penolakan di catatan ini; pegawai akan membacanya.';
+        hint.className = 'error';
+      }
       if (note) note.focus();
       return;
     }
     items = items.slice(1);
     render();
     try {
-      await api(`/api/v1/reviews/${item.checkin.id}`, { method: 'POST', json: { decision, note: text } });
-      toast(decision === 'accept' ? `${item.employee.name}: ${STATUS.accepted}` : `${item.employee.name}: ${STATUS.rejected}`);
+      await api(`/api/v1/reviews/${item.checkin.id}`, {
+        method: 'POST',
+        json: { decision, note: text },
+      });
+      toast(
+        decision === 'accept'
+          ? `${item.employee.name}: ${STATUS.accepted}`
+          : `${item.employee.name}: ${STATUS.rejected}`,
+      );
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) {
         toast('Presensi ini sudah diputuskan verifikator lain.');
@@ -155,15 +207,16 @@ export function reviewsView(app) {
 
   function onKey(event) {
     if (app.route !== 'verifikasi' || event.ctrlKey || event.metaKey || event.altKey) return;
-    const typing = event.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
+    const typing =
+      event.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
     if (typing) return;
     const key = event.key.toLowerCase();
+    if (!['a', 'r', 'n'].includes(key) || !items.length) return;
+    // Handled here: the letter must not also land in the note that may take focus now.
+    event.preventDefault();
     if (key === 'a') decide('accept');
     else if (key === 'r') decide('reject');
-    else if (key === 'n' && note) {
-      event.preventDefault();
-      note.focus();
-    } else return;
+    else note.focus();
   }
   document.addEventListener('keydown', onKey);
 

@@ -64,7 +64,7 @@ async def test_a_permit_goes_to_the_principal_who_approves_it_once(client, teach
     url = (
         await client.get(f"/api/v1/permits/{permit['id']}/attachment", headers=principal)
     ).json()["url"]
-    assert (await httpx.AsyncClient().get(url)).content.startswith(b"\xff\xd8")
+    assert (await client.get(url)).content.startswith(b"\xff\xd8")
 
     decided = await client.post(
         f"/api/v1/permits/{permit['id']}/decision",
