@@ -15,31 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 import msgspec
 
 from backend.core.settings import Band, TppRules
+from backend.permits.schemas import KIND_WORDS
 
-PERMIT_KINDS: tuple[str, ...] = (
-    "izin",
-    "sakit",
-    "cuti_tahunan",
-    "cuti_besar",
-    "cuti_sakit",
-    "cuti_melahirkan",
-    "cuti_alasan_penting",
-    "dinas_luar",
-    "tugas_belajar",
-)
-
-# How each kind reads in a reason line or a recap column header.
-PERMIT_LABELS: dict[str, str] = {
-    "izin": "Izin",
-    "sakit": "Sakit",
-    "cuti_tahunan": "Cuti tahunan",
-    "cuti_besar": "Cuti besar",
-    "cuti_sakit": "Cuti sakit",
-    "cuti_melahirkan": "Cuti melahirkan",
-    "cuti_alasan_penting": "Cuti karena alasan penting",
-    "dinas_luar": "Dinas luar",
-    "tugas_belajar": "Tugas belajar",
-}
+# How each kind reads in a reason line or a recap column header: the permits domain's words.
+PERMIT_LABELS: dict[str, str] = KIND_WORDS
+PERMIT_KINDS: tuple[str, ...] = tuple(KIND_WORDS)
 
 STATUSES: tuple[str, ...] = ("present", "absent", "permit", "holiday", "off")
 

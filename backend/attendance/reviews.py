@@ -88,14 +88,7 @@ class Reviews:
         )
 
     async def decide(self, who: Principal, checkin_id: int, decision: ReviewDecision) -> CheckIn:
-        row = (
-            await CheckInTable.select()
-            .where(CheckInTable.id == checkin_id)
-            .first()
-            .output(load_json=True)
-        )
-        if row is None:
-            raise NotFound("Presensi tidak ditemukan")
+        row = await self.checkins.row(checkin_id)
         if row["status"] == PENDING:
             raise Conflict("Presensi ini masih menunggu verifikasi wajah; belum bisa diputuskan")
         if row["status"] != FLAGGED:

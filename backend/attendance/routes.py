@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -15,19 +14,9 @@ from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, Rev
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal, requires
 from backend.core.errors import Invalid
+from backend.core.schema import read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
-
-
-async def _part(data: dict[str, Any], name: str) -> bytes:
-    value = data.get(name)
-    if value is None:
-        raise Invalid(f"Bagian '{name}' tidak ada dalam kiriman", errors=[])
-    if isinstance(value, UploadFile):
-        return await value.read()
-    if isinstance(value, list):
-        raise Invalid(f"Bagian '{name}' dikirim lebih dari sekali")
-    return str(value).encode()
 
 
 @post(
@@ -42,7 +31,7 @@ async def create_checkin(
     checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
     stored, created = await checkins.submit(
-        request.user, await _part(data, "meta"), await _part(data, "selfie")
+        request.user, await read_part(data, "meta"), await read_part(data, "selfie")
     )
     return Response(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

@@ -409,7 +409,7 @@ class CheckIns:
             if r
         ]
 
-    async def get(self, who: Principal, checkin_id: int) -> CheckIn:
+    async def row(self, checkin_id: int) -> dict[str, Any]:
         row = (
             await CheckInTable.select()
             .where(CheckInTable.id == checkin_id)
@@ -418,6 +418,10 @@ class CheckIns:
         )
         if row is None:
             raise NotFound("Presensi tidak ditemukan")
+        return row
+
+    async def get(self, who: Principal, checkin_id: int) -> CheckIn:
+        row = await self.row(checkin_id)
         await self._may_see(who, row["employee"])
         return to_struct(row, await self.geofences.name_of(row["location"]))
 

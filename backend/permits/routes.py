@@ -4,29 +4,16 @@ import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal, requires
-from backend.core.errors import Invalid
+from backend.core.schema import read_part
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
 
 MAX_PERMIT_BODY = 2_500_000
-
-
-async def _meta_and_attachment(data: dict[str, Any]) -> tuple[bytes, bytes | None]:
-    meta = data.get("meta")
-    if meta is None:
-        raise Invalid("Bagian 'meta' tidak ada dalam kiriman")
-    meta_bytes = await meta.read() if isinstance(meta, UploadFile) else str(meta).encode()
-    attachment = data.get("attachment")
-    if isinstance(attachment, UploadFile):
-        content = await attachment.read()
-        return meta_bytes, content or None
-    return meta_bytes, None
 
 
 @post(
@@ -40,8 +27,11 @@ async def create_permit(
     data: MultipartBody[dict[str, Any]],
     permits: NamedDependency[Permits],
 ) -> Response[Permit]:
-    meta, attachment = await _meta_and_attachment(data)
-    permit, created = await permits.create(request.user, meta, attachment, today=dt.date.today())
+    meta = await read_part(data, "meta")
+    attachment = await read_part(data, "attachment", required=False)
+    permit, created = await permits.create(
+        request.user, meta or b"", attachment, today=dt.date.today()
+    )
     return Response(permit, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
