@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '6f4ec1af350c';
+const VERSION = '9d98b1f0c6aa';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -34,6 +34,9 @@ const SHELL = [
   '/src/views/history.js',
   '/src/views/login.js',
   '/src/views/reviews.js',
+  '/src/views/permits.js',
+  '/src/views/approvals.js',
+  '/src/push.js',
 ];
 
 self.addEventListener('install', (event) => {
@@ -100,5 +103,49 @@ self.addEventListener('sync', (event) => {
         throw new Error(`${result.waiting} presensi belum terkirim`);
       }
     }),
+  );
+});
+
+// Web Push: the server sends {title, body, url, kind}; every push must show a notification
+// (userVisibleOnly), so a payload that cannot be read still shows a generic one.
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  const title = data.title || 'hadir';
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body: data.body || '',
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      tag: data.kind || undefined,
+      data: { url: data.url || '/' },
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = new URL(
+    (event.notification.data && event.notification.data.url) || '/',
+    self.location.origin,
+  );
+  if (target.origin !== self.location.origin) target.href = self.location.origin + '/';
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      for (const client of windows) {
+        if (new URL(client.url).origin === target.origin && 'focus' in client) {
+          if (client.url !== target.href && 'navigate' in client) {
+            await client.navigate(target.href).catch(() => {});
+          }
+          return client.focus();
+        }
+      }
+      return self.clients.openWindow(target.href);
+    })(),
   );
 });

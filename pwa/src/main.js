@@ -27,10 +27,22 @@ const TABS = [
   { route: 'presensi', label: 'Presensi', view: checkinView },
   { route: 'riwayat', label: 'Riwayat', view: historyView },
   {
+    route: 'izin',
+    label: 'Izin',
+    view: (app) => lazyView(app, () => import('./views/permits.js'), 'permitsView'),
+  },
+  {
+    route: 'persetujuan',
+    label: 'Persetujuan',
+    parts: ['Perse', 'tujuan'], // a break point for six tabs at 360 px
+    roles: ['kepala_unit', 'bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('./views/approvals.js'), 'approvalsView'),
+  },
+  {
     route: 'verifikasi',
     label: 'Verifikasi',
-    role: 'bkd',
-    view: (app) => lazyView(app, () => import('./views/reviews.js')),
+    roles: ['bkd'],
+    view: (app) => lazyView(app, () => import('./views/reviews.js'), 'reviewsView'),
   },
   { route: 'akun', label: 'Akun', view: accountView },
 ];
@@ -78,12 +90,12 @@ const app = {
     const known = (await allCheckins(owner)).find((c) => c.client_id === clientId);
     return known ? fromCheckin(known) : null;
   },
-  // The outbox items of the logged-in user, oldest first.
+  // The check-ins in the outbox of the logged-in user, oldest first.
   async queue() {
     const owner = this.owner();
     const tz = this.timezone();
     return (await outboxItems())
-      .filter((item) => item.owner === owner)
+      .filter((item) => item.owner === owner && item.kind === 'checkin')
       .map((item) => fromItem(item, tz));
   },
   async waitingCount(nip) {
@@ -177,9 +189,10 @@ function fromCheckin(c) {
   };
 }
 
-async function lazyView(app, load) {
+// Screens not everyone opens load on first use (from the service worker's cache offline).
+async function lazyView(app, load, name) {
   const module = await load();
-  return module.reviewsView(app);
+  return module[name](app);
 }
 
 async function refreshMe() {
@@ -204,7 +217,7 @@ function currentRoute() {
 
 function tabsFor(session) {
   const roles = (session && session.user && session.user.roles) || [];
-  return TABS.filter((t) => !t.role || roles.includes(t.role));
+  return TABS.filter((t) => !t.roles || t.roles.some((role) => roles.includes(role)));
 }
 
 let showing = 0;
@@ -231,8 +244,9 @@ async function show() {
             href: `#/${t.route}`,
             class: 'tab',
             'aria-current': t.route === app.route ? 'page' : null,
+            'aria-label': t.parts ? t.label : null, // the <wbr> would split the spoken word
           },
-          t.label,
+          t.parts ? [t.parts[0], h('wbr'), t.parts[1]] : t.label,
         ),
       ),
     );
@@ -304,6 +318,10 @@ async function runSync(force) {
   if (result.sent) {
     toast(`${result.sent} presensi terkirim.`);
     pollSoon(); // the face check takes a second or two on the server
+  }
+  if (result.permits) {
+    toast(`${result.permits} permohonan izin terkirim.`);
+    changed('permits');
   }
   if (!result.auth && app.route !== 'login') {
     app.session = await getSession();

@@ -3,8 +3,8 @@
 // An item is {id, kind, body, capturedAt, schemaVersion} (STYLE rule 10) plus its sync
 // bookkeeping: owner (the NIP that made it; it is only ever sent with that user's token),
 // state ('queued' | 'failed'), attempts, nextTryAt (ms), error (the server's reason).
-// `kind` names the action ('checkin'); `schemaVersion` says how `body` is shaped, so a sender
-// can still read an item queued by an older version of the app.
+// `kind` names the action ('checkin' or 'permit'); `schemaVersion` says how `body` is shaped,
+// so a sender can still read an item queued by an older version of the app.
 
 import { changed, done, transact } from './store.js';
 

@@ -41,6 +41,19 @@ const SENDERS = {
       body: form,
     });
   },
+  // A permit request: body {meta, attachment?}; meta carries its own client_id, so a replay
+  // after a lost answer is a 200, never a second request.
+  permit: (item, token) => {
+    const form = new FormData();
+    form.append('meta', JSON.stringify(item.body.meta));
+    const file = item.body.attachment;
+    if (file) form.append('attachment', file, item.body.attachmentName || 'lampiran');
+    return fetchWithTimeout('/api/v1/permits', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: form,
+    });
+  },
 };
 
 async function reason(response) {
@@ -78,7 +91,8 @@ async function attempt(item, token) {
     } catch {
       // delivered all the same; the history will fetch it
     }
-    await settleItem(item.id, checkin, item.owner);
+    // Only a check-in answer belongs in the check-in cache; the permit list is fetched again.
+    await settleItem(item.id, item.kind === 'checkin' ? checkin : null, item.owner);
     return { outcome: 'sent' };
   }
   if (response.status === 401) return { outcome: 'auth' };
@@ -115,7 +129,15 @@ export async function syncOutbox({ force = false } = {}) {
   return drain(force);
 }
 
-const EMPTY = { busy: false, sent: 0, failed: 0, waiting: 0, retryAt: null, auth: true };
+const EMPTY = {
+  busy: false,
+  sent: 0, // check-ins delivered
+  permits: 0, // permit requests delivered
+  failed: 0,
+  waiting: 0,
+  retryAt: null,
+  auth: true,
+};
 
 async function drain(force) {
   const result = { ...EMPTY };
@@ -140,7 +162,10 @@ async function drain(force) {
       continue;
     }
     const { outcome, nextTryAt } = await attempt(item, session.token);
-    if (outcome === 'sent') result.sent += 1;
+    if (outcome === 'sent') {
+      if (item.kind === 'permit') result.permits += 1;
+      else result.sent += 1;
+    }
     else if (outcome === 'failed') result.failed += 1;
     else if (outcome === 'auth') {
       await expireSession();

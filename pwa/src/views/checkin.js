@@ -2,6 +2,7 @@
 // checking in or out with a selfie. A record goes to the outbox the moment the photo is taken,
 // with or without signal; sending is the outbox's job.
 
+import { api } from '../api.js';
 import {
   CameraError,
   captureFromFile,
@@ -10,13 +11,21 @@ import {
   stopCamera,
 } from '../camera.js';
 import { enqueue } from '../outbox/queue.js';
+import { getKv, setKv } from '../outbox/store.js';
 import { chip, dayName, h, KIND, metres, s, timeIn, toast } from '../ui.js';
 import { fenceMap, whereAmI } from './geofence.js';
 
 const FIX_MAX_AGE_MS = 2 * 60_000; // an older fix may be from somewhere else
 const TITLES = { in: 'Presensi Masuk', out: 'Presensi Pulang' };
+export const DAY_STATUS = {
+  present: 'Hadir',
+  absent: 'Tidak hadir',
+  permit: 'Izin/cuti',
+  holiday: 'Libur',
+  off: 'Tidak bekerja',
+};
 
-function uuid() {
+export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
@@ -35,6 +44,7 @@ export function checkinView(app) {
   let kind = 'in';
   let busy = false;
   let last = null; // {clientId, photoUrl} of the record made on this screen
+  let day = null; // the server's status of today: {day, status, reasons, ...}
 
   // --- today -------------------------------------------------------------------------------
   const today = h('section', { class: 'card', 'aria-labelledby': 'today-title' });
@@ -288,11 +298,32 @@ export function checkinView(app) {
           ? [h('span', { class: 'today-time' }, timeIn(record.capturedAt, tz)), chip(record.state)]
           : h('span', { class: 'hint' }, 'belum'),
       );
+    const status =
+      day && day.day === date
+        ? h(
+            'div',
+            { class: 'day-status', id: 'day-status' },
+            h(
+              'p',
+              null,
+              'Status hari ini: ',
+              h('strong', { class: `day-${day.status}` }, DAY_STATUS[day.status] || day.status),
+            ),
+            day.reasons && day.reasons.length
+              ? h(
+                  'ul',
+                  { class: 'reasons' },
+                  day.reasons.map((r) => h('li', null, r)),
+                )
+              : null,
+          )
+        : null;
     today.replaceChildren(
       h('h2', { id: 'today-title' }, dayName(date)),
       h('p', { class: 'hint' }, schedule),
       line('Masuk', first),
       line('Pulang', lastOut),
+      status,
     );
     // Suggest the next step; both stay available (a second "in" after a mistake is allowed).
     const suggestOut = Boolean(first);
@@ -324,7 +355,30 @@ export function checkinView(app) {
     );
   }
 
+  // Today's status as the server sees it (present, permit, TL/PSW...), kept for offline.
+  async function loadDay() {
+    const key = `day:${app.owner()}`;
+    const date = app.today();
+    try {
+      const cached = await getKv(key);
+      if (cached && cached.day === date && !day) {
+        day = cached;
+        refresh();
+      }
+      if (!navigator.onLine) return;
+      const answer = await api(`/api/v1/days?start=${encodeURIComponent(date)}`);
+      if (Array.isArray(answer) && answer[0]) {
+        day = answer[0];
+        await setKv(key, day);
+        refresh();
+      }
+    } catch {
+      // offline or expired: the cached status stays
+    }
+  }
+
   refresh();
+  loadDay();
   app.refreshDay(app.today());
   return {
     el,

@@ -1,9 +1,11 @@
 // The outbox as the user sees it (what is still on the phone, what the server refused and why)
 // and the check-ins of a day with their status and reasons.
 
+import { api } from '../api.js';
 import { removeItem, retryItem } from '../outbox/queue.js';
+import { getKv, setKv } from '../outbox/store.js';
 import { chip, dayName, h, KIND, shiftDate, timeIn } from '../ui.js';
-import { reasonList } from './checkin.js';
+import { DAY_STATUS, reasonList } from './checkin.js';
 
 export function historyView(app) {
   const tz = app.timezone();
@@ -37,7 +39,59 @@ export function historyView(app) {
     dayNote,
     dayList,
   );
-  const el = h('div', { class: 'screen' }, queueCard, dayCard);
+  // The last seven days as the server counts them: hadir, izin, libur, TL/PSW and why.
+  const weekList = h('ul', { class: 'list', id: 'week-list' });
+  const weekCard = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'week-title', hidden: true },
+    h('h2', { id: 'week-title' }, '7 hari terakhir'),
+    weekList,
+  );
+  const el = h('div', { class: 'screen' }, queueCard, dayCard, weekCard);
+
+  function drawWeek(days) {
+    weekCard.hidden = !days || days.length === 0;
+    if (weekCard.hidden) return;
+    weekList.replaceChildren(
+      ...[...days].reverse().map((d) =>
+        h(
+          'li',
+          { class: 'item' },
+          h(
+            'div',
+            { class: 'item-head' },
+            h('strong', null, dayName(d.day)),
+            h('span', { class: `day-${d.status}` }, DAY_STATUS[d.status] || d.status),
+          ),
+          d.reasons && d.reasons.length
+            ? h(
+                'ul',
+                { class: 'reasons' },
+                d.reasons.map((r) => h('li', null, r)),
+              )
+            : null,
+        ),
+      ),
+    );
+  }
+
+  async function loadWeek() {
+    const key = `week:${app.owner()}`;
+    const today = app.today();
+    try {
+      const cached = await getKv(key);
+      if (cached && cached.today === today) drawWeek(cached.days);
+      if (!navigator.onLine) return;
+      const days = await api(
+        `/api/v1/days?start=${shiftDate(today, -6)}&end=${encodeURIComponent(today)}`,
+      );
+      if (!Array.isArray(days)) return;
+      await setKv(key, { today, days });
+      drawWeek(days);
+    } catch {
+      // offline or expired: the cached week stays
+    }
+  }
 
   prev.addEventListener('click', () => go(shiftDate(date, -1)));
   next.addEventListener('click', () => go(shiftDate(date, 1)));
@@ -132,6 +186,7 @@ export function historyView(app) {
   }
 
   refresh();
+  loadWeek();
   app.refreshDay(date);
   return { el, refresh };
 }

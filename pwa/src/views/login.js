@@ -4,7 +4,7 @@
 
 import { api, ApiError } from '../api.js';
 import { deleteKv, setKv } from '../outbox/store.js';
-import { h } from '../ui.js';
+import { h, toast } from '../ui.js';
 
 export function loginView(app) {
   const previous = app.session;
@@ -132,6 +132,47 @@ export function accountView(app) {
     await deleteKv('me');
     await app.loggedOut();
   });
+  // Notifications only when asked for: the button, never a prompt on start.
+  const pushButton = h(
+    'button',
+    { class: 'btn big', type: 'button', id: 'push-toggle', hidden: true },
+    'Aktifkan notifikasi',
+  );
+  const pushNote = h(
+    'p',
+    { class: 'hint', id: 'push-note' },
+    'Kabar keputusan izin dan presensi dikirim ke ponsel ini.',
+  );
+  let pushOn = false;
+  async function pushState() {
+    const push = await import('../push.js');
+    if (!push.pushSupported()) {
+      pushNote.textContent = 'Browser ini tidak mendukung notifikasi.';
+      return;
+    }
+    pushOn = Boolean(await push.currentSubscription().catch(() => null));
+    pushButton.textContent = pushOn ? 'Matikan notifikasi' : 'Aktifkan notifikasi';
+    pushButton.hidden = false;
+  }
+  pushButton.addEventListener('click', async () => {
+    pushButton.disabled = true;
+    try {
+      const push = await import('../push.js');
+      if (pushOn) {
+        await push.disablePush();
+        toast('Notifikasi dimatikan.');
+      } else {
+        await push.enablePush();
+        toast('Notifikasi aktif.');
+      }
+    } catch (e) {
+      pushNote.textContent = `Notifikasi belum aktif: ${e.message}`;
+    } finally {
+      pushButton.disabled = false;
+      pushState();
+    }
+  });
+  pushState();
   const rows = [
     ['Nama', user.name],
     ['NIP', user.nip],
@@ -153,6 +194,13 @@ export function accountView(app) {
       ),
       waiting,
       logout,
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'push-title' },
+      h('h2', { id: 'push-title' }, 'Notifikasi'),
+      pushNote,
+      pushButton,
     ),
   );
   async function refresh() {
