@@ -101,6 +101,13 @@ async def clean(migrated: Settings) -> Settings:
 
 
 @pytest.fixture
+async def db(clean: Settings) -> AsyncIterator[Settings]:
+    """The test database bound to the tables, for tests that call services without the app."""
+    async with open_engine(clean):
+        yield clean
+
+
+@pytest.fixture
 def app(clean: Settings) -> Litestar:
     return create_app(clean, face_executor=lambda: None)
 

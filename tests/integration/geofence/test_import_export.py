@@ -23,7 +23,7 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_export_then_import_round_trips(clean) -> None:
+async def test_export_then_import_round_trips(db) -> None:
     exported = msgspec.json.decode(await export_geojson())
     assert exported["type"] == "FeatureCollection"
     codes = {f["properties"]["code"]: f for f in exported["features"]}
@@ -34,7 +34,7 @@ async def test_export_then_import_round_trips(clean) -> None:
     assert report.created == 0 and report.updated == len(codes) and report.refused == []
 
 
-async def test_every_bad_feature_is_refused_with_its_reason(clean) -> None:
+async def test_every_bad_feature_is_refused_with_its_reason(db) -> None:
     unit = demo_data.UNITS[1].code
     good = {
         "type": "Feature",
