@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '9d98b1f0c6aa';
+const VERSION = '50498b2ae212';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -22,6 +22,7 @@ PERMIT_LABELS: dict[str, str] = KIND_WORDS
 PERMIT_KINDS: tuple[str, ...] = tuple(KIND_WORDS)
 
 STATUSES: tuple[str, ...] = ("present", "absent", "permit", "holiday", "off")
+# "open" is a day still in progress: shown to the employee, never counted in a recap.
 
 _DAY_S = 24 * 3600
 
@@ -46,6 +47,9 @@ class DayInput(msgspec.Struct, frozen=True):
     check_ins: list[dt.time] = []  # local times of ACCEPTED "in" records
     check_outs: list[dt.time] = []  # local times of ACCEPTED "out" records
     permit: str | None = None  # kind of an APPROVED permit covering the day
+    # False while the working hours are still running (today): what has not happened yet is
+    # not judged, so nobody is "absent" at 06:00 or "PSW4" before going home.
+    day_over: bool = True
 
 
 class DayStatus(msgspec.Struct, frozen=True):
@@ -212,6 +216,8 @@ def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
     if inp.permit:
         label = PERMIT_LABELS.get(inp.permit, inp.permit)
         return DayStatus(inp.day, "permit", permit=inp.permit, reasons=[label])
+    if not inp.check_ins and not inp.check_outs and not inp.day_over:
+        return DayStatus(inp.day, "open", reasons=["Belum presensi hari ini"])
     if not inp.check_ins and not inp.check_outs:
         return DayStatus(
             inp.day,
@@ -245,6 +251,8 @@ def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
         if band is not None:
             psw, psw_pct = band.code, band.deduction_pct
             reasons.append(f"Pulang cepat {early} menit ({psw})")
+    elif not inp.day_over:
+        reasons.append("Belum presensi pulang")
     else:
         psw, psw_pct = _open_band(rules.psw).code, rules.no_record_pct
         reasons.append(f"Tidak presensi pulang ({psw})")

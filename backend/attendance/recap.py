@@ -95,18 +95,21 @@ class DayRecords:
                 (r["kind"], r["corrected_captured_at"].astimezone(zone).time())
             )
         permits = await self.permits.approved_between(employee_id, start, end)
+        now = dt.datetime.now(zone)
         result = []
         for day in _dates(start, end):
             local = by_day.get(day, [])
+            window = rules.window_for(row["days"] or {}, day)
             result.append(
                 rules.day_status(
                     rules.DayInput(
                         day=day,
-                        window=rules.window_for(row["days"] or {}, day),
+                        window=window,
                         holiday=holidays.get(day),
                         check_ins=[t for kind, t in local if kind == "in"],
                         check_outs=[t for kind, t in local if kind == "out"],
                         permit=permits.get(day),
+                        day_over=_day_over(day, window, now),
                     ),
                     self.rules,
                 )
@@ -222,6 +225,16 @@ class DayRecords:
             for status in await self.recompute_range(employee_id, missing[0], missing[-1]):
                 stored.setdefault(status.day, status)
         return [stored[day] for day in sorted(stored)]
+
+
+def _day_over(day: dt.date, window: rules.Window | None, now: dt.datetime) -> bool:
+    """Whether the working hours of `day` have ended by `now` (the unit's local time)."""
+    if day != now.date():
+        return day < now.date()
+    if window is None:
+        return True
+    # A shift ending after midnight ends tomorrow: today's is never over yet.
+    return window.end > window.start and now.time() >= window.end
 
 
 def _dates(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -23,6 +23,7 @@ export const DAY_STATUS = {
   permit: 'Izin/cuti',
   holiday: 'Libur',
   off: 'Tidak bekerja',
+  open: 'Belum selesai',
 };
 
 export function uuid() {

@@ -519,3 +519,19 @@ def test_ten_consecutive_working_days_is_dismissal_below_28() -> None:
         "Pemberhentian dengan hormat tidak atas permintaan sendiri"
         " (tidak masuk 10 hari kerja berturut-turut)"
     )
+
+
+def test_a_day_still_in_progress_is_not_judged_yet() -> None:
+    window = Window(start=dt.time(7, 0), end=dt.time(13, 30))
+    day = dt.date(2026, 11, 23)
+    nothing_yet = day_status(DayInput(day=day, window=window, day_over=False), TppRules())
+    assert (nothing_yet.status, nothing_yet.deduction_pct) == ("open", 0.0)
+    assert nothing_yet.reasons == ["Belum presensi hari ini"]
+    morning = day_status(
+        DayInput(day=day, window=window, check_ins=[dt.time(7, 5)], day_over=False), TppRules()
+    )
+    assert (morning.status, morning.tl, morning.psw) == ("present", "TL1", None)
+    assert morning.deduction_pct == 0.5
+    assert morning.reasons == ["Terlambat 5 menit (TL1)", "Belum presensi pulang"]
+    evening = day_status(DayInput(day=day, window=window, check_ins=[dt.time(7, 5)]), TppRules())
+    assert evening.psw == "PSW4" and evening.deduction_pct == 2.5
