@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '50498b2ae212';
+const VERSION = '437e9b31c22f';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

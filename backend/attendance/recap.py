@@ -201,17 +201,8 @@ class DayRecords:
         if end < start:
             return []
         stored = {
-            row["day"]: rules.DayStatus(
-                day=row["day"],
-                status=row["status"],
-                permit=row["permit"],
-                tl=row["tl"],
-                psw=row["psw"],
-                late_minutes=row["late_minutes"],
-                early_minutes=row["early_minutes"],
-                deduction_pct=row["deduction_pct"],
-                reasons=list(row["reasons"] or []),
-            )
+            # Extra columns (id, employee, computed_at) are ignored by the conversion.
+            row["day"]: msgspec.convert(row, rules.DayStatus, from_attributes=False)
             for row in await DayRecord.select()
             .where(
                 (DayRecord.employee == employee_id)

@@ -7,6 +7,21 @@ import { getKv, setKv } from '../outbox/store.js';
 import { chip, dayName, h, KIND, shiftDate, timeIn } from '../ui.js';
 import { DAY_STATUS, reasonList } from './checkin.js';
 
+/** "Coba lagi" / "Hapus" for an outbox item the server refused: the same for every kind. */
+export function failedActions(app, item, confirmText) {
+  const retry = h('button', { class: 'btn small', type: 'button' }, 'Coba lagi');
+  retry.addEventListener('click', async () => {
+    await retryItem(item);
+    app.outboxChanged();
+  });
+  const drop = h('button', { class: 'btn small danger', type: 'button' }, 'Hapus');
+  drop.addEventListener('click', async () => {
+    if (!window.confirm(confirmText)) return;
+    await removeItem(item.id);
+  });
+  return h('div', { class: 'row' }, retry, drop);
+}
+
 export function historyView(app) {
   const tz = app.timezone();
   let date = app.today();
@@ -108,18 +123,9 @@ export function historyView(app) {
     const item = record.item;
     const buttons = [];
     if (record.state === 'failed') {
-      const retry = h('button', { class: 'btn small', type: 'button' }, 'Coba lagi');
-      retry.addEventListener('click', async () => {
-        await retryItem(item);
-        app.outboxChanged();
-      });
-      const drop = h('button', { class: 'btn small danger', type: 'button' }, 'Hapus');
-      drop.addEventListener('click', async () => {
-        if (!window.confirm('Hapus presensi ini dari ponsel? Presensi ini tidak akan dikirim.'))
-          return;
-        await removeItem(item.id);
-      });
-      buttons.push(h('div', { class: 'row' }, retry, drop));
+      buttons.push(
+        failedActions(app, item, 'Hapus presensi ini dari ponsel? Presensi ini tidak akan dikirim.'),
+      );
     }
     return h(
       'li',

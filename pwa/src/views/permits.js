@@ -3,10 +3,11 @@
 // check-in (kind 'permit'), so it can be made without signal; cancelling is online only.
 
 import { api } from '../api.js';
-import { enqueue, outboxItems, removeItem, retryItem } from '../outbox/queue.js';
+import { enqueue, outboxItems } from '../outbox/queue.js';
 import { getKv, setKv } from '../outbox/store.js';
 import { h, shiftDate, toast } from '../ui.js';
 import { uuid } from './checkin.js';
+import { failedActions } from './history.js';
 
 export const PERMIT_KINDS = {
   izin: 'Izin',
@@ -188,18 +189,9 @@ export function permitsView(app) {
     const meta = item.body.meta;
     const buttons = [];
     if (item.state === 'failed') {
-      const retry = h('button', { class: 'btn small', type: 'button' }, 'Coba lagi');
-      retry.addEventListener('click', async () => {
-        await retryItem(item);
-        app.outboxChanged();
-      });
-      const drop = h('button', { class: 'btn small danger', type: 'button' }, 'Hapus');
-      drop.addEventListener('click', async () => {
-        if (!window.confirm('Hapus permohonan ini dari ponsel? Permohonan ini tidak dikirim.'))
-          return;
-        await removeItem(item.id);
-      });
-      buttons.push(h('div', { class: 'row' }, retry, drop));
+      buttons.push(
+        failedActions(app, item, 'Hapus permohonan ini dari ponsel? Permohonan ini tidak dikirim.'),
+      );
     }
     let note = 'Tersimpan di ponsel. Dikirim otomatis saat ada sinyal.';
     if (item.state === 'failed') note = 'Server menolak permohonan ini; tidak dikirim ulang.';
