@@ -76,7 +76,17 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
 
     if not settings.redis_url:
         sys.exit("hadir worker needs HADIR_REDIS_URL (without it jobs run inside the api process)")
-    asyncio.run(Worker(**worker_settings(settings)).async_run())
+
+    async def run() -> None:
+        # arq's Worker binds asyncio primitives to the running loop when it is built: build it
+        # inside the loop that runs it, or it fails with "attached to a different loop".
+        worker = Worker(**worker_settings(settings))
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+
+    asyncio.run(run())
 
 
 def cmd_import_geofences(settings: Settings, args: argparse.Namespace) -> None:
