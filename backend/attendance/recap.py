@@ -152,31 +152,46 @@ class DayRecords:
     # --- the monthly recap --------------------------------------------------------------------
 
     async def recap(self, who: Principal, unit_code: str, month: str, *, today: dt.date) -> Recap:
+        """One unit's month, bounded by the unit: its staff's stored day records of the month
+        (and the 31 days before, for an absence run across the month boundary) in one query,
+        the days still missing computed for that window only, and the year-to-date absent
+        count (PP 94/2021) from the stored day records in one grouped query."""
         try:
             first = dt.date.fromisoformat(f"{month}-01")
         except ValueError:
             raise Invalid("Bulan harus berformat YYYY-MM, misalnya 2026-11") from None
-        unit = await Unit.select(Unit.id, Unit.name).where(Unit.code == unit_code).first()
+        unit = (
+            await Unit.select(Unit.id, Unit.name, Unit.timezone)
+            .where(Unit.code == unit_code)
+            .first()
+        )
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
-        if not who.has("bkd", "admin") and unit["id"] not in await org.unit_ids_under(who.unit_id):
+        if not who.has("bkd", "admin") and not await org.unit_within(unit["id"], who.unit_id):
             raise Forbidden("Rekap hanya untuk unit Anda sendiri")
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         until = min(last, today - dt.timedelta(days=1))  # today is not over yet
+        year_start = first.replace(month=1, day=1)
+        # Days of the year before this month count towards the PP 94/2021 scale: the window
+        # read day by day is this month and the 31 days before it; earlier days are counted.
+        before_end = min(first - dt.timedelta(days=1), until)
+        window_start = max(year_start, before_end - dt.timedelta(days=30))
         people = (
-            await Employee.select(Employee.id, Employee.nip, Employee.name)
+            await Employee.select(Employee.id, Employee.nip, Employee.name, Employee.created_at)
             .where((Employee.unit == unit["id"]) & Employee.active.eq(True))
             .order_by(Employee.name)
         )
+        zone = ZoneInfo(unit["timezone"] or "Asia/Jakarta")
+        statuses = await self._unit_window(unit["id"], people, zone, window_start, until)
+        counted = await _absent_counts(unit["id"], year_start, window_start - dt.timedelta(days=1))
         months: list[rules.EmployeeMonth] = []
         for person in people:
-            # Days of the year before this month count towards the PP 94/2021 scale.
-            year_days = await self._stored_or_computed(
-                person["id"], first.replace(month=1, day=1), until
+            window = statuses.get(person["id"], [])
+            before = [s for s in window if s.day < first]
+            this_month = [s for s in window if s.day >= first]
+            absent_year = counted.get(person["id"], 0) + sum(
+                1 for s in window if s.status == "absent"
             )
-            before = [s for s in year_days if s.day < first]
-            this_month = [s for s in year_days if s.day >= first]
-            absent_year = sum(1 for s in year_days if s.status == "absent")
             carried = (
                 rules.longest_absent_run(before[-31:])
                 if before and before[-1].status == "absent"
@@ -194,28 +209,60 @@ class DayRecords:
             )
         return Recap(unit=unit_code, unit_name=unit["name"], month=month, employees=months)
 
-    async def _stored_or_computed(
-        self, employee_id: int, start: dt.date, end: dt.date
-    ) -> list[rules.DayStatus]:
-        """Stored day records, computing (and storing) the missing ones in one pass."""
+    async def _unit_window(
+        self,
+        unit_id: int,
+        people: list[dict[str, Any]],
+        zone: ZoneInfo,
+        start: dt.date,
+        end: dt.date,
+    ) -> dict[int, list[rules.DayStatus]]:
+        """Employee id -> day statuses of [start, end] in day order: the stored day records of
+        the unit's staff in one query; the days not stored yet (since registration) computed
+        and stored, per employee, for this window only."""
         if end < start:
-            return []
-        stored = {
-            # Extra columns (id, employee, computed_at) are ignored by the conversion.
-            row["day"]: msgspec.convert(row, rules.DayStatus, from_attributes=False)
-            for row in await DayRecord.select()
+            return {}
+        stored: dict[int, dict[dt.date, rules.DayStatus]] = {}
+        for row in (
+            await DayRecord.select()
             .where(
-                (DayRecord.employee == employee_id)
+                (DayRecord.employee.unit == unit_id)
                 & (DayRecord.day >= start)
                 & (DayRecord.day <= end)
             )
             .output(load_json=True)
-        }
-        missing = [day for day in _dates(start, end) if day not in stored]
-        if missing:
-            for status in await self.recompute_range(employee_id, missing[0], missing[-1]):
-                stored.setdefault(status.day, status)
-        return [stored[day] for day in sorted(stored)]
+        ):
+            # Extra columns (id, employee, computed_at) are ignored by the conversion.
+            stored.setdefault(row["employee"], {})[row["day"]] = msgspec.convert(
+                row, rules.DayStatus, from_attributes=False
+            )
+        result: dict[int, list[rules.DayStatus]] = {}
+        for person in people:
+            days = stored.get(person["id"], {})
+            since = max(start, person["created_at"].astimezone(zone).date())
+            missing = [day for day in _dates(since, end) if day not in days]
+            if missing:
+                for status in await self.recompute_range(person["id"], missing[0], missing[-1]):
+                    days.setdefault(status.day, status)
+            result[person["id"]] = [days[day] for day in sorted(days)]
+        return result
+
+
+async def _absent_counts(unit_id: int, start: dt.date, end: dt.date) -> dict[int, int]:
+    """Employee id -> stored days absent without reason in [start, end], for the staff of one
+    unit, in one grouped query (the PP 94/2021 count is cumulative over the year)."""
+    if end < start:
+        return {}
+    rows = await DayRecord.raw(
+        "SELECT d.employee AS employee, COUNT(*) AS absent FROM attendance_day d"
+        " JOIN org_employee e ON e.id = d.employee"
+        " WHERE e.unit = {} AND d.day >= {} AND d.day <= {} AND d.status = 'absent'"
+        " GROUP BY d.employee",
+        unit_id,
+        start,
+        end,
+    )
+    return {row["employee"]: row["absent"] for row in rows}
 
 
 def _day_over(day: dt.date, window: rules.Window | None, now: dt.datetime) -> bool:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import (
@@ -22,20 +23,43 @@ from backend.attendance.tables import CheckIn as CheckInTable
 from backend.attendance.tables import Review
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, NotFound
+from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
 from backend.faces.service import Faces
 from backend.org.tables import Employee, Unit
 
 
+def _has_reason(code: str) -> WhereRaw:
+    """Check-ins whose JSON list of reasons holds one with this code, in SQL so that paging
+    stays exact (filtering a fetched window afterwards could skip rows)."""
+    if CheckInTable._meta.db.engine_type == "postgres":
+        return WhereRaw(
+            "attendance_checkin.reasons::jsonb @> {}::jsonb",
+            msgspec.json.encode([{"code": code}]).decode(),
+        )
+    return WhereRaw(
+        "EXISTS (SELECT 1 FROM json_each(attendance_checkin.reasons)"
+        " WHERE json_extract(value, '$.code') = {})",
+        code,
+    )
+
+
 class Reviews:
-    def __init__(self, *, checkins: CheckIns, faces: Faces, page_size: int = 50) -> None:
+    def __init__(self, *, checkins: CheckIns, faces: Faces) -> None:
         self.checkins = checkins
         self.faces = faces
-        self.page_size = page_size
 
     async def queue(
-        self, who: Principal, *, unit: str | None, day: dt.date | None, reason: str | None
+        self,
+        who: Principal,
+        *,
+        unit: str | None,
+        day: dt.date | None,
+        reason: str | None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
     ) -> ReviewList:
-        """Flagged check-ins, oldest first, with short-lived photo URLs (each one logged)."""
+        """Flagged check-ins, oldest first, one page at a time, with short-lived photo URLs
+        (each one logged). One query for the page, then the photo links of its rows."""
         where = CheckInTable.status == FLAGGED
         if day is not None:
             where &= CheckInTable.work_date == day
@@ -44,6 +68,11 @@ class Reviews:
             if unit_row is None:
                 raise NotFound(f"Unit {unit} tidak ditemukan")
             where &= CheckInTable.employee.unit == unit_row["id"]
+        if reason:
+            where &= _has_reason(reason)
+        later = after(CheckInTable.received_at, CheckInTable.id, cursor)
+        if later is not None:
+            where &= later
         rows = await (
             CheckInTable.select(
                 CheckInTable.all_columns(),
@@ -52,15 +81,14 @@ class Reviews:
                 CheckInTable.employee.unit.name.as_alias("unit_name"),
             )
             .where(where)
-            .order_by(CheckInTable.received_at)
-            # Reason codes live in a JSON list; filtering them in SQL differs per engine, so
-            # read a bounded window and filter here.
-            .limit(self.page_size * (10 if reason else 1))
+            .order_by(CheckInTable.received_at, CheckInTable.id)
+            .limit(limit + 1)
             .output(load_json=True)
         )
-        if reason:
-            rows = [r for r in rows if any(x["code"] == reason for x in r["reasons"])]
-        return ReviewList(items=[await self._item(who, row) for row in rows[: self.page_size]])
+        rows, next_cursor = page(rows, limit, "received_at")
+        return ReviewList(
+            items=[await self._item(who, row) for row in rows], next_cursor=next_cursor
+        )
 
     async def _item(self, who: Principal, row: dict[str, Any]) -> ReviewItem:
         book = await self.checkins.geofences.snapshot.get()

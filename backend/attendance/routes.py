@@ -14,6 +14,7 @@ from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, Rev
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal, requires
 from backend.core.errors import Invalid
+from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.schema import read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
@@ -57,7 +58,7 @@ async def list_checkins(
 @get(
     "/api/v1/reviews",
     operation_id="listReviews",
-    summary="Flagged check-ins for BKD, oldest first",
+    summary="Flagged check-ins for BKD, oldest first, paged (`limit`, `cursor`)",
     guards=[requires("bkd")],
 )
 async def list_reviews(
@@ -66,8 +67,12 @@ async def list_reviews(
     unit: FromQuery[str | None] = None,
     date: FromQuery[dt.date | None] = None,
     reason: FromQuery[str | None] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> ReviewList:
-    return await reviews.queue(request.user, unit=unit, day=date, reason=reason)
+    return await reviews.queue(
+        request.user, unit=unit, day=date, reason=reason, limit=limit, cursor=cursor
+    )
 
 
 @post(

@@ -78,6 +78,7 @@ class ReviewItem(msgspec.Struct, frozen=True):
 
 class ReviewList(msgspec.Struct, frozen=True):
     items: list[ReviewItem]
+    next_cursor: str | None = None  # pass as `cursor` for the next page; None on the last
 
 
 class ReviewDecision(msgspec.Struct, frozen=True):

@@ -428,10 +428,8 @@ class CheckIns:
     async def _may_see(self, who: Principal, employee_id: int) -> None:
         if employee_id == who.employee_id or who.has("bkd", "admin", "command"):
             return
-        if who.has("kepala_unit"):
-            unit = await org.employee_unit(employee_id)
-            if unit is not None and unit in await org.unit_ids_under(who.unit_id):
-                return
+        if who.has("kepala_unit") and await org.employee_within(employee_id, who.unit_id):
+            return
         # Same answer as a missing record: do not confirm that someone else's id exists.
         raise NotFound("Presensi tidak ditemukan")
 

@@ -163,19 +163,78 @@ async def schedule_today(employee_id: int, zone: ZoneInfo, now: dt.datetime) -> 
     )
 
 
+# The unit tree is walked in the database with recursive CTEs (the same SQL on PostgreSQL and
+# SQLite): each query reads the units on one path or under one unit, never the whole table.
+# The depth guard stops a cycle in bad data from recursing forever; real trees are 3–5 deep.
+MAX_UNIT_DEPTH = 32
+
+_UP_FROM_UNIT = f"""
+WITH RECURSIVE up(id, parent, depth) AS (
+    SELECT id, parent, 0 FROM org_unit WHERE id = {{}}
+    UNION ALL
+    SELECT u.id, u.parent, up.depth + 1 FROM org_unit u JOIN up ON u.id = up.parent
+    WHERE up.depth < {MAX_UNIT_DEPTH}
+)"""
+
+_UP_FROM_EMPLOYEE = f"""
+WITH RECURSIVE up(id, parent, depth) AS (
+    SELECT u.id, u.parent, 0 FROM org_unit u JOIN org_employee e ON e.unit = u.id
+    WHERE e.id = {{}}
+    UNION ALL
+    SELECT u.id, u.parent, up.depth + 1 FROM org_unit u JOIN up ON u.id = up.parent
+    WHERE up.depth < {MAX_UNIT_DEPTH}
+)"""
+
+# The units under one unit, itself included; usable as a subquery (`unit IN (...)`).
+UNITS_UNDER_SQL = f"""
+WITH RECURSIVE down(id, depth) AS (
+    SELECT id, 0 FROM org_unit WHERE id = {{}}
+    UNION ALL
+    SELECT u.id, down.depth + 1 FROM org_unit u JOIN down ON u.parent = down.id
+    WHERE down.depth < {MAX_UNIT_DEPTH}
+)
+SELECT id FROM down"""
+
+
 async def unit_ids_under(unit_id: int) -> set[int]:
-    """The unit and every unit below it (a kepala_unit sees these)."""
-    rows = await Unit.select(Unit.id, Unit.parent)
-    children: dict[int | None, list[int]] = {}
-    for row in rows:
-        children.setdefault(row["parent"], []).append(row["id"])
-    found, stack = set(), [unit_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
+    """The unit and every unit below it (a kepala_unit sees these): reads that subtree only."""
+    return {row["id"] for row in await Unit.raw(UNITS_UNDER_SQL, unit_id)}
+
+
+async def unit_within(unit_id: int, ancestor_id: int) -> bool:
+    """Whether `unit_id` is `ancestor_id` or below it: walks up one path of the tree."""
+    rows = await Unit.raw(
+        f"{_UP_FROM_UNIT} SELECT 1 AS hit FROM up WHERE id = {{}}", unit_id, ancestor_id
+    )
+    return bool(rows)
+
+
+async def employee_within(employee_id: int, ancestor_id: int) -> bool:
+    """Whether the employee's unit is `ancestor_id` or below it (one query, one path)."""
+    rows = await Unit.raw(
+        f"{_UP_FROM_EMPLOYEE} SELECT 1 AS hit FROM up WHERE id = {{}}", employee_id, ancestor_id
+    )
+    return bool(rows)
+
+
+async def approver_for(employee_id: int) -> int | None:
+    """The head of the employee's unit; for a head (or a unit without one), the nearest head
+    above. Among several heads of one unit, the lowest id. One query along one path."""
+    is_head = (
+        "'kepala_unit' = ANY(e.roles)"
+        if Employee._meta.db.engine_type == "postgres"
+        # Piccolo keeps an Array as a JSON list on SQLite.
+        else "e.roles LIKE '%\"kepala_unit\"%'"
+    )
+    rows = await Unit.raw(
+        f"""{_UP_FROM_EMPLOYEE}
+        SELECT e.id FROM up JOIN org_employee e ON e.unit = up.id
+        WHERE e.active AND e.id <> {{}} AND {is_head}
+        ORDER BY up.depth, e.id LIMIT 1""",
+        employee_id,
+        employee_id,
+    )
+    return rows[0]["id"] if rows else None
 
 
 async def employee_unit(employee_id: int) -> int | None:

@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal, requires
+from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.schema import read_part
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
@@ -45,12 +46,16 @@ async def list_permits(
 @get(
     "/api/v1/permits/inbox",
     operation_id="permitInbox",
+    summary="Pending permits this person may decide, oldest first, paged (`limit`, `cursor`)",
     guards=[requires("kepala_unit", "bkd", "admin")],
 )
 async def permit_inbox(
-    request: Request[Principal, Any, Any], permits: NamedDependency[Permits]
+    request: Request[Principal, Any, Any],
+    permits: NamedDependency[Permits],
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> PermitList:
-    return await permits.inbox(request.user)
+    return await permits.inbox(request.user, limit=limit, cursor=cursor)
 
 
 @get("/api/v1/permits/{permit_id:int}", operation_id="getPermit")

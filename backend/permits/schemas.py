@@ -75,6 +75,7 @@ class Permit(msgspec.Struct, frozen=True):
 
 class PermitList(msgspec.Struct, frozen=True):
     items: list[Permit]
+    next_cursor: str | None = None  # the inbox is paged: pass as `cursor` for the next page
 
 
 class AttachmentUrl(msgspec.Struct, frozen=True):

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from backend.attendance.jobs import queue_recompute
 from backend.core.auth import Principal
@@ -19,10 +20,12 @@ from backend.core.errors import (
     TooLarge,
     invalid_from_msgspec,
 )
+from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
 from backend.core.queue import JobQueue
 from backend.core.storage import ObjectStore
 from backend.geofence.tables import Location
-from backend.org.tables import Employee, Holiday, Unit
+from backend.org import service as org
+from backend.org.tables import Employee, Holiday
 from backend.permits.schemas import (
     KIND_WORDS,
     Permit,
@@ -205,21 +208,7 @@ class Permits:
 
     async def approver_for(self, employee_id: int) -> int | None:
         """The head of the employee's unit; for a head, the head of the unit above."""
-        units = {row["id"]: row for row in await Unit.select(Unit.id, Unit.parent)}
-        heads: dict[int, list[int]] = {}
-        for row in await Employee.select(Employee.id, Employee.unit, Employee.roles).where(
-            Employee.active.eq(True)
-        ):
-            if "kepala_unit" in row["roles"]:
-                heads.setdefault(row["unit"], []).append(row["id"])
-        employee = await Employee.select(Employee.unit).where(Employee.id == employee_id).first()
-        unit_id = employee["unit"] if employee else None
-        while unit_id is not None:
-            candidates = [h for h in heads.get(unit_id, []) if h != employee_id]
-            if candidates:
-                return min(candidates)
-            unit_id = units[unit_id]["parent"] if unit_id in units else None
-        return None
+        return await org.approver_for(employee_id)
 
     # --- decisions ------------------------------------------------------------------------------
 
@@ -273,10 +262,7 @@ class Permits:
             return True
         if not who.has("kepala_unit"):
             return False
-        from backend.org.service import employee_unit, unit_ids_under
-
-        unit = await employee_unit(employee_id)
-        return unit is not None and unit in await unit_ids_under(who.unit_id)
+        return await org.employee_within(employee_id, who.unit_id)
 
     async def cancel(self, who: Principal, permit_id: int) -> Permit:
         permit = await self._load(permit_id)
@@ -309,27 +295,40 @@ class Permits:
         return await self._load(permit_id)
 
     async def mine(self, who: Principal) -> PermitList:
-        ids = (
-            await PermitTable.select(PermitTable.id)
+        rows = await (
+            self._select()
             .where(PermitTable.employee == who.employee_id)
             .order_by(PermitTable.start_date, ascending=False)
         )
-        return PermitList(items=[await self._load(r["id"]) for r in ids])
+        return PermitList(items=await self._permits(rows))
 
-    async def inbox(self, who: Principal) -> PermitList:
-        """Pending permits this person may decide, oldest first."""
-        rows = (
-            await PermitTable.select(PermitTable.id, PermitTable.employee, PermitTable.approver)
-            .where(PermitTable.status == PENDING)
-            .order_by(PermitTable.created_at)
+    async def inbox(
+        self, who: Principal, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+    ) -> PermitList:
+        """Pending permits this person may decide, oldest first, one page at a time: one query
+        for the page (the person's subtree of units inside it) and one for its holidays."""
+        where = (PermitTable.status == PENDING) & (PermitTable.employee != who.employee_id)
+        if not who.has("bkd", "admin"):
+            mine = PermitTable.approver == who.employee_id
+            if who.has("kepala_unit"):
+                # The same rule as _may_decide: the employee's unit is under the head's unit.
+                mine |= WhereRaw(
+                    f"permits_permit.employee IN (SELECT id FROM org_employee WHERE unit IN "
+                    f"({org.UNITS_UNDER_SQL}))",
+                    who.unit_id,
+                )
+            where &= mine
+        later = after(PermitTable.created_at, PermitTable.id, cursor)
+        if later is not None:
+            where &= later
+        rows = await (
+            self._select()
+            .where(where)
+            .order_by(PermitTable.created_at, PermitTable.id)
+            .limit(limit + 1)
         )
-        items = [
-            await self._load(r["id"])
-            for r in rows
-            if r["employee"] != who.employee_id
-            and await self._may_decide(who, r["employee"], r["approver"])
-        ]
-        return PermitList(items=items)
+        rows, next_cursor = page(rows, limit, "created_at")
+        return PermitList(items=await self._permits(rows), next_cursor=next_cursor)
 
     async def attachment_url(self, who: Principal, permit_id: int) -> str:
         await self.get(who, permit_id)
@@ -387,50 +386,71 @@ class Permits:
         )
         return [row["destination"] for row in rows]
 
+    @staticmethod
+    def _select() -> Any:
+        """Permits with the names of the people on them and the employee's schedule: everything
+        a `Permit` needs but the holidays, in one query however many rows it returns."""
+        return PermitTable.select(
+            PermitTable.all_columns(),
+            PermitTable.employee.nip.as_alias("employee_nip"),
+            PermitTable.employee.name.as_alias("employee_name"),
+            PermitTable.employee.schedule.days.as_alias("schedule_days"),
+            PermitTable.approver.nip.as_alias("approver_nip"),
+            PermitTable.approver.name.as_alias("approver_name"),
+            PermitTable.decided_by.nip.as_alias("decided_by_nip"),
+            PermitTable.decided_by.name.as_alias("decided_by_name"),
+        ).output(load_json=True)
+
     async def _load(self, permit_id: int) -> Permit:
-        row = (
-            await PermitTable.select(
-                PermitTable.all_columns(),
-                PermitTable.employee.nip.as_alias("employee_nip"),
-                PermitTable.employee.name.as_alias("employee_name"),
-                PermitTable.approver.nip.as_alias("approver_nip"),
-                PermitTable.approver.name.as_alias("approver_name"),
-                PermitTable.decided_by.nip.as_alias("decided_by_nip"),
-                PermitTable.decided_by.name.as_alias("decided_by_name"),
-            )
-            .where(PermitTable.id == permit_id)
-            .first()
-        )
+        row = await self._select().where(PermitTable.id == permit_id).first()
         if row is None:
             raise NotFound("Permohonan tidak ditemukan")
+        [permit] = await self._permits([row])
+        return permit
 
-        def person(prefix: str) -> PersonRef | None:
-            nip = row[f"{prefix}_nip"]
-            return PersonRef(nip=nip, name=row[f"{prefix}_name"]) if nip else None
+    async def _permits(self, rows: list[dict[str, Any]]) -> list[Permit]:
+        """Rows of `_select()` as Permits; the holidays of all of them in one query."""
+        if not rows:
+            return []
+        first = min(row["start_date"] for row in rows)
+        last = max(row["end_date"] for row in rows)
+        holidays = {
+            h["date"]
+            for h in await Holiday.select(Holiday.date).where(
+                (Holiday.date >= first) & (Holiday.date <= last)
+            )
+        }
+        return [_permit(row, holidays) for row in rows]
 
-        return Permit(
-            id=row["id"],
-            client_id=row["client_id"]
-            if isinstance(row["client_id"], uuid.UUID)
-            else uuid.UUID(str(row["client_id"])),
-            kind=row["kind"],
-            kind_name=KIND_WORDS.get(row["kind"], row["kind"]),
-            employee=PersonRef(nip=row["employee_nip"], name=row["employee_name"]),
-            start_date=row["start_date"],
-            end_date=row["end_date"],
-            working_days=await self._working_days(
-                row["employee"], row["start_date"], row["end_date"]
-            ),
-            reason=row["reason"],
-            status=row["status"],
-            approver=person("approver"),
-            decided_by=person("decided_by"),
-            decision_note=row["decision_note"],
-            decided_at=row["decided_at"],
-            has_attachment=bool(row["attachment_key"]),
-            destination_location_id=row["destination"],
-            created_at=row["created_at"],
-        )
+
+def _permit(row: dict[str, Any], holidays: set[dt.date]) -> Permit:
+    def person(prefix: str) -> PersonRef | None:
+        nip = row[f"{prefix}_nip"]
+        return PersonRef(nip=nip, name=row[f"{prefix}_name"]) if nip else None
+
+    return Permit(
+        id=row["id"],
+        client_id=row["client_id"]
+        if isinstance(row["client_id"], uuid.UUID)
+        else uuid.UUID(str(row["client_id"])),
+        kind=row["kind"],
+        kind_name=KIND_WORDS.get(row["kind"], row["kind"]),
+        employee=PersonRef(nip=row["employee_nip"], name=row["employee_name"]),
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        working_days=working_days(
+            row["schedule_days"], holidays, row["start_date"], row["end_date"]
+        ),
+        reason=row["reason"],
+        status=row["status"],
+        approver=person("approver"),
+        decided_by=person("decided_by"),
+        decision_note=row["decision_note"],
+        decided_at=row["decided_at"],
+        has_attachment=bool(row["attachment_key"]),
+        destination_location_id=row["destination"],
+        created_at=row["created_at"],
+    )
 
 
 STATUS_WORDS = {
