@@ -1,0 +1,131 @@
+"""The recap reads one month of one unit's stored day records and counts the year from stored
+records in one grouped query. On the demo it must say exactly what the previous way said: every
+employee's whole year computed from the check-ins and permits themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+from backend.attendance import day_status as rules
+from backend.attendance.tables import CheckIn, DayRecord
+from backend.org.tables import Employee, Unit
+from backend.permits.tables import Permit as PermitTable
+from backend.services import Services, open_services
+from tests.support.factories import TEACHER, by_role, login
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+async def reference_recap(services: Services, unit_code: str, month: str, today: dt.date):
+    """The previous implementation: a year of day statuses per employee, inside the request."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    unit = await Unit.select(Unit.id).where(Unit.code == unit_code).first()
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    until = min(last, today - dt.timedelta(days=1))
+    people = (
+        await Employee.select(Employee.id, Employee.nip, Employee.name)
+        .where((Employee.unit == unit["id"]) & Employee.active.eq(True))
+        .order_by(Employee.name)
+    )
+    months = []
+    for person in people:
+        year_days = await services.days.compute_range(
+            person["id"], first.replace(month=1, day=1), until
+        )
+        before = [s for s in year_days if s.day < first]
+        carried = (
+            rules.longest_absent_run(before[-31:])
+            if before and before[-1].status == "absent"
+            else 0
+        )
+        months.append(
+            rules.month_recap(
+                person["nip"],
+                person["name"],
+                [s for s in year_days if s.day >= first],
+                sum(1 for s in year_days if s.status == "absent"),
+                services.settings.tpp_rules,
+                carried_absent_run=carried,
+            )
+        )
+    return msgspec.to_builtins(months)
+
+
+async def test_the_bounded_recap_equals_the_year_computed_per_employee(client, clean) -> None:
+    today = dt.datetime.now(WIB).date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    since = (last_month - dt.timedelta(days=1)).replace(day=1)  # two months back
+    unit = await Unit.select(Unit.id).where(Unit.code == TEACHER.unit_code).first()
+    staff = await Employee.select(Employee.id, Employee.created_at).where(
+        Employee.unit == unit["id"]
+    )
+    registered = dt.datetime.combine(since, dt.time(), WIB)
+    await Employee.update({Employee.created_at: registered}).where(Employee.unit == unit["id"])
+    try:
+        async with open_services(clean, face_executor=lambda: None) as services:
+            # Some days present (one late), one sick week approved, the rest absent.
+            teacher = next(s for s in staff if s["id"] == min(x["id"] for x in staff))
+            day = since
+            while day < today:
+                if day.isoweekday() in (1, 3) and day.day % 2:
+                    for kind, at in (("in", dt.time(7, 40)), ("out", dt.time(14, 0))):
+                        when = dt.datetime.combine(day, at, WIB)
+                        await CheckIn.insert(
+                            CheckIn(
+                                client_id=uuid.uuid4(),
+                                employee=teacher["id"],
+                                kind=kind,
+                                captured_at=when,
+                                sent_at=when,
+                                received_at=when,
+                                corrected_captured_at=when,
+                                work_date=day,
+                                status="accepted",
+                                reasons=[],
+                                content_hash="0" * 64,
+                            )
+                        )
+                day += dt.timedelta(days=1)
+            await PermitTable.insert(
+                PermitTable(
+                    client_id=uuid.uuid4(),
+                    employee=staff[-1]["id"],
+                    kind="sakit",
+                    start_date=last_month + dt.timedelta(days=3),
+                    end_date=last_month + dt.timedelta(days=9),
+                    reason="Dirawat di puskesmas",
+                    status="approved",
+                    created_at=registered,
+                )
+            )
+            # The nightly job stored every day so far, except that it missed a few nights.
+            yesterday = today - dt.timedelta(days=1)
+            for person in staff:
+                await services.days.recompute_range(person["id"], since, yesterday)
+            await DayRecord.delete().where(
+                (DayRecord.day >= last_month + dt.timedelta(days=10))
+                & (DayRecord.day <= last_month + dt.timedelta(days=12))
+            )
+
+            bkd = await login(client, by_role("bkd").nip)
+            for month in (since, last_month, this_month):
+                key = month.strftime("%Y-%m")
+                expected = await reference_recap(services, TEACHER.unit_code, key, today)
+                response = await client.get(
+                    "/api/v1/recap", params={"unit": TEACHER.unit_code, "month": key}, headers=bkd
+                )
+                assert response.status_code == 200, response.text
+                assert response.json()["employees"] == expected, key
+            assert any(e["absent_days_year"] > e["days"]["absent"] for e in expected) or (
+                since.year != today.year
+            )
+            assert any(e["days"]["present"] for e in expected)
+    finally:
+        for person in staff:
+            await Employee.update({Employee.created_at: person["created_at"]}).where(
+                Employee.id == person["id"]
+            )
