@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from backend.core.auth import Principal, verify_password
 from backend.core.cache import Snapshot
@@ -196,6 +197,25 @@ WITH RECURSIVE down(id, depth) AS (
 SELECT id FROM down"""
 
 
+def staff_under(column: str, unit_id: int) -> WhereRaw:
+    """A WHERE condition: `column` (an employee id, e.g. "permits_permit.employee") is one of
+    the staff of `unit_id` or of a unit below it.
+
+    On PostgreSQL the ids are gathered first (ARRAY(...) runs once) so the planner drives the
+    outer query from that unit's staff through indexes; `IN (subquery)` was planned as a scan
+    of every employee and every pending row of the Pemda. SQLite plans IN well."""
+    if Employee._meta.db.engine_type == "postgres":
+        return WhereRaw(
+            f"{column} = ANY(ARRAY(SELECT e.id FROM org_employee e"
+            f" WHERE e.unit = ANY(ARRAY({UNITS_UNDER_SQL}))))",
+            unit_id,
+        )
+    return WhereRaw(
+        f"{column} IN (SELECT e.id FROM org_employee e WHERE e.unit IN ({UNITS_UNDER_SQL}))",
+        unit_id,
+    )
+
+
 async def unit_ids_under(unit_id: int) -> set[int]:
     """The unit and every unit below it (a kepala_unit sees these): reads that subtree only."""
     return {row["id"] for row in await Unit.raw(UNITS_UNDER_SQL, unit_id)}
@@ -226,15 +246,21 @@ async def approver_for(employee_id: int) -> int | None:
         # Piccolo keeps an Array as a JSON list on SQLite.
         else "e.roles LIKE '%\"kepala_unit\"%'"
     )
+    # A subquery per unit on the path (rather than a join) keeps the planner on the unit index:
+    # a join over the CTE's few rows was planned as a scan of every employee.
     rows = await Unit.raw(
         f"""{_UP_FROM_EMPLOYEE}
-        SELECT e.id FROM up JOIN org_employee e ON e.unit = up.id
-        WHERE e.active AND e.id <> {{}} AND {is_head}
-        ORDER BY up.depth, e.id LIMIT 1""",
+        SELECT head FROM (
+            SELECT up.depth, (
+                SELECT e.id FROM org_employee e
+                WHERE e.unit = up.id AND e.active AND e.id <> {{}} AND {is_head}
+                ORDER BY e.id LIMIT 1
+            ) AS head FROM up
+        ) AS heads WHERE head IS NOT NULL ORDER BY depth LIMIT 1""",
         employee_id,
         employee_id,
     )
-    return rows[0]["id"] if rows else None
+    return rows[0]["head"] if rows else None
 
 
 async def employee_unit(employee_id: int) -> int | None:

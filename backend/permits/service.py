@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import msgspec
-from piccolo.columns.combination import WhereRaw
 
 from backend.attendance.jobs import queue_recompute
 from backend.core.auth import Principal
@@ -312,11 +311,7 @@ class Permits:
             mine = PermitTable.approver == who.employee_id
             if who.has("kepala_unit"):
                 # The same rule as _may_decide: the employee's unit is under the head's unit.
-                mine |= WhereRaw(
-                    f"permits_permit.employee IN (SELECT id FROM org_employee WHERE unit IN "
-                    f"({org.UNITS_UNDER_SQL}))",
-                    who.unit_id,
-                )
+                mine |= org.staff_under("permits_permit.employee", who.unit_id)
             where &= mine
         later = after(PermitTable.created_at, PermitTable.id, cursor)
         if later is not None:

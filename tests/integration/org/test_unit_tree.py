@@ -53,6 +53,12 @@ async def check_tree_against_reference() -> None:
     assert len(units) >= 10 and len(people) >= 30
     for unit_id in units:
         assert await org.unit_ids_under(unit_id) == reference_under(units, unit_id)
+        staff = await Employee.select(Employee.id).where(
+            org.staff_under("org_employee.id", unit_id)
+        )
+        assert {r["id"] for r in staff} == {
+            p["id"] for p in people if p["unit"] in reference_under(units, unit_id)
+        }
         for other in units:
             expected = other in reference_path(units, unit_id)
             assert await org.unit_within(unit_id, other) is expected
