@@ -129,7 +129,9 @@ async def add_staff(count: int, enrolled: float) -> list[dict]:
             ],
         )
         ids = {r["nip"]: r["id"] for r in await conn.fetch("SELECT id, nip FROM org_employee")}
-        encoding = recognition.encoding_to_bytes(recognition.reference_encoding(photo("obama.jpg")))
+        encoding = recognition.encoding_to_bytes(
+            recognition.reference_encoding(photo("obama.jpg"), max_pixels=16_000_000)
+        )
         references = []
         rng = random.Random(3)
         for person in people:
