@@ -89,10 +89,12 @@ class DayRecords:
             & (CheckIn.work_date <= end)
             & (CheckIn.status == "accepted")
         )
-        by_day: dict[dt.date, list[tuple[str, dt.time]]] = {}
+        # work_date is the day of the shift a record opens or closes (see work_date_for); the
+        # local date and time place it exactly, also on the next morning of a night shift.
+        by_day: dict[dt.date, list[tuple[str, dt.datetime]]] = {}
         for r in records:
             by_day.setdefault(r["work_date"], []).append(
-                (r["kind"], r["corrected_captured_at"].astimezone(zone).time())
+                (r["kind"], r["corrected_captured_at"].astimezone(zone).replace(tzinfo=None))
             )
         permits = await self.permits.approved_between(employee_id, start, end)
         now = dt.datetime.now(zone)
@@ -109,7 +111,7 @@ class DayRecords:
                         check_ins=[t for kind, t in local if kind == "in"],
                         check_outs=[t for kind, t in local if kind == "out"],
                         permit=permits.get(day),
-                        day_over=_day_over(day, window, now),
+                        day_over=rules.day_over(day, window, now),
                     ),
                     self.rules,
                 )
@@ -216,16 +218,6 @@ class DayRecords:
             for status in await self.recompute_range(employee_id, missing[0], missing[-1]):
                 stored.setdefault(status.day, status)
         return [stored[day] for day in sorted(stored)]
-
-
-def _day_over(day: dt.date, window: rules.Window | None, now: dt.datetime) -> bool:
-    """Whether the working hours of `day` have ended by `now` (the unit's local time)."""
-    if day != now.date():
-        return day < now.date()
-    if window is None:
-        return True
-    # A shift ending after midnight ends tomorrow: today's is never over yet.
-    return window.end > window.start and now.time() >= window.end
 
 
 def _dates(start: dt.date, end: dt.date) -> list[dt.date]:

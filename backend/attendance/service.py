@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.day_status import work_date_for
 from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
@@ -284,7 +285,10 @@ class CheckIns:
         inspect_selfie(selfie, self.settings)
         clock = correct_clock(meta, received_at, self.settings)
         zone = await self.units.timezone(who.unit_id)
-        work_date = clock.corrected_captured_at.astimezone(zone).date()
+        # The day of the shift the record opens or closes (a 06:05 check-out closes last night's).
+        work_date = work_date_for(
+            clock.corrected_captured_at.astimezone(zone), await org.schedule_days(who.employee_id)
+        )
 
         allowed = await self.geofences.allowed_location_ids(who.unit_id)
         fence = fence_result = None

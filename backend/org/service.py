@@ -163,6 +163,17 @@ async def schedule_today(employee_id: int, zone: ZoneInfo, now: dt.datetime) -> 
     )
 
 
+async def schedule_days(employee_id: int) -> dict[str, list[str]]:
+    """The employee's working hours per ISO weekday (`{"1": ["22:00", "06:00"]}`); {} if none."""
+    row = (
+        await Employee.select(Employee.schedule.days.as_alias("days"))
+        .where(Employee.id == employee_id)
+        .first()
+        .output(load_json=True)
+    )
+    return (row or {}).get("days") or {}
+
+
 async def unit_ids_under(unit_id: int) -> set[int]:
     """The unit and every unit below it (a kepala_unit sees these)."""
     rows = await Unit.select(Unit.id, Unit.parent)

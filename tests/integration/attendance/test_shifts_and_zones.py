@@ -1,0 +1,102 @@
+"""Night shifts, time zones and "today" against real PostgreSQL, Redis and S3.
+
+Units in Asia/Jakarta (WIB), Asia/Makassar (WITA) and Asia/Jayapura (WIT) and a 22:00-06:00
+night shift are created for each test and removed after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from backend.attendance.tables import CheckIn, DayRecord
+from backend.services import Services, open_services
+from tests.support.factories import checkin_files, login, meta
+from tests.support.staff import NIGHTS, Staff, extra_staff
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def monday_weeks_ago(weeks: int, zone: ZoneInfo = WIB) -> dt.date:
+    today = dt.datetime.now(zone).date()
+    return today - dt.timedelta(days=today.weekday() + 7 * weeks)
+
+
+@pytest.fixture
+async def staff(db) -> AsyncIterator[Staff]:
+    async with extra_staff() as created:
+        yield created
+
+
+@pytest.fixture
+async def services(db) -> AsyncIterator[Services]:
+    async with open_services(db, face_executor=lambda: None) as opened:
+        yield opened
+
+
+async def accept_all(employee_id: int) -> None:
+    """Settle the employee's records as accepted. Verification flags these (synced days late,
+    no enrolled face, no fence in a test unit); which day they count for is what is tested."""
+    await CheckIn.update({CheckIn.status: "accepted"}).where(CheckIn.employee == employee_id)
+
+
+async def test_a_night_worker_on_time_all_week_has_a_clean_week(client, staff, services):
+    monday = monday_weeks_ago(2)
+    unit = await staff.unit("Asia/Jakarta")
+    night = await staff.schedule(NIGHTS)
+    worker = await staff.employee(
+        unit, night, since=dt.datetime.combine(monday - dt.timedelta(days=30), dt.time(), WIB)
+    )
+    headers = await login(client, await staff.nip_of(worker))
+    now = dt.datetime.now(dt.UTC).isoformat()
+    for i in range(5):
+        day = monday + dt.timedelta(days=i)
+        arrive = dt.datetime.combine(day, dt.time(21, 50), WIB)
+        leave = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(6, 5), WIB)
+        for kind, at in (("in", arrive), ("out", leave)):
+            body = meta(kind=kind, captured_at=at.isoformat(), sent_at=now)
+            response = await client.post(
+                "/api/v1/checkins", files=checkin_files(body), headers=headers
+            )
+            assert response.status_code == 201, response.text
+            # Stored on the shift it opens or closes, not on its calendar date.
+            assert response.json()["work_date"] == day.isoformat(), (kind, at)
+    await accept_all(worker)
+
+    week = await services.days.days_of(worker, monday, monday + dt.timedelta(days=6))
+    assert [(d.status, d.tl, d.psw, d.deduction_pct) for d in week[:5]] == [
+        ("present", None, None, 0.0)
+    ] * 5
+    assert [d.status for d in week[5:]] == ["off", "off"]
+
+
+async def test_night_shift_late_and_early_are_judged_on_the_shift_day(client, staff, services):
+    monday = monday_weeks_ago(2)
+    unit = await staff.unit("Asia/Jakarta")
+    worker = await staff.employee(
+        unit,
+        await staff.schedule(NIGHTS),
+        since=dt.datetime.combine(monday - dt.timedelta(days=30), dt.time(), WIB),
+    )
+    headers = await login(client, await staff.nip_of(worker))
+    now = dt.datetime.now(dt.UTC).isoformat()
+    tuesday = monday + dt.timedelta(days=1)
+    records = [
+        ("in", dt.datetime.combine(monday, dt.time(22, 40), WIB)),  # 40 minutes late: TL2
+        ("out", dt.datetime.combine(tuesday, dt.time(5, 40), WIB)),  # 20 minutes early: PSW1
+    ]
+    for kind, at in records:
+        body = meta(kind=kind, captured_at=at.isoformat(), sent_at=now)
+        await client.post("/api/v1/checkins", files=checkin_files(body), headers=headers)
+    await accept_all(worker)
+    monday_status, tuesday_status = await services.days.recompute_range(worker, monday, tuesday)
+    assert (monday_status.tl, monday_status.late_minutes) == ("TL2", 40)
+    assert (monday_status.psw, monday_status.early_minutes) == ("PSW1", 20)
+    assert tuesday_status.status == "absent"  # Tuesday's own shift had no record at all
+    stored = await DayRecord.select(DayRecord.day, DayRecord.tl, DayRecord.psw).where(
+        DayRecord.employee == worker
+    )
+    assert {r["day"]: (r["tl"], r["psw"]) for r in stored}[monday] == ("TL2", "PSW1")
