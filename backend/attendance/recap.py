@@ -55,22 +55,12 @@ class DayRecords:
         self.permits = permits
 
     async def compute_range(
-        self, employee_id: int, start: dt.date, end: dt.date
+        self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
     ) -> list[rules.DayStatus]:
-        """Day statuses for [start, end], from one read of each input. Days before the employee
-        was registered in hadir are left out: there is nothing to judge them by."""
-        row = (
-            await Employee.select(
-                Employee.created_at,
-                Employee.schedule.days.as_alias("days"),
-                Employee.unit.timezone.as_alias("tz"),
-            )
-            .where(Employee.id == employee_id)
-            .first()
-            .output(load_json=True)
-        )
-        if row is None:
-            raise NotFound("Pegawai tidak ditemukan")
+        """Day statuses for [start, end] as of `now` (default: the clock), from one read of each
+        input. Days before the employee was registered in hadir are left out: there is nothing
+        to judge them by."""
+        row = await _employee(employee_id)
         zone = ZoneInfo(row["tz"] or "Asia/Jakarta")
         start = max(start, row["created_at"].astimezone(zone).date())
         if end < start:
@@ -97,7 +87,7 @@ class DayRecords:
                 (r["kind"], r["corrected_captured_at"].astimezone(zone).replace(tzinfo=None))
             )
         permits = await self.permits.approved_between(employee_id, start, end)
-        now = dt.datetime.now(zone)
+        local_now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
         result = []
         for day in _dates(start, end):
             local = by_day.get(day, [])
@@ -111,7 +101,7 @@ class DayRecords:
                         check_ins=[t for kind, t in local if kind == "in"],
                         check_outs=[t for kind, t in local if kind == "out"],
                         permit=permits.get(day),
-                        day_over=rules.day_over(day, window, now),
+                        day_over=rules.day_over(day, window, local_now),
                     ),
                     self.rules,
                 )
@@ -123,10 +113,12 @@ class DayRecords:
         return statuses[0] if statuses else None
 
     async def recompute_range(
-        self, employee_id: int, start: dt.date, end: dt.date
+        self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
     ) -> list[rules.DayStatus]:
-        statuses = await self.compute_range(employee_id, start, end)
-        now = dt.datetime.now(dt.UTC)
+        """Compute and store; `computed_at` is the `now` the days were judged at, so that a
+        record judged while its day was still open is known to be provisional."""
+        now = now or dt.datetime.now(dt.UTC)
+        statuses = await self.compute_range(employee_id, start, end, now=now)
         for status in statuses:
             values = {
                 "status": status.status,
@@ -153,16 +145,23 @@ class DayRecords:
 
     # --- the monthly recap --------------------------------------------------------------------
 
-    async def recap(self, who: Principal, unit_code: str, month: str, *, today: dt.date) -> Recap:
+    async def recap(self, who: Principal, unit_code: str, month: str, *, now: dt.datetime) -> Recap:
+        """The month of a unit as of `now`: days whose working hours have ended, in the unit's
+        own time zone (a WIT unit's day ends two hours before a WIB unit's)."""
         try:
             first = dt.date.fromisoformat(f"{month}-01")
         except ValueError:
             raise Invalid("Bulan harus berformat YYYY-MM, misalnya 2026-11") from None
-        unit = await Unit.select(Unit.id, Unit.name).where(Unit.code == unit_code).first()
+        unit = (
+            await Unit.select(Unit.id, Unit.name, Unit.timezone)
+            .where(Unit.code == unit_code)
+            .first()
+        )
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
         if not who.has("bkd", "admin") and unit["id"] not in await org.unit_ids_under(who.unit_id):
             raise Forbidden("Rekap hanya untuk unit Anda sendiri")
+        today = now.astimezone(ZoneInfo(unit["timezone"] or "Asia/Jakarta")).date()
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         until = min(last, today - dt.timedelta(days=1))  # today is not over yet
         people = (
@@ -174,7 +173,7 @@ class DayRecords:
         for person in people:
             # Days of the year before this month count towards the PP 94/2021 scale.
             year_days = await self._stored_or_computed(
-                person["id"], first.replace(month=1, day=1), until
+                person["id"], first.replace(month=1, day=1), until, now=now
             )
             before = [s for s in year_days if s.day < first]
             this_month = [s for s in year_days if s.day >= first]
@@ -197,11 +196,23 @@ class DayRecords:
         return Recap(unit=unit_code, unit_name=unit["name"], month=month, employees=months)
 
     async def _stored_or_computed(
-        self, employee_id: int, start: dt.date, end: dt.date
+        self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime
     ) -> list[rules.DayStatus]:
-        """Stored day records, computing (and storing) the missing ones in one pass."""
+        """The days in [start, end] whose working hours have ended by `now`: stored day
+        records where they are final, the missing and the provisional ones computed (and
+        stored) in one pass.
+
+        A record is final when it was computed after its day's working hours ended; one
+        computed earlier (a check-in settling at 10:00 stores "no check-out yet") is
+        provisional and recomputed here, never trusted.
+        """
         if end < start:
             return []
+        person = await _employee(employee_id)
+        zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
+        local_now = now.astimezone(zone)
+        schedule = person["days"] or {}
+        windows = {day: rules.window_for(schedule, day) for day in _dates(start, end)}
         stored = {
             # Extra columns (id, employee, computed_at) are ignored by the conversion.
             row["day"]: msgspec.convert(row, rules.DayStatus, from_attributes=False)
@@ -212,12 +223,37 @@ class DayRecords:
                 & (DayRecord.day <= end)
             )
             .output(load_json=True)
+            if rules.day_over(row["day"], windows[row["day"]], row["computed_at"].astimezone(zone))
         }
-        missing = [day for day in _dates(start, end) if day not in stored]
-        if missing:
-            for status in await self.recompute_range(employee_id, missing[0], missing[-1]):
-                stored.setdefault(status.day, status)
+        due = [
+            day
+            for day, window in windows.items()
+            if day not in stored and rules.day_over(day, window, local_now)
+        ]
+        if due:
+            for status in await self.recompute_range(employee_id, due[0], due[-1], now=now):
+                if status.day in windows and rules.day_over(
+                    status.day, windows[status.day], local_now
+                ):
+                    stored.setdefault(status.day, status)
         return [stored[day] for day in sorted(stored)]
+
+
+async def _employee(employee_id: int) -> dict[str, Any]:
+    """What judging an employee's days needs: since when, the schedule, the unit's zone."""
+    row = (
+        await Employee.select(
+            Employee.created_at,
+            Employee.schedule.days.as_alias("days"),
+            Employee.unit.timezone.as_alias("tz"),
+        )
+        .where(Employee.id == employee_id)
+        .first()
+        .output(load_json=True)
+    )
+    if row is None:
+        raise NotFound("Pegawai tidak ditemukan")
+    return row
 
 
 def _dates(start: dt.date, end: dt.date) -> list[dt.date]:

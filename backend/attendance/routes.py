@@ -118,7 +118,7 @@ async def monthly_recap(
 ) -> Response[Any]:
     if format not in ("json", "csv", "xlsx"):
         raise Invalid("format harus json, csv atau xlsx")
-    recap = await days.recap(request.user, unit, month, today=dt.date.today())
+    recap = await days.recap(request.user, unit, month, now=dt.datetime.now(dt.UTC))
     if format == "json":
         return Response(recap)
     name = f"rekap-{recap.unit}-{recap.month}.{format}"

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend.attendance.tables import CheckIn, DayRecord
+from backend.org.tables import Unit
 from backend.services import Services, open_services
-from tests.support.factories import checkin_files, login, meta
-from tests.support.staff import NIGHTS, Staff, extra_staff
+from tests.support.factories import by_role, checkin_files, login, meta
+from tests.support.staff import NIGHTS, OFFICE, Staff, extra_staff
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -100,3 +101,37 @@ async def test_night_shift_late_and_early_are_judged_on_the_shift_day(client, st
         DayRecord.employee == worker
     )
     assert {r["day"]: (r["tl"], r["psw"]) for r in stored}[monday] == ("TL2", "PSW1")
+
+
+async def test_a_provisional_day_record_is_not_what_the_recap_shows(client, staff, services):
+    day = monday_weeks_ago(1)
+    unit = await staff.unit("Asia/Jakarta")
+    worker = await staff.employee(
+        unit,
+        await staff.schedule(OFFICE),
+        since=dt.datetime.combine(day - dt.timedelta(days=40), dt.time(), WIB),
+    )
+    headers = await login(client, await staff.nip_of(worker))
+    arrived = dt.datetime.combine(day, dt.time(7, 20), WIB)
+    body = meta(captured_at=arrived.isoformat(), sent_at=dt.datetime.now(dt.UTC).isoformat())
+    await client.post("/api/v1/checkins", files=checkin_files(body), headers=headers)
+    await accept_all(worker)
+    # Recomputed at 10:00 that day (the check-in settled): the day is still open, so no PSW.
+    [provisional] = await services.days.recompute_range(
+        worker, day, day, now=dt.datetime.combine(day, dt.time(10), WIB)
+    )
+    assert (provisional.status, provisional.psw) == ("present", None)
+    assert "Belum presensi pulang" in provisional.reasons
+
+    bkd = await login(client, by_role("bkd").nip)
+    unit_code = (await Unit.select(Unit.code).where(Unit.id == unit).first())["code"]
+    recap = await client.get(
+        "/api/v1/recap", params={"unit": unit_code, "month": day.strftime("%Y-%m")}, headers=bkd
+    )
+    [row] = recap.json()["employees"]
+    # The day ended without a check-out: PSW4, as a recomputation after the day says.
+    assert row["days"]["present"] >= 1 and row["days"]["PSW4"] == 1
+    [stored] = await DayRecord.select(DayRecord.psw).where(
+        (DayRecord.employee == worker) & (DayRecord.day == day)
+    )
+    assert stored["psw"] == "PSW4"
