@@ -1,7 +1,9 @@
 """Day records and the monthly recap: the I/O around the pure rules in day_status.py.
 
 A day record is recomputed when one of its inputs changes (a check-in settles or is reviewed, a
-permit is decided) and nightly for yesterday; the recap fills in any day not yet computed.
+permit is decided) and hourly once each day's working hours have ended where the unit is
+(`settle_ended`); the recap fills in any day not yet computed and recomputes any computed
+while its day was still open (provisional).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from backend.core.settings import TppRules
 from backend.org import service as org
 from backend.org.tables import Employee, Holiday, Unit
 from backend.permits.service import Permits
+
+# The hourly settle job (jobs.recompute_yesterday): how far back a missed run is caught up,
+# employees read per page, and employee-days settled per run at most (the rest next hour).
+SETTLE_LOOKBACK_DAYS = 3
+SETTLE_BATCH = 500
+SETTLE_LIMIT = 20_000
 
 
 class DayView(msgspec.Struct, frozen=True):
@@ -140,6 +148,59 @@ class DayRecords:
             )
         return statuses
 
+    async def settle_ended(
+        self,
+        now: dt.datetime,
+        *,
+        lookback_days: int = SETTLE_LOOKBACK_DAYS,
+        batch: int = SETTLE_BATCH,
+        limit: int = SETTLE_LIMIT,
+    ) -> int:
+        """Store the final record of every day whose working hours have ended by `now`, in
+        each unit's own time zone (WIB, WITA, WIT), and that has no final record yet.
+
+        A night shift's day is settled the next morning, when the shift ends. What is already
+        final (computed after its day ended) is left alone, so running again changes nothing
+        and a missed run is caught up by the next one within `lookback_days`. Employees are
+        read in pages of `batch`; at most `limit` employee-days are settled per call, the rest
+        by the next. Returns how many employee-days were settled.
+        """
+        earliest = now.astimezone(dt.UTC).date() - dt.timedelta(days=lookback_days + 1)
+        settled = 0
+        last_id = 0
+        while settled < limit:
+            people = (
+                await Employee.select(
+                    Employee.id,
+                    Employee.created_at,
+                    Employee.schedule.days.as_alias("days"),
+                    Employee.unit.timezone.as_alias("tz"),
+                )
+                .where(Employee.active.eq(True) & (Employee.id > last_id))
+                .order_by(Employee.id)
+                .limit(batch)
+                .output(load_json=True)
+            )
+            if not people:
+                break
+            last_id = people[-1]["id"]
+            by_id = {person["id"]: person for person in people}
+            final = {
+                (row["employee"], row["day"])
+                for row in await DayRecord.select(
+                    DayRecord.employee, DayRecord.day, DayRecord.computed_at
+                ).where(DayRecord.employee.is_in(list(by_id)) & (DayRecord.day >= earliest))
+                if _final(by_id[row["employee"]], row["day"], row["computed_at"])
+            }
+            for person in people:
+                due = _due_days(person, now, lookback_days)
+                due = [day for day in due if (person["id"], day) not in final]
+                if not due or settled >= limit:
+                    continue
+                await self.recompute_range(person["id"], due[0], due[-1], now=now)
+                settled += len(due)
+        return settled
+
     async def days_of(self, employee_id: int, start: dt.date, end: dt.date) -> list[DayView]:
         return [_view(status) for status in await self.compute_range(employee_id, start, end)]
 
@@ -223,7 +284,7 @@ class DayRecords:
                 & (DayRecord.day <= end)
             )
             .output(load_json=True)
-            if rules.day_over(row["day"], windows[row["day"]], row["computed_at"].astimezone(zone))
+            if _final(person, row["day"], row["computed_at"])
         }
         due = [
             day
@@ -237,6 +298,30 @@ class DayRecords:
                 ):
                     stored.setdefault(status.day, status)
         return [stored[day] for day in sorted(stored)]
+
+
+def _due_days(person: dict[str, Any], now: dt.datetime, lookback_days: int) -> list[dt.date]:
+    """The days of the last `lookback_days` (local) whose working hours have ended by `now`."""
+    zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
+    local_now = now.astimezone(zone)
+    first = max(
+        local_now.date() - dt.timedelta(days=lookback_days),
+        person["created_at"].astimezone(zone).date(),
+    )
+    schedule = person["days"] or {}
+    return [
+        day
+        for day in _dates(first, local_now.date())
+        if rules.day_over(day, rules.window_for(schedule, day), local_now)
+    ]
+
+
+def _final(person: dict[str, Any], day: dt.date, computed_at: dt.datetime) -> bool:
+    """Whether a stored record was computed after its day's working hours ended (else it is
+    provisional: judged while the day was still open)."""
+    zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
+    window = rules.window_for(person["days"] or {}, day)
+    return rules.day_over(day, window, computed_at.astimezone(zone))
 
 
 async def _employee(employee_id: int) -> dict[str, Any]:

@@ -135,3 +135,76 @@ async def test_a_provisional_day_record_is_not_what_the_recap_shows(client, staf
         (DayRecord.employee == worker) & (DayRecord.day == day)
     )
     assert stored["psw"] == "PSW4"
+
+
+async def test_the_settle_job_closes_each_zones_days_when_their_shifts_end(client, staff, services):
+    """Hourly, per time zone: a day is settled once its working hours have ended where the
+    unit is (WIT before WITA before WIB), a night shift the next morning; idempotent."""
+    monday = monday_weeks_ago(1)
+    sunday = monday - dt.timedelta(days=1)
+    office = await staff.schedule(OFFICE)
+    people = {}
+    for zone in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
+        since = dt.datetime.combine(sunday, dt.time(), ZoneInfo(zone))
+        people[zone] = await staff.employee(await staff.unit(zone), office, since=since)
+    night = await staff.employee(
+        await staff.unit("Asia/Jakarta"),
+        await staff.schedule(NIGHTS),
+        since=dt.datetime.combine(sunday, dt.time(), WIB),
+    )
+    headers = await login(client, await staff.nip_of(night))
+    for kind, at in (
+        ("in", dt.datetime.combine(monday, dt.time(21, 55), WIB)),
+        ("out", dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(6, 2), WIB)),
+    ):
+        body = meta(
+            kind=kind, captured_at=at.isoformat(), sent_at=dt.datetime.now(dt.UTC).isoformat()
+        )
+        await client.post("/api/v1/checkins", files=checkin_files(body), headers=headers)
+    await accept_all(night)
+
+    async def monday_of(employee_id: int) -> str | None:
+        row = (
+            await DayRecord.select(DayRecord.status, DayRecord.psw)
+            .where((DayRecord.employee == employee_id) & (DayRecord.day == monday))
+            .first()
+        )
+        return row and f"{row['status']}/{row['psw']}"
+
+    def utc(hour: int, minute: int = 0, plus_days: int = 0) -> dt.datetime:
+        day = monday + dt.timedelta(days=plus_days)
+        return dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
+
+    # 08:00 UTC: 15:00 WIB, 16:00 WITA, 17:00 WIT. The 07:30-16:00 day is over in WITA and WIT.
+    await services.days.settle_ended(utc(8))
+    assert await monday_of(people["Asia/Jayapura"]) == "absent/None"
+    assert await monday_of(people["Asia/Makassar"]) == "absent/None"
+    assert await monday_of(people["Asia/Jakarta"]) is None
+    # Sunday (no shift) is settled too, once the calendar day ended where the unit is.
+    assert await DayRecord.count().where(DayRecord.day == sunday) == 4
+
+    # 09:30 UTC: 16:30 WIB. The night shift started Monday 22:00 is still ahead.
+    await services.days.settle_ended(utc(9, 30))
+    assert await monday_of(people["Asia/Jakarta"]) == "absent/None"
+    assert await monday_of(night) is None
+
+    # A recompute at 03:00 WIB while the night shift runs stores a provisional record...
+    await services.days.recompute_range(night, monday, monday, now=utc(20))
+    assert await monday_of(night) == "present/None"
+    # ...and at 06:30 WIB the ended shift is settled: on time both ways.
+    settled = await services.days.settle_ended(utc(23, 30))
+    assert settled >= 1
+    [record] = await DayRecord.select(DayRecord.tl, DayRecord.psw, DayRecord.computed_at).where(
+        (DayRecord.employee == night) & (DayRecord.day == monday)
+    )
+    assert (record["tl"], record["psw"], record["computed_at"]) == (None, None, utc(23, 30))
+    # Nothing left to settle at the same moment: running again changes nothing.
+    assert await services.days.settle_ended(utc(23, 30)) == 0
+
+
+async def test_the_hourly_job_is_scheduled_every_hour() -> None:
+    from backend.attendance.jobs import recompute_yesterday
+    from backend.worker import PERIODIC
+
+    [(minutes, hours)] = [(m, h) for job, m, h in PERIODIC if job is recompute_yesterday]
+    assert len(minutes) >= 1 and hours is None
