@@ -439,10 +439,12 @@ class CheckIns:
         # Same answer as a missing record: do not confirm that someone else's id exists.
         raise NotFound("Presensi tidak ditemukan")
 
-    async def list_day(self, who: Principal, day: dt.date | None) -> CheckInList:
+    async def list_day(
+        self, who: Principal, day: dt.date | None, *, now: dt.datetime | None = None
+    ) -> CheckInList:
+        """The caller's records of `day`, by default the unit's today at `now`."""
         if day is None:
-            zone = await self.units.timezone(who.unit_id)
-            day = dt.datetime.now(zone).date()
+            day = await self.units.today(who.unit_id, now)
         rows = (
             await CheckInTable.select()
             .where((CheckInTable.employee == who.employee_id) & (CheckInTable.work_date == day))

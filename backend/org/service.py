@@ -41,7 +41,8 @@ def parse_nip(nip: str) -> NipParts:
             f"Bulan pengangkatan pada NIP (angka ke-13 s.d. 14: {nip[12:14]}) harus 01 s.d. 12 "
             "(atau 21 untuk PPPK)"
         )
-    if year > dt.date.today().year:
+    # The year has begun for this check once it has anywhere in Indonesia (WIT, UTC+9).
+    if year > dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).year:
         raise Invalid(f"Tahun pengangkatan pada NIP ({year}) belum terjadi")
     if year < birth.year + 15:
         raise Invalid(
@@ -138,6 +139,11 @@ class UnitDirectory:
         units = await self.snapshot.get()
         unit = units.get(unit_id)
         return ZoneInfo(unit.timezone if unit else "Asia/Jakarta")
+
+    async def today(self, unit_id: int, now: dt.datetime | None = None) -> dt.date:
+        """The unit's date at `now` (default: the clock): at 00:30 WIT it is already tomorrow
+        in Jayapura while still today in Jakarta. Never the server's own date."""
+        return (now or dt.datetime.now(dt.UTC)).astimezone(await self.timezone(unit_id)).date()
 
 
 async def schedule_today(employee_id: int, zone: ZoneInfo, now: dt.datetime) -> ScheduleToday:

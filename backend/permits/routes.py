@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -10,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal, requires
 from backend.core.schema import read_part
+from backend.org.service import UnitDirectory
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
 
@@ -26,11 +26,12 @@ async def create_permit(
     request: Request[Principal, Any, Any],
     data: MultipartBody[dict[str, Any]],
     permits: NamedDependency[Permits],
+    units: NamedDependency[UnitDirectory],
 ) -> Response[Permit]:
     meta = await read_part(data, "meta")
     attachment = await read_part(data, "attachment", required=False)
     permit, created = await permits.create(
-        request.user, meta or b"", attachment, today=dt.date.today()
+        request.user, meta or b"", attachment, today=await units.today(request.user.unit_id)
     )
     return Response(permit, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

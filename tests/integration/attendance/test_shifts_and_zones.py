@@ -7,12 +7,15 @@ night shift are created for each test and removed after it.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 
 from backend.attendance.tables import CheckIn, DayRecord
+from backend.core.auth import Principal
 from backend.org.tables import Unit
 from backend.services import Services, open_services
 from tests.support.factories import by_role, checkin_files, login, meta
@@ -208,3 +211,48 @@ async def test_the_hourly_job_is_scheduled_every_hour() -> None:
 
     [(minutes, hours)] = [(m, h) for job, m, h in PERIODIC if job is recompute_yesterday]
     assert len(minutes) >= 1 and hours is None
+
+
+async def test_today_is_the_units_today_near_midnight(client, staff, services):
+    """At 15:30 UTC it is 22:30 in Jakarta and already 00:30 tomorrow in Jayapura."""
+    wib_unit = await staff.unit("Asia/Jakarta")
+    wit_unit = await staff.unit("Asia/Jayapura")
+    day = dt.date(2026, 11, 30)
+    now = dt.datetime.combine(day, dt.time(15, 30), dt.UTC)
+    assert await services.units.today(wib_unit, now) == day
+    assert await services.units.today(wit_unit, now) == day + dt.timedelta(days=1)
+
+    since = dt.datetime.combine(day - dt.timedelta(days=3), dt.time(), dt.UTC)
+    for unit, expected in ((wib_unit, day), (wit_unit, day + dt.timedelta(days=1))):
+        employee = await staff.employee(unit, None, since=since)
+        who = Principal(employee_id=employee, nip="-", name="-", roles=("asn",), unit_id=unit)
+        listed = await services.checkins.list_day(who, None, now=now)
+        assert listed.date == expected
+
+
+async def test_a_permit_is_dated_by_the_units_today(client, staff, services):
+    """The backdating limit counts from the unit's today, not the server's."""
+    wit_unit = await staff.unit("Asia/Jayapura")
+    employee = await staff.employee(
+        wit_unit,
+        await staff.schedule(OFFICE),
+        since=dt.datetime.now(dt.UTC) - dt.timedelta(days=60),
+    )
+    headers = await login(client, await staff.nip_of(employee))
+    wit_today = await services.units.today(wit_unit)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "kind": "sakit",
+        "start_date": (wit_today - dt.timedelta(days=31)).isoformat(),
+        "end_date": (wit_today - dt.timedelta(days=25)).isoformat(),
+        "reason": "Sakit",
+    }
+    files = {"meta": ("m.json", msgspec.json.encode(body), "application/json")}
+    assert (await client.post("/api/v1/permits", files=files, headers=headers)).status_code == 201
+    too_old = {
+        **body,
+        "client_id": str(uuid.uuid4()),
+        "start_date": (wit_today - dt.timedelta(days=32)).isoformat(),
+    }
+    files = {"meta": ("m.json", msgspec.json.encode(too_old), "application/json")}
+    assert (await client.post("/api/v1/permits", files=files, headers=headers)).status_code == 422
