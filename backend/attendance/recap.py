@@ -20,10 +20,10 @@ from openpyxl.styles import Font
 
 from backend.attendance import day_status as rules
 from backend.attendance.tables import CheckIn, DayRecord
+from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.settings import TppRules
-from backend.org import service as org
 from backend.org.tables import Employee, Holiday, Unit
 from backend.permits.service import Permits
 
@@ -220,8 +220,9 @@ class DayRecords:
         )
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
-        if not who.has("bkd", "admin") and unit["id"] not in await org.unit_ids_under(who.unit_id):
-            raise Forbidden("Rekap hanya untuk unit Anda sendiri")
+        await policy.ensure(
+            who, "recap.read", Forbidden("Rekap hanya untuk unit Anda sendiri"), unit_id=unit["id"]
+        )
         today = now.astimezone(ZoneInfo(unit["timezone"] or "Asia/Jakarta")).date()
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         until = min(last, today - dt.timedelta(days=1))  # today is not over yet

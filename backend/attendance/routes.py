@@ -12,8 +12,9 @@ from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
 from backend.attendance.reviews import Reviews
 from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, ReviewList
 from backend.attendance.service import CheckIns
-from backend.core.auth import Principal, requires
+from backend.core.auth import Principal
 from backend.core.errors import Invalid
+from backend.core.policy import allow
 from backend.core.schema import read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
@@ -24,6 +25,7 @@ MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops r
     operation_id="createCheckIn",
     summary="Submit one check-in (multipart: meta JSON + selfie JPEG); replays are idempotent",
     request_max_body_size=MAX_CHECKIN_BODY,
+    guards=[allow("checkin.create")],
 )
 async def create_checkin(
     request: Request[Principal, Any, Any],
@@ -36,7 +38,7 @@ async def create_checkin(
     return Response(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn")
+@get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn", guards=[allow("checkin.read")])
 async def get_checkin(
     request: Request[Principal, Any, Any],
     checkin_id: FromPath[int],
@@ -45,7 +47,12 @@ async def get_checkin(
     return await checkins.get(request.user, checkin_id)
 
 
-@get("/api/v1/checkins", operation_id="listCheckIns", summary="Own check-ins of one local day")
+@get(
+    "/api/v1/checkins",
+    operation_id="listCheckIns",
+    summary="Own check-ins of one local day",
+    guards=[allow("checkin.list")],
+)
 async def list_checkins(
     request: Request[Principal, Any, Any],
     checkins: NamedDependency[CheckIns],
@@ -58,7 +65,7 @@ async def list_checkins(
     "/api/v1/reviews",
     operation_id="listReviews",
     summary="Flagged check-ins for BKD, oldest first",
-    guards=[requires("bkd")],
+    guards=[allow("review.list")],
 )
 async def list_reviews(
     request: Request[Principal, Any, Any],
@@ -74,7 +81,7 @@ async def list_reviews(
     "/api/v1/reviews/{checkin_id:int}",
     operation_id="decideReview",
     summary="Accept or reject a flagged check-in (once; audited)",
-    guards=[requires("bkd")],
+    guards=[allow("review.decide")],
     status_code=HTTP_200_OK,
 )
 async def decide_review(
@@ -90,6 +97,7 @@ async def decide_review(
     "/api/v1/days",
     operation_id="myDays",
     summary="Own day statuses (present, TL/PSW, permit...) for a range",
+    guards=[allow("days.read")],
 )
 async def my_days(
     request: Request[Principal, Any, Any],
@@ -106,8 +114,8 @@ async def my_days(
 @get(
     "/api/v1/recap",
     operation_id="monthlyRecap",
-    summary="Monthly recap of a unit as JSON, CSV or XLSX (bkd; kepala_unit for their own units)",
-    guards=[requires("bkd", "admin", "kepala_unit")],
+    summary="Monthly recap of a unit as JSON, CSV or XLSX (bkd, command; kepala_unit for their own units)",
+    guards=[allow("recap.read")],
 )
 async def monthly_recap(
     request: Request[Principal, Any, Any],

@@ -19,6 +19,7 @@ from backend.attendance.day_status import work_date_for
 from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
+from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
 from backend.core.queue import JobQueue
@@ -430,14 +431,11 @@ class CheckIns:
         return to_struct(row, await self.geofences.name_of(row["location"]))
 
     async def _may_see(self, who: Principal, employee_id: int) -> None:
-        if employee_id == who.employee_id or who.has("bkd", "admin", "command"):
-            return
-        if who.has("kepala_unit"):
-            unit = await org.employee_unit(employee_id)
-            if unit is not None and unit in await org.unit_ids_under(who.unit_id):
-                return
+        # A check-in carries GPS points: the policy table says who reads whose (not `command`).
         # Same answer as a missing record: do not confirm that someone else's id exists.
-        raise NotFound("Presensi tidak ditemukan")
+        await policy.ensure(
+            who, "checkin.read", NotFound("Presensi tidak ditemukan"), employee_id=employee_id
+        )
 
     async def list_day(
         self, who: Principal, day: dt.date | None, *, now: dt.datetime | None = None
