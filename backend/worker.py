@@ -34,7 +34,8 @@ FUNCTIONS = [
 PERIODIC = [
     (sweep_pending, set(range(0, 60, 5)), None),
     (purge_selfies, {17}, None),
-    (recompute_yesterday, {30}, {17}),  # 00:30 WIB
+    # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
+    (recompute_yesterday, {30}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
 ]
 

@@ -37,15 +37,17 @@ class Window(msgspec.Struct, frozen=True):
 class DayInput(msgspec.Struct, frozen=True):
     """Everything the rules need about one employee on one day.
 
-    For a window crossing midnight, the check-outs of the next morning belong to this day: the
-    service assigns records to the shift they close, not to their calendar date.
+    Records belong to the shift they open or close, not to their calendar date: the service
+    assigns each to its shift's day with `work_date_for` and passes its local date and time (a
+    `datetime`, placed exactly). A bare `time` is placed nearest the window of `day`: for a
+    window crossing midnight, the check-outs of the next morning belong to this day.
     """
 
     day: dt.date
     window: Window | None  # None: not a working day on this schedule
     holiday: str | None = None  # name of a libur nasional / cuti bersama
-    check_ins: list[dt.time] = []  # local times of ACCEPTED "in" records
-    check_outs: list[dt.time] = []  # local times of ACCEPTED "out" records
+    check_ins: list[dt.time | dt.datetime] = []  # local times of ACCEPTED "in" records
+    check_outs: list[dt.time | dt.datetime] = []  # local times of ACCEPTED "out" records
     permit: str | None = None  # kind of an APPROVED permit covering the day
     # False while the working hours are still running (today): what has not happened yet is
     # not judged, so nobody is "absent" at 06:00 or "PSW4" before going home.
@@ -153,6 +155,53 @@ def window_for(
     return Window(dt.time.fromisoformat(start), dt.time.fromisoformat(end))
 
 
+def shift_bounds(day: dt.date, window: Window) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the shift of `day` as naive local datetimes; the end may be tomorrow."""
+    start = dt.datetime.combine(day, window.start)
+    length = (_seconds(window.end) - _seconds(window.start)) % _DAY_S or _DAY_S
+    return start, start + dt.timedelta(seconds=length)
+
+
+def day_over(day: dt.date, window: Window | None, now: dt.datetime) -> bool:
+    """Whether the working hours of `day` have ended by `now`, the unit's local time.
+
+    A night shift of Monday (22:00-06:00) is over on Tuesday at 06:00, not at Monday midnight.
+    A day without a window is over when its calendar day is.
+    """
+    local = now.replace(tzinfo=None)
+    if window is None:
+        return local.date() > day
+    return local >= shift_bounds(day, window)[1]
+
+
+def work_date_for(
+    local: dt.datetime, days: Mapping[str, Sequence[str]] | Mapping[int, Sequence[str]]
+) -> dt.date:
+    """The work date of the shift a record at `local` (the unit's local time) opens or closes.
+
+    Each shift claims the records from half its off-duty gap before its start until half the
+    gap after its end (for 22:00-06:00: 14:00 to 14:00 the next day; for 07:30-16:00: 23:45 the
+    evening before to 23:45). So a check-out at 06:05 belongs to the shift that started at 22:00
+    the evening before, and a check-in at 21:50 to the shift starting at 22:00. Where two
+    neighbouring shifts claim a record, the nearer one takes it; a record no shift claims (work
+    on a day off) keeps its calendar date.
+    """
+    local = local.replace(tzinfo=None)
+    best: tuple[dt.timedelta, dt.date] | None = None
+    for offset in (-1, 0, 1):
+        day = local.date() + dt.timedelta(days=offset)
+        window = window_for(days, day)
+        if window is None:
+            continue
+        start, end = shift_bounds(day, window)
+        half_gap = (dt.timedelta(days=1) - (end - start)) / 2
+        if start - half_gap <= local < end + half_gap:
+            distance = max(start - local, local - end, dt.timedelta(0))
+            if best is None or distance < best[0]:
+                best = (distance, day)
+    return best[1] if best else local.date()
+
+
 def band_for(bands: Iterable[Band], minutes: int) -> Band | None:
     """The category `minutes` falls in; None below the first (a tolerance) or in a gap."""
     for band in bands:
@@ -170,18 +219,25 @@ def _seconds(t: dt.time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def _on_timeline(window: Window, times: Iterable[dt.time]) -> list[int]:
-    """Seconds from the window day's midnight, placing each time on the right side of it.
+def _on_timeline(day: dt.date, window: Window, times: Iterable[dt.time | dt.datetime]) -> list[int]:
+    """Seconds from the midnight starting `day`, placing each record on the right side of it.
 
-    A window crossing midnight (22:00-06:00) ends on the next day; a record is taken to be on
-    the next day when it falls before the middle of the off-duty gap (14:00 here), i.e. each
-    record is placed nearest the shift it belongs to.
+    A local datetime is placed exactly (a check-in at 23:55 the evening before is -300). A bare
+    time on a window crossing midnight (22:00-06:00) is taken to be on the next day when it
+    falls before the middle of the off-duty gap (14:00 here), i.e. nearest the shift.
     """
+    midnight = dt.datetime.combine(day, dt.time())
     start, end = _seconds(window.start), _seconds(window.end)
-    if end > start:
-        return [_seconds(t) for t in times]
     pivot = (end + start) // 2
-    return [_seconds(t) + (_DAY_S if _seconds(t) < pivot else 0) for t in times]
+    placed = []
+    for t in times:
+        if isinstance(t, dt.datetime):
+            placed.append(int((t.replace(tzinfo=None) - midnight).total_seconds()))
+        elif end > start:
+            placed.append(_seconds(t))
+        else:
+            placed.append(_seconds(t) + (_DAY_S if _seconds(t) < pivot else 0))
+    return placed
 
 
 def _pct(value: float) -> str:
@@ -236,7 +292,7 @@ def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
     tl_pct = psw_pct = 0.0
 
     if inp.check_ins:
-        late = max(0, (min(_on_timeline(window, inp.check_ins)) - start) // 60)
+        late = max(0, (min(_on_timeline(inp.day, window, inp.check_ins)) - start) // 60)
         band = band_for(rules.tl, late)
         if band is not None:
             tl, tl_pct = band.code, band.deduction_pct
@@ -246,7 +302,7 @@ def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
         reasons.append(f"Tidak presensi masuk ({tl})")
 
     if inp.check_outs:
-        early = max(0, (end - max(_on_timeline(window, inp.check_outs))) // 60)
+        early = max(0, (end - max(_on_timeline(inp.day, window, inp.check_outs))) // 60)
         band = band_for(rules.psw, early)
         if band is not None:
             psw, psw_pct = band.code, band.deduction_pct

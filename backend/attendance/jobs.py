@@ -32,12 +32,7 @@ async def recompute_day(ctx: dict[str, Any], *, employee_id: int, day: str) -> s
 
 
 async def recompute_yesterday(ctx: dict[str, Any]) -> int:
-    """Nightly: settle yesterday for everyone (absences only exist once the day is over)."""
-    from backend.org.tables import Employee
-
-    services = ctx["services"]
-    yesterday = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date() - dt.timedelta(days=1)
-    rows = await Employee.select(Employee.id).where(Employee.active.eq(True))
-    for row in rows:
-        await services.days.recompute(row["id"], yesterday)
-    return len(rows)
+    """Hourly: settle, in every unit's time zone (WIB, WITA, WIT), the days whose working hours
+    have ended and have no final record yet: a day shift's in the evening, a night shift's the
+    next morning (absences only exist once the day is over). Idempotent; see settle_ended."""
+    return await ctx["services"].days.settle_ended(dt.datetime.now(dt.UTC))

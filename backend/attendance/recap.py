@@ -1,7 +1,9 @@
 """Day records and the monthly recap: the I/O around the pure rules in day_status.py.
 
 A day record is recomputed when one of its inputs changes (a check-in settles or is reviewed, a
-permit is decided) and nightly for yesterday; the recap fills in any day not yet computed.
+permit is decided) and hourly once each day's working hours have ended where the unit is
+(`settle_ended`); the recap fills in any day not yet computed and recomputes any computed
+while its day was still open (provisional).
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ from openpyxl.styles import Font
 
 from backend.attendance import day_status as rules
 from backend.attendance.tables import CheckIn, DayRecord
+from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.settings import TppRules
-from backend.org import service as org
 from backend.org.tables import Employee, Holiday, Unit
 from backend.permits.service import Permits
+
+# The hourly settle job (jobs.recompute_yesterday): how far back a missed run is caught up,
+# employees read per page, and employee-days settled per run at most (the rest next hour).
+SETTLE_LOOKBACK_DAYS = 3
+SETTLE_BATCH = 500
+SETTLE_LIMIT = 20_000
 
 
 class DayView(msgspec.Struct, frozen=True):
@@ -55,22 +63,12 @@ class DayRecords:
         self.permits = permits
 
     async def compute_range(
-        self, employee_id: int, start: dt.date, end: dt.date
+        self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
     ) -> list[rules.DayStatus]:
-        """Day statuses for [start, end], from one read of each input. Days before the employee
-        was registered in hadir are left out: there is nothing to judge them by."""
-        row = (
-            await Employee.select(
-                Employee.created_at,
-                Employee.schedule.days.as_alias("days"),
-                Employee.unit.timezone.as_alias("tz"),
-            )
-            .where(Employee.id == employee_id)
-            .first()
-            .output(load_json=True)
-        )
-        if row is None:
-            raise NotFound("Pegawai tidak ditemukan")
+        """Day statuses for [start, end] as of `now` (default: the clock), from one read of each
+        input. Days before the employee was registered in hadir are left out: there is nothing
+        to judge them by."""
+        row = await _employee(employee_id)
         zone = ZoneInfo(row["tz"] or "Asia/Jakarta")
         start = max(start, row["created_at"].astimezone(zone).date())
         if end < start:
@@ -89,13 +87,15 @@ class DayRecords:
             & (CheckIn.work_date <= end)
             & (CheckIn.status == "accepted")
         )
-        by_day: dict[dt.date, list[tuple[str, dt.time]]] = {}
+        # work_date is the day of the shift a record opens or closes (see work_date_for); the
+        # local date and time place it exactly, also on the next morning of a night shift.
+        by_day: dict[dt.date, list[tuple[str, dt.datetime]]] = {}
         for r in records:
             by_day.setdefault(r["work_date"], []).append(
-                (r["kind"], r["corrected_captured_at"].astimezone(zone).time())
+                (r["kind"], r["corrected_captured_at"].astimezone(zone).replace(tzinfo=None))
             )
         permits = await self.permits.approved_between(employee_id, start, end)
-        now = dt.datetime.now(zone)
+        local_now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
         result = []
         for day in _dates(start, end):
             local = by_day.get(day, [])
@@ -109,7 +109,7 @@ class DayRecords:
                         check_ins=[t for kind, t in local if kind == "in"],
                         check_outs=[t for kind, t in local if kind == "out"],
                         permit=permits.get(day),
-                        day_over=_day_over(day, window, now),
+                        day_over=rules.day_over(day, window, local_now),
                     ),
                     self.rules,
                 )
@@ -121,10 +121,12 @@ class DayRecords:
         return statuses[0] if statuses else None
 
     async def recompute_range(
-        self, employee_id: int, start: dt.date, end: dt.date
+        self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
     ) -> list[rules.DayStatus]:
-        statuses = await self.compute_range(employee_id, start, end)
-        now = dt.datetime.now(dt.UTC)
+        """Compute and store; `computed_at` is the `now` the days were judged at, so that a
+        record judged while its day was still open is known to be provisional."""
+        now = now or dt.datetime.now(dt.UTC)
+        statuses = await self.compute_range(employee_id, start, end, now=now)
         for status in statuses:
             values = {
                 "status": status.status,
@@ -146,20 +148,75 @@ class DayRecords:
             )
         return statuses
 
+    async def settle_ended(
+        self,
+        now: dt.datetime,
+        *,
+        lookback_days: int = SETTLE_LOOKBACK_DAYS,
+        batch: int = SETTLE_BATCH,
+        limit: int = SETTLE_LIMIT,
+    ) -> int:
+        """Store the final record of every day whose working hours have ended by `now`, in
+        each unit's own time zone (WIB, WITA, WIT), and that has no final record yet.
+
+        A night shift's day is settled the next morning, when the shift ends. What is already
+        final (computed after its day ended) is left alone, so running again changes nothing
+        and a missed run is caught up by the next one within `lookback_days`. Employees are
+        read in pages of `batch`; at most `limit` employee-days are settled per call, the rest
+        by the next. Returns how many employee-days were settled.
+        """
+        earliest = now.astimezone(dt.UTC).date() - dt.timedelta(days=lookback_days + 1)
+        settled = 0
+        last_id = 0
+        while settled < limit:
+            people = (
+                await Employee.select(
+                    Employee.id,
+                    Employee.created_at,
+                    Employee.schedule.days.as_alias("days"),
+                    Employee.unit.timezone.as_alias("tz"),
+                )
+                .where(Employee.active.eq(True) & (Employee.id > last_id))
+                .order_by(Employee.id)
+                .limit(batch)
+                .output(load_json=True)
+            )
+            if not people:
+                break
+            last_id = people[-1]["id"]
+            by_id = {person["id"]: person for person in people}
+            final = {
+                (row["employee"], row["day"])
+                for row in await DayRecord.select(
+                    DayRecord.employee, DayRecord.day, DayRecord.computed_at
+                ).where(DayRecord.employee.is_in(list(by_id)) & (DayRecord.day >= earliest))
+                if _final(by_id[row["employee"]], row["day"], row["computed_at"])
+            }
+            for person in people:
+                due = _due_days(person, now, lookback_days)
+                due = [day for day in due if (person["id"], day) not in final]
+                if not due or settled >= limit:
+                    continue
+                await self.recompute_range(person["id"], due[0], due[-1], now=now)
+                settled += len(due)
+        return settled
+
     async def days_of(self, employee_id: int, start: dt.date, end: dt.date) -> list[DayView]:
         return [_view(status) for status in await self.compute_range(employee_id, start, end)]
 
     # --- the monthly recap --------------------------------------------------------------------
 
-    async def recap(self, who: Principal, unit_code: str, month: str, *, today: dt.date) -> Recap:
-        """One unit's month, bounded by the unit: its staff's stored day records of the month
-        (and the 31 days before, for an absence run across the month boundary) in one query,
-        the days still missing computed for that window only, and the year-to-date absent
-        count (PP 94/2021) from the stored day records in one grouped query."""
+    async def recap(self, who: Principal, unit_code: str, month: str, *, now: dt.datetime) -> Recap:
+        """One unit's month as of `now`, bounded by the unit: its staff's stored day records of
+        the month (and the 31 days before, for an absence run across the month boundary) in one
+        query, the days missing or provisional recomputed for that window only, and the
+        year-to-date absent count (PP 94/2021) from the stored day records in one grouped
+        query. Days count once their working hours have ended in the unit's own time zone (a
+        WIT unit's day ends two hours before a WIB unit's)."""
         try:
             first = dt.date.fromisoformat(f"{month}-01")
         except ValueError:
-            raise Invalid("Bulan harus berformat YYYY-MM, misalnya 2026-11") from None
+            raise Invalid("month: gunakan format YYYY-MM, misalnya 2026-11") from None
         unit = (
             await Unit.select(Unit.id, Unit.name, Unit.timezone)
             .where(Unit.code == unit_code)
@@ -167,8 +224,11 @@ class DayRecords:
         )
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
-        if not who.has("bkd", "admin") and not await org.unit_within(unit["id"], who.unit_id):
-            raise Forbidden("Rekap hanya untuk unit Anda sendiri")
+        await policy.ensure(
+            who, "recap.read", Forbidden("Rekap hanya untuk unit Anda sendiri"), unit_id=unit["id"]
+        )
+        zone = ZoneInfo(unit["timezone"] or "Asia/Jakarta")
+        today = now.astimezone(zone).date()
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         until = min(last, today - dt.timedelta(days=1))  # today is not over yet
         year_start = first.replace(month=1, day=1)
@@ -177,12 +237,19 @@ class DayRecords:
         before_end = min(first - dt.timedelta(days=1), until)
         window_start = max(year_start, before_end - dt.timedelta(days=30))
         people = (
-            await Employee.select(Employee.id, Employee.nip, Employee.name, Employee.created_at)
+            await Employee.select(
+                Employee.id,
+                Employee.nip,
+                Employee.name,
+                Employee.created_at,
+                Employee.schedule.days.as_alias("days"),
+                Employee.unit.timezone.as_alias("tz"),
+            )
             .where((Employee.unit == unit["id"]) & Employee.active.eq(True))
             .order_by(Employee.name)
+            .output(load_json=True)
         )
-        zone = ZoneInfo(unit["timezone"] or "Asia/Jakarta")
-        statuses = await self._unit_window(unit["id"], people, zone, window_start, until)
+        statuses = await self._unit_window(unit["id"], people, window_start, until, now=now)
         counted = await _absent_counts(unit["id"], year_start, window_start - dt.timedelta(days=1))
         months: list[rules.EmployeeMonth] = []
         for person in people:
@@ -213,15 +280,19 @@ class DayRecords:
         self,
         unit_id: int,
         people: list[dict[str, Any]],
-        zone: ZoneInfo,
         start: dt.date,
         end: dt.date,
+        *,
+        now: dt.datetime,
     ) -> dict[int, list[rules.DayStatus]]:
-        """Employee id -> day statuses of [start, end] in day order: the stored day records of
-        the unit's staff in one query; the days not stored yet (since registration) computed
-        and stored, per employee, for this window only."""
+        """Employee id -> day statuses of [start, end] whose working hours have ended by `now`,
+        in day order: the stored day records of the unit's staff in one query where they are
+        final; the days missing or provisional (computed while the day was still open, e.g. a
+        check-in settling at 10:00 stored "no check-out yet") recomputed and stored, per
+        employee, for this window only."""
         if end < start:
             return {}
+        by_id = {person["id"]: person for person in people}
         stored: dict[int, dict[dt.date, rules.DayStatus]] = {}
         for row in (
             await DayRecord.select()
@@ -232,18 +303,32 @@ class DayRecords:
             )
             .output(load_json=True)
         ):
+            person = by_id.get(row["employee"])
+            if person is None or not _final(person, row["day"], row["computed_at"]):
+                continue
             # Extra columns (id, employee, computed_at) are ignored by the conversion.
             stored.setdefault(row["employee"], {})[row["day"]] = msgspec.convert(
                 row, rules.DayStatus, from_attributes=False
             )
         result: dict[int, list[rules.DayStatus]] = {}
         for person in people:
+            zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
+            local_now = now.astimezone(zone)
+            schedule = person["days"] or {}
             days = stored.get(person["id"], {})
             since = max(start, person["created_at"].astimezone(zone).date())
-            missing = [day for day in _dates(since, end) if day not in days]
-            if missing:
-                for status in await self.recompute_range(person["id"], missing[0], missing[-1]):
-                    days.setdefault(status.day, status)
+            windows = {day: rules.window_for(schedule, day) for day in _dates(since, end)}
+            due = [
+                day
+                for day, window in windows.items()
+                if day not in days and rules.day_over(day, window, local_now)
+            ]
+            if due:
+                for status in await self.recompute_range(person["id"], due[0], due[-1], now=now):
+                    if status.day in windows and rules.day_over(
+                        status.day, windows[status.day], local_now
+                    ):
+                        days.setdefault(status.day, status)
             result[person["id"]] = [days[day] for day in sorted(days)]
         return result
 
@@ -265,14 +350,45 @@ async def _absent_counts(unit_id: int, start: dt.date, end: dt.date) -> dict[int
     return {row["employee"]: row["absent"] for row in rows}
 
 
-def _day_over(day: dt.date, window: rules.Window | None, now: dt.datetime) -> bool:
-    """Whether the working hours of `day` have ended by `now` (the unit's local time)."""
-    if day != now.date():
-        return day < now.date()
-    if window is None:
-        return True
-    # A shift ending after midnight ends tomorrow: today's is never over yet.
-    return window.end > window.start and now.time() >= window.end
+def _due_days(person: dict[str, Any], now: dt.datetime, lookback_days: int) -> list[dt.date]:
+    """The days of the last `lookback_days` (local) whose working hours have ended by `now`."""
+    zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
+    local_now = now.astimezone(zone)
+    first = max(
+        local_now.date() - dt.timedelta(days=lookback_days),
+        person["created_at"].astimezone(zone).date(),
+    )
+    schedule = person["days"] or {}
+    return [
+        day
+        for day in _dates(first, local_now.date())
+        if rules.day_over(day, rules.window_for(schedule, day), local_now)
+    ]
+
+
+def _final(person: dict[str, Any], day: dt.date, computed_at: dt.datetime) -> bool:
+    """Whether a stored record was computed after its day's working hours ended (else it is
+    provisional: judged while the day was still open)."""
+    zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
+    window = rules.window_for(person["days"] or {}, day)
+    return rules.day_over(day, window, computed_at.astimezone(zone))
+
+
+async def _employee(employee_id: int) -> dict[str, Any]:
+    """What judging an employee's days needs: since when, the schedule, the unit's zone."""
+    row = (
+        await Employee.select(
+            Employee.created_at,
+            Employee.schedule.days.as_alias("days"),
+            Employee.unit.timezone.as_alias("tz"),
+        )
+        .where(Employee.id == employee_id)
+        .first()
+        .output(load_json=True)
+    )
+    if row is None:
+        raise NotFound("Pegawai tidak ditemukan")
+    return row
 
 
 def _dates(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -22,10 +22,16 @@ from backend.attendance.service import ACCEPTED, FLAGGED, PENDING, REJECTED, Che
 from backend.attendance.tables import CheckIn as CheckInTable
 from backend.attendance.tables import Review
 from backend.core.auth import Principal
-from backend.core.errors import Conflict, NotFound
+from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
 from backend.faces.service import Faces
 from backend.org.tables import Employee, Unit
+
+# A verifier's own flagged check-in is decided by a colleague, as a permit is by a superior.
+OWN_RECORD = (
+    "Presensi sendiri tidak dapat diputuskan sendiri; "
+    "keputusannya diambil oleh verifikator BKD lain"
+)
 
 
 def _has_reason(code: str) -> WhereRaw:
@@ -60,7 +66,8 @@ class Reviews:
     ) -> ReviewList:
         """Flagged check-ins, oldest first, one page at a time, with short-lived photo URLs
         (each one logged). One query for the page, then the photo links of its rows."""
-        where = CheckInTable.status == FLAGGED
+        # One's own records are not offered: nobody decides their own (see `decide`).
+        where = (CheckInTable.status == FLAGGED) & (CheckInTable.employee != who.employee_id)
         if day is not None:
             where &= CheckInTable.work_date == day
         if unit:
@@ -117,6 +124,8 @@ class Reviews:
 
     async def decide(self, who: Principal, checkin_id: int, decision: ReviewDecision) -> CheckIn:
         row = await self.checkins.row(checkin_id)
+        if row["employee"] == who.employee_id:
+            raise Forbidden(OWN_RECORD)
         if row["status"] == PENDING:
             raise Conflict("Presensi ini masih menunggu verifikasi wajah; belum bisa diputuskan")
         if row["status"] != FLAGGED:

@@ -12,9 +12,10 @@ from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
 from backend.attendance.reviews import Reviews
 from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, ReviewList
 from backend.attendance.service import CheckIns
-from backend.core.auth import Principal, requires
+from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
+from backend.core.policy import allow
 from backend.core.schema import read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
@@ -25,6 +26,7 @@ MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops r
     operation_id="createCheckIn",
     summary="Submit one check-in (multipart: meta JSON + selfie JPEG); replays are idempotent",
     request_max_body_size=MAX_CHECKIN_BODY,
+    guards=[allow("checkin.create")],
 )
 async def create_checkin(
     request: Request[Principal, Any, Any],
@@ -37,7 +39,7 @@ async def create_checkin(
     return Response(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn")
+@get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn", guards=[allow("checkin.read")])
 async def get_checkin(
     request: Request[Principal, Any, Any],
     checkin_id: FromPath[int],
@@ -46,7 +48,12 @@ async def get_checkin(
     return await checkins.get(request.user, checkin_id)
 
 
-@get("/api/v1/checkins", operation_id="listCheckIns", summary="Own check-ins of one local day")
+@get(
+    "/api/v1/checkins",
+    operation_id="listCheckIns",
+    summary="Own check-ins of one local day",
+    guards=[allow("checkin.list")],
+)
 async def list_checkins(
     request: Request[Principal, Any, Any],
     checkins: NamedDependency[CheckIns],
@@ -59,7 +66,7 @@ async def list_checkins(
     "/api/v1/reviews",
     operation_id="listReviews",
     summary="Flagged check-ins for BKD, oldest first, paged (`limit`, `cursor`)",
-    guards=[requires("bkd")],
+    guards=[allow("review.list")],
 )
 async def list_reviews(
     request: Request[Principal, Any, Any],
@@ -79,7 +86,7 @@ async def list_reviews(
     "/api/v1/reviews/{checkin_id:int}",
     operation_id="decideReview",
     summary="Accept or reject a flagged check-in (once; audited)",
-    guards=[requires("bkd")],
+    guards=[allow("review.decide")],
     status_code=HTTP_200_OK,
 )
 async def decide_review(
@@ -95,6 +102,7 @@ async def decide_review(
     "/api/v1/days",
     operation_id="myDays",
     summary="Own day statuses (present, TL/PSW, permit...) for a range",
+    guards=[allow("days.read")],
 )
 async def my_days(
     request: Request[Principal, Any, Any],
@@ -111,8 +119,8 @@ async def my_days(
 @get(
     "/api/v1/recap",
     operation_id="monthlyRecap",
-    summary="Monthly recap of a unit as JSON, CSV or XLSX (bkd; kepala_unit for their own units)",
-    guards=[requires("bkd", "admin", "kepala_unit")],
+    summary="Monthly recap of a unit as JSON, CSV or XLSX (bkd, command; kepala_unit for their own units)",
+    guards=[allow("recap.read")],
 )
 async def monthly_recap(
     request: Request[Principal, Any, Any],
@@ -123,7 +131,7 @@ async def monthly_recap(
 ) -> Response[Any]:
     if format not in ("json", "csv", "xlsx"):
         raise Invalid("format harus json, csv atau xlsx")
-    recap = await days.recap(request.user, unit, month, today=dt.date.today())
+    recap = await days.recap(request.user, unit, month, now=dt.datetime.now(dt.UTC))
     if format == "json":
         return Response(recap)
     name = f"rekap-{recap.unit}-{recap.month}.{format}"

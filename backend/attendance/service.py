@@ -15,9 +15,11 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.day_status import work_date_for
 from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
+from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
 from backend.core.queue import JobQueue
@@ -284,7 +286,10 @@ class CheckIns:
         inspect_selfie(selfie, self.settings)
         clock = correct_clock(meta, received_at, self.settings)
         zone = await self.units.timezone(who.unit_id)
-        work_date = clock.corrected_captured_at.astimezone(zone).date()
+        # The day of the shift the record opens or closes (a 06:05 check-out closes last night's).
+        work_date = work_date_for(
+            clock.corrected_captured_at.astimezone(zone), await org.schedule_days(who.employee_id)
+        )
 
         allowed = await self.geofences.allowed_location_ids(who.unit_id)
         fence = fence_result = None
@@ -426,17 +431,18 @@ class CheckIns:
         return to_struct(row, await self.geofences.name_of(row["location"]))
 
     async def _may_see(self, who: Principal, employee_id: int) -> None:
-        if employee_id == who.employee_id or who.has("bkd", "admin", "command"):
-            return
-        if who.has("kepala_unit") and await org.employee_within(employee_id, who.unit_id):
-            return
+        # A check-in carries GPS points: the policy table says who reads whose (not `command`).
         # Same answer as a missing record: do not confirm that someone else's id exists.
-        raise NotFound("Presensi tidak ditemukan")
+        await policy.ensure(
+            who, "checkin.read", NotFound("Presensi tidak ditemukan"), employee_id=employee_id
+        )
 
-    async def list_day(self, who: Principal, day: dt.date | None) -> CheckInList:
+    async def list_day(
+        self, who: Principal, day: dt.date | None, *, now: dt.datetime | None = None
+    ) -> CheckInList:
+        """The caller's records of `day`, by default the unit's today at `now`."""
         if day is None:
-            zone = await self.units.timezone(who.unit_id)
-            day = dt.datetime.now(zone).date()
+            day = await self.units.today(who.unit_id, now)
         rows = (
             await CheckInTable.select()
             .where((CheckInTable.employee == who.employee_id) & (CheckInTable.work_date == day))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import anyio.to_thread
@@ -17,8 +16,6 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
@@ -119,14 +116,3 @@ class TokenIssuer:
         return self._auth.create_token(
             identifier=principal.nip, token_extras=msgspec.to_builtins(principal)
         )
-
-
-def requires(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard letting through callers holding any of `roles`."""
-
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.user
-        if not isinstance(user, Principal) or not user.has(*roles):
-            raise PermissionDeniedException(f"perlu peran {' / '.join(roles)}")
-
-    return guard

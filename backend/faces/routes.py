@@ -8,8 +8,9 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 
-from backend.core.auth import Principal, requires
+from backend.core.auth import Principal
 from backend.core.errors import Invalid
+from backend.core.policy import allow
 from backend.faces.schemas import FaceReference
 from backend.faces.service import Faces
 
@@ -20,7 +21,7 @@ MAX_PHOTO_BODY = 12_000_000  # a reference photo straight from a camera
     "/api/v1/faces/{nip:str}/references",
     operation_id="enrolFace",
     summary="Enrol a reference photo (exactly one face) for an employee",
-    guards=[requires("bkd", "admin")],
+    guards=[allow("face.enrol")],
     request_max_body_size=MAX_PHOTO_BODY,
 )
 async def enrol_face(
@@ -39,7 +40,7 @@ async def enrol_face(
 @get(
     "/api/v1/faces/{nip:str}/references",
     operation_id="listFaceReferences",
-    guards=[requires("bkd", "admin")],
+    guards=[allow("face.list")],
 )
 async def list_references(nip: FromPath[str], faces: NamedDependency[Faces]) -> list[FaceReference]:
     rows = await faces.list_references(nip)

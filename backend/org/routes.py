@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from backend.core.auth import Principal, TokenIssuer
+from backend.core.policy import allow
 from backend.geofence.schemas import Location
 from backend.geofence.service import Geofences
 from backend.org import service
@@ -38,6 +39,7 @@ async def login(
     "/api/v1/me",
     operation_id="me",
     summary="The caller, today's schedule, and where they may check in",
+    guards=[allow("me.read")],
 )
 async def me(
     request: Request[Principal, Any, Any],

@@ -42,7 +42,8 @@ def parse_nip(nip: str) -> NipParts:
             f"Bulan pengangkatan pada NIP (angka ke-13 s.d. 14: {nip[12:14]}) harus 01 s.d. 12 "
             "(atau 21 untuk PPPK)"
         )
-    if year > dt.date.today().year:
+    # The year has begun for this check once it has anywhere in Indonesia (WIT, UTC+9).
+    if year > dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).year:
         raise Invalid(f"Tahun pengangkatan pada NIP ({year}) belum terjadi")
     if year < birth.year + 15:
         raise Invalid(
@@ -140,6 +141,11 @@ class UnitDirectory:
         unit = units.get(unit_id)
         return ZoneInfo(unit.timezone if unit else "Asia/Jakarta")
 
+    async def today(self, unit_id: int, now: dt.datetime | None = None) -> dt.date:
+        """The unit's date at `now` (default: the clock): at 00:30 WIT it is already tomorrow
+        in Jayapura while still today in Jakarta. Never the server's own date."""
+        return (now or dt.datetime.now(dt.UTC)).astimezone(await self.timezone(unit_id)).date()
+
 
 async def schedule_today(employee_id: int, zone: ZoneInfo, now: dt.datetime) -> ScheduleToday:
     today = now.astimezone(zone).date()
@@ -214,6 +220,17 @@ def staff_under(column: str, unit_id: int) -> WhereRaw:
         f"{column} IN (SELECT e.id FROM org_employee e WHERE e.unit IN ({UNITS_UNDER_SQL}))",
         unit_id,
     )
+
+
+async def schedule_days(employee_id: int) -> dict[str, list[str]]:
+    """The employee's working hours per ISO weekday (`{"1": ["22:00", "06:00"]}`); {} if none."""
+    row = (
+        await Employee.select(Employee.schedule.days.as_alias("days"))
+        .where(Employee.id == employee_id)
+        .first()
+        .output(load_json=True)
+    )
+    return (row or {}).get("days") or {}
 
 
 async def unit_ids_under(unit_id: int) -> set[int]:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -8,9 +7,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.core.auth import Principal, requires
+from backend.core.auth import Principal
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
+from backend.core.policy import allow
 from backend.core.schema import read_part
+from backend.org.service import UnitDirectory
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
 
@@ -22,21 +23,23 @@ MAX_PERMIT_BODY = 2_500_000
     operation_id="createPermit",
     summary="Request a permit (multipart: meta JSON + optional attachment); replays are idempotent",
     request_max_body_size=MAX_PERMIT_BODY,
+    guards=[allow("permit.create")],
 )
 async def create_permit(
     request: Request[Principal, Any, Any],
     data: MultipartBody[dict[str, Any]],
     permits: NamedDependency[Permits],
+    units: NamedDependency[UnitDirectory],
 ) -> Response[Permit]:
     meta = await read_part(data, "meta")
     attachment = await read_part(data, "attachment", required=False)
     permit, created = await permits.create(
-        request.user, meta or b"", attachment, today=dt.date.today()
+        request.user, meta or b"", attachment, today=await units.today(request.user.unit_id)
     )
     return Response(permit, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@get("/api/v1/permits", operation_id="listMyPermits")
+@get("/api/v1/permits", operation_id="listMyPermits", guards=[allow("permit.list")])
 async def list_permits(
     request: Request[Principal, Any, Any], permits: NamedDependency[Permits]
 ) -> PermitList:
@@ -47,7 +50,7 @@ async def list_permits(
     "/api/v1/permits/inbox",
     operation_id="permitInbox",
     summary="Pending permits this person may decide, oldest first, paged (`limit`, `cursor`)",
-    guards=[requires("kepala_unit", "bkd", "admin")],
+    guards=[allow("permit.inbox")],
 )
 async def permit_inbox(
     request: Request[Principal, Any, Any],
@@ -58,7 +61,7 @@ async def permit_inbox(
     return await permits.inbox(request.user, limit=limit, cursor=cursor)
 
 
-@get("/api/v1/permits/{permit_id:int}", operation_id="getPermit")
+@get("/api/v1/permits/{permit_id:int}", operation_id="getPermit", guards=[allow("permit.read")])
 async def get_permit(
     request: Request[Principal, Any, Any],
     permit_id: FromPath[int],
@@ -70,7 +73,7 @@ async def get_permit(
 @post(
     "/api/v1/permits/{permit_id:int}/decision",
     operation_id="decidePermit",
-    guards=[requires("kepala_unit", "bkd", "admin")],
+    guards=[allow("permit.decide")],
     status_code=HTTP_200_OK,
 )
 async def decide_permit(
@@ -83,7 +86,10 @@ async def decide_permit(
 
 
 @post(
-    "/api/v1/permits/{permit_id:int}/cancel", operation_id="cancelPermit", status_code=HTTP_200_OK
+    "/api/v1/permits/{permit_id:int}/cancel",
+    operation_id="cancelPermit",
+    status_code=HTTP_200_OK,
+    guards=[allow("permit.cancel")],
 )
 async def cancel_permit(
     request: Request[Principal, Any, Any],
@@ -93,7 +99,11 @@ async def cancel_permit(
     return await permits.cancel(request.user, permit_id)
 
 
-@get("/api/v1/permits/{permit_id:int}/attachment", operation_id="permitAttachment")
+@get(
+    "/api/v1/permits/{permit_id:int}/attachment",
+    operation_id="permitAttachment",
+    guards=[allow("permit.read")],
+)
 async def permit_attachment(
     request: Request[Principal, Any, Any],
     permit_id: FromPath[int],

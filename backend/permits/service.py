@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from backend.attendance.jobs import queue_recompute
+from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import (
     Conflict,
@@ -257,11 +258,9 @@ class Permits:
         return decided
 
     async def _may_decide(self, who: Principal, employee_id: int, approver: int | None) -> bool:
-        if approver == who.employee_id or who.has("bkd", "admin"):
-            return True
-        if not who.has("kepala_unit"):
-            return False
-        return await org.employee_within(employee_id, who.unit_id)
+        # The policy table decides; the assigned approver, a head of the unit or one above,
+        # reaches the employee through the kepala_unit scope.
+        return await policy.reaches(who, "permit.decide", employee_id=employee_id)
 
     async def cancel(self, who: Principal, permit_id: int) -> Permit:
         permit = await self._load(permit_id)
@@ -286,10 +285,7 @@ class Permits:
             .where(PermitTable.id == permit_id)
             .first()
         )
-        if row is None or not (
-            row["employee"] == who.employee_id
-            or await self._may_decide(who, row["employee"], row["approver"])
-        ):
+        if row is None or not await policy.reaches(who, "permit.read", employee_id=row["employee"]):
             raise NotFound("Permohonan tidak ditemukan")
         return await self._load(permit_id)
 

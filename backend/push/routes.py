@@ -6,18 +6,17 @@ from litestar import Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from backend.core.auth import ROLES, Principal, requires
+from backend.core.auth import Principal
+from backend.core.policy import allow
 from backend.push.schemas import PushKey, Subscription, SubscriptionCreate
 from backend.push.service import Push
-
-ANYONE = requires(*ROLES)
 
 
 @get(
     "/api/v1/push/key",
     operation_id="getPushKey",
     summary="The VAPID public key for PushManager.subscribe({applicationServerKey})",
-    guards=[ANYONE],
+    guards=[allow("push.key")],
 )
 async def push_key(push: NamedDependency[Push]) -> PushKey:
     return PushKey(public_key=push.public_key)
@@ -27,7 +26,7 @@ async def push_key(push: NamedDependency[Push]) -> PushKey:
     "/api/v1/push/subscriptions",
     operation_id="subscribePush",
     summary="Keep this browser's PushSubscription.toJSON() for the caller (upsert by endpoint)",
-    guards=[ANYONE],
+    guards=[allow("push.subscribe")],
 )
 async def subscribe(
     request: Request[Principal, Any, Any],
@@ -41,7 +40,7 @@ async def subscribe(
     "/api/v1/push/subscriptions",
     operation_id="unsubscribePush",
     summary="Forget the caller's subscription with this endpoint (idempotent)",
-    guards=[ANYONE],
+    guards=[allow("push.unsubscribe")],
 )
 async def unsubscribe(
     request: Request[Principal, Any, Any],

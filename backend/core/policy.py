@@ -1,0 +1,132 @@
+"""Who may do what: the one access-policy table, and the checks every route and service uses.
+
+`POLICY` maps each action to the widest scope each role reaches:
+
+- `OWN`: the caller's own records only;
+- `UNIT`: the records of anyone in the caller's unit or a unit under it (a head of unit);
+- `ANY`: everyone's.
+
+A role missing from an action's row may not do it at all: the route's guard answers 403. A
+person holding several roles (a Kepala BKD is asn, kepala_unit and bkd) reaches the widest
+scope of any of them. Nobody decides their own request or check-in (`NOT_OWN`), whatever
+their scope. `command` (the regent's command centre) reads aggregates, the recap, and not any
+employee's check-ins with their GPS points.
+
+Every route handler carries its action through `allow(action)` in its guards, or is listed in
+`PUBLIC`; a test walks every route of the app against every role and own / same-unit /
+other-unit target and compares the answers with this table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from backend.core.auth import ROLES, Principal
+
+OWN, UNIT, ANY = "own", "unit", "any"
+SCOPES = (OWN, UNIT, ANY)  # narrowest first
+
+
+def _everyone(scope: str = OWN) -> dict[str, str]:
+    return dict.fromkeys(ROLES, scope)
+
+
+# action -> role -> the widest scope that role reaches.
+POLICY: dict[str, dict[str, str]] = {
+    "me.read": _everyone(),
+    "checkin.create": _everyone(),
+    "checkin.list": _everyone(),  # one's own records of a day
+    "checkin.read": {"asn": OWN, "command": OWN, "kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
+    "days.read": _everyone(),  # one's own day statuses
+    "recap.read": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY, "command": ANY},
+    "review.list": {"bkd": ANY},
+    "review.decide": {"bkd": ANY},
+    "face.enrol": {"bkd": ANY, "admin": ANY},
+    "face.list": {"bkd": ANY, "admin": ANY},
+    "permit.create": _everyone(),
+    "permit.list": _everyone(),  # one's own permits
+    "permit.inbox": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
+    "permit.read": {**_everyone(), "kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
+    "permit.decide": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
+    "permit.cancel": _everyone(),
+    "push.key": _everyone(),
+    "push.subscribe": _everyone(),
+    "push.unsubscribe": _everyone(),
+}
+
+# Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
+NOT_OWN = frozenset({"permit.decide", "review.decide"})
+
+# Routes reachable without a token, by operation id: signing in, the health probe, and
+# objects behind signed links (the signature is the proof). The PWA's static files too.
+PUBLIC = frozenset({"login", "health", "getObject"})
+
+
+def scope(who: Principal, action: str) -> str | None:
+    """The widest scope any of `who`'s roles reaches for `action`; None: not allowed at all."""
+    reached = [POLICY[action][role] for role in who.roles if role in POLICY[action]]
+    return max(reached, key=SCOPES.index) if reached else None
+
+
+def roles_for(action: str) -> list[str]:
+    return [role for role in ROLES if role in POLICY[action]]
+
+
+class allow:
+    """The route guard of `action`: lets through callers whose roles reach it at all; the
+    service then checks the target against the scope (`ensure`)."""
+
+    def __init__(self, action: str) -> None:
+        if action not in POLICY:
+            raise KeyError(f"{action!r} is not in the access policy table")
+        self.action = action
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.user
+        if not isinstance(user, Principal) or scope(user, self.action) is None:
+            raise PermissionDeniedException(f"perlu peran {' / '.join(roles_for(self.action))}")
+
+
+def action_of(handler: BaseRouteHandler) -> str | None:
+    """The policy action a route handler is guarded by, if any."""
+    for guard in handler.guards or []:
+        if isinstance(guard, allow):
+            return guard.action
+    return None
+
+
+async def reaches(
+    who: Principal, action: str, *, employee_id: int | None = None, unit_id: int | None = None
+) -> bool:
+    """Whether `who` may do `action` on the records of `employee_id` (or of unit `unit_id`)."""
+    from backend.org import service as org
+
+    widest = scope(who, action)
+    own = employee_id is not None and employee_id == who.employee_id
+    if widest is None or (own and action in NOT_OWN):
+        return False
+    if widest == ANY or own:
+        return True
+    if widest == OWN:
+        return False
+    if unit_id is None and employee_id is not None:
+        unit_id = await org.employee_unit(employee_id)
+    return unit_id is not None and unit_id in await org.unit_ids_under(who.unit_id)
+
+
+async def ensure(
+    who: Principal,
+    action: str,
+    refusal: Exception,
+    *,
+    employee_id: int | None = None,
+    unit_id: int | None = None,
+) -> None:
+    """Raise `refusal` unless `who` may do `action` on that employee's (or unit's) records.
+    A read refuses with NotFound, so as not to confirm that someone else's record exists."""
+    if not await reaches(who, action, employee_id=employee_id, unit_id=unit_id):
+        raise refusal

@@ -1,0 +1,236 @@
+"""The access policy, generated: every route of the app x every role x a target that is the
+caller's own, a colleague's in the same unit, or someone's in another unit, against the one
+table in backend/core/policy.py.
+
+Each role is played by its demo account (README). A request the table allows must not be
+refused (403, or 404 for records whose existence is not confirmed); one it does not allow must
+be. A route missing from the table, or from the request builders below, fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from litestar import Litestar
+
+from backend.core import policy
+from backend.org import demo_data
+from tests.support.factories import by_role, checkin_files, jpeg, login, meta
+from tests.support.jobs import drain
+
+# One demo account per role (README's table), and who counts as own / same unit / other unit.
+ACCOUNTS = {
+    "asn": demo_data.EMPLOYEES[0],  # Siti, teacher at SD Negeri 1 Bleboh
+    "kepala_unit": by_role("kepala_unit", unit_code="SDN-BLEBOH-1"),
+    "bkd": next(e for e in demo_data.EMPLOYEES if e.roles == ("asn", "bkd")),
+    "command": next(e for e in demo_data.EMPLOYEES if e.roles == ("asn", "command")),
+    "admin": next(e for e in demo_data.EMPLOYEES if "admin" in e.roles),
+}
+OTHER_UNIT = "DESA-NGLIRON"  # under none of the accounts' units
+RELATIONS = ("own", "unit", "other")
+NEEDED = {"own": policy.OWN, "unit": policy.UNIT, "other": policy.ANY}
+
+
+def target_of(caller: demo_data.DemoEmployee, relation: str) -> demo_data.DemoEmployee:
+    if relation == "own":
+        return caller
+    if relation == "unit":
+        return next(
+            e
+            for e in demo_data.EMPLOYEES
+            if e.unit_code == caller.unit_code and e.nip != caller.nip
+        )
+    return next(e for e in demo_data.EMPLOYEES if e.unit_code == OTHER_UNIT)
+
+
+def expected(roles: tuple[str, ...], action: str, relation: str) -> bool:
+    """Read straight off the table: the widest scope of the roles covers the relation."""
+    row = policy.POLICY[action]
+    scopes = [policy.SCOPES.index(row[role]) for role in roles if role in row]
+    if not scopes or (relation == "own" and action in policy.NOT_OWN):
+        return False
+    return max(scopes) >= policy.SCOPES.index(NEEDED[relation])
+
+
+class World:
+    """Records of every target: one flagged check-in and one pending permit each."""
+
+    def __init__(self) -> None:
+        self.checkin: dict[str, int] = {}
+        self.permit: dict[str, int] = {}
+        self.counter = 0
+
+    def next_days(self) -> tuple[str, str]:
+        self.counter += 1
+        start = dt.date.today() + dt.timedelta(days=40 + 9 * self.counter)
+        return start.isoformat(), (start + dt.timedelta(days=6)).isoformat()
+
+
+def permit_files(world: World) -> dict[str, Any]:
+    start, end = world.next_days()
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "kind": "cuti_tahunan",
+        "start_date": start,
+        "end_date": end,
+        "reason": "Keperluan keluarga",
+    }
+    return {
+        "meta": ("m.json", msgspec.json.encode(body), "application/json"),
+        "attachment": ("surat.jpg", jpeg(32, 32), "image/jpeg"),
+    }
+
+
+def unlocated() -> dict[str, Any]:
+    return checkin_files(meta(lat=None, lon=None, accuracy_m=None))
+
+
+SUBSCRIPTION = {
+    "endpoint": "https://fcm.googleapis.com/fcm/send/policy-matrix",
+    "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+}
+
+# operation id -> (whether the route acts on a target's records, request builder).
+Request = tuple[str, str, dict[str, Any]]
+Builder = Callable[[World, demo_data.DemoEmployee], Request]
+MONTH = dt.date.today().strftime("%Y-%m")
+REQUESTS: dict[str, tuple[bool, Builder]] = {
+    "me": (False, lambda w, t: ("GET", "/api/v1/me", {})),
+    "createCheckIn": (False, lambda w, t: ("POST", "/api/v1/checkins", {"files": unlocated()})),
+    "listCheckIns": (False, lambda w, t: ("GET", "/api/v1/checkins", {})),
+    "getCheckIn": (True, lambda w, t: ("GET", f"/api/v1/checkins/{w.checkin[t.nip]}", {})),
+    "listReviews": (False, lambda w, t: ("GET", "/api/v1/reviews", {})),
+    "decideReview": (
+        True,
+        lambda w, t: (
+            "POST",
+            f"/api/v1/reviews/{w.checkin[t.nip]}",
+            {"json": {"decision": "reject", "note": "uji"}},
+        ),
+    ),
+    "myDays": (
+        False,
+        lambda w, t: ("GET", "/api/v1/days", {"params": {"start": dt.date.today().isoformat()}}),
+    ),
+    "monthlyRecap": (
+        True,
+        lambda w, t: ("GET", "/api/v1/recap", {"params": {"unit": t.unit_code, "month": MONTH}}),
+    ),
+    "enrolFace": (
+        True,
+        lambda w, t: (
+            "POST",
+            f"/api/v1/faces/{t.nip}/references",
+            {"files": {"photo": ("x.jpg", jpeg(64, 64), "image/jpeg")}},
+        ),
+    ),
+    "listFaceReferences": (True, lambda w, t: ("GET", f"/api/v1/faces/{t.nip}/references", {})),
+    "createPermit": (False, lambda w, t: ("POST", "/api/v1/permits", {"files": permit_files(w)})),
+    "listMyPermits": (False, lambda w, t: ("GET", "/api/v1/permits", {})),
+    "permitInbox": (False, lambda w, t: ("GET", "/api/v1/permits/inbox", {})),
+    "getPermit": (True, lambda w, t: ("GET", f"/api/v1/permits/{w.permit[t.nip]}", {})),
+    "decidePermit": (
+        True,
+        lambda w, t: (
+            "POST",
+            f"/api/v1/permits/{w.permit[t.nip]}/decision",
+            {"json": {"decision": "reject", "note": "uji"}},
+        ),
+    ),
+    "cancelPermit": (
+        True,
+        lambda w, t: ("POST", f"/api/v1/permits/{w.permit[t.nip]}/cancel", {}),
+    ),
+    "permitAttachment": (
+        True,
+        lambda w, t: ("GET", f"/api/v1/permits/{w.permit[t.nip]}/attachment", {}),
+    ),
+    "getPushKey": (False, lambda w, t: ("GET", "/api/v1/push/key", {})),
+    "subscribePush": (
+        False,
+        lambda w, t: ("POST", "/api/v1/push/subscriptions", {"json": SUBSCRIPTION}),
+    ),
+    "unsubscribePush": (
+        False,
+        lambda w, t: (
+            "DELETE",
+            "/api/v1/push/subscriptions",
+            {"params": {"endpoint": SUBSCRIPTION["endpoint"]}},
+        ),
+    ),
+}
+
+
+def app_routes(app: Litestar) -> list[tuple[str, Any]]:
+    """(key, handler) of every route the app serves, but the framework's own (OPTIONS, the
+    OpenAPI pages) and the PWA's static files."""
+    found = []
+    for route in app.routes:
+        if route.path.startswith("/schema") or route.path in ("/", "/{file_path:path}"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if handler.http_methods == {"OPTIONS"}:
+                continue
+            found.append((handler.operation_id or handler.handler_name, handler))
+    return found
+
+
+def test_every_route_is_in_the_policy_table_and_the_matrix(app: Litestar) -> None:
+    for key, handler in app_routes(app):
+        if key in policy.PUBLIC:
+            assert policy.action_of(handler) is None, key
+            continue
+        action = policy.action_of(handler)
+        assert action in policy.POLICY, f"route {key} has no allow(action) from the policy table"
+        assert key in REQUESTS, f"route {key} is not walked by the policy matrix test"
+    served = {key for key, _ in app_routes(app)}
+    assert set(REQUESTS) <= served, set(REQUESTS) - served
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, clean) -> World:
+    world = World()
+    people = {target_of(c, r).nip for c in ACCOUNTS.values() for r in RELATIONS}
+    for nip in sorted(people):
+        headers = await login(client, nip)
+        created = await client.post("/api/v1/checkins", files=unlocated(), headers=headers)
+        assert created.status_code == 201, created.text
+        world.checkin[nip] = created.json()["id"]
+        permit = await client.post("/api/v1/permits", files=permit_files(world), headers=headers)
+        assert permit.status_code == 201, permit.text
+        world.permit[nip] = permit.json()["id"]
+    await drain(clean)  # verification flags every check-in: no location, no enrolled face
+    return world
+
+
+async def test_every_route_answers_every_role_as_the_table_says(
+    app: Litestar, client: httpx.AsyncClient, world: World
+) -> None:
+    mismatches = []
+    walked = 0
+    for role, account in ACCOUNTS.items():
+        headers = await login(client, account.nip)
+        for key, handler in app_routes(app):
+            if key in policy.PUBLIC:
+                continue
+            action = policy.action_of(handler)
+            targeted, build = REQUESTS[key]
+            for relation in RELATIONS if targeted else ("own",):
+                target = target_of(account, relation)
+                method, path, kwargs = build(world, target)
+                response = await client.request(method, path, headers=headers, **kwargs)
+                walked += 1
+                assert response.status_code < 500, (role, key, relation, response.text)
+                allowed = response.status_code not in (403, 404)
+                if allowed != expected(account.roles, action, relation):
+                    mismatches.append(
+                        f"{role} {key} {relation}: {response.status_code} {response.text[:120]}"
+                    )
+    assert not mismatches, "\n".join(mismatches)
+    assert walked >= 5 * len(REQUESTS)
