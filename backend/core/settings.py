@@ -127,7 +127,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Most fences /api/v1/me sends: the unit's nearest to the position given (else to the"
             " middle of its fences); the check-in itself always weighs every fence of the unit."
         ),
-    ] = 20
+    ] = 10
     max_clock_skew_s: Annotated[
         int, Doc("Device clock skew (received_at - sent_at) above which a check-in is flagged.")
     ] = 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -167,7 +168,7 @@ class Geofences:
             lon = float(np.median([f.centre_lon for f in index.fences]))
             lat = float(np.median([f.centre_lat for f in index.fences]))
         nearest = index.nearest(lon, lat, limit)
-        return [book.locations[fence.location_id] for fence, _ in nearest], len(index)
+        return [compact(book.locations[f.location_id]) for f, _ in nearest], len(index)
 
     async def check_unit(
         self,
@@ -222,6 +223,30 @@ class Geofences:
         book = await self.snapshot.get()
         location = book.locations.get(location_id)
         return location.name if location else None
+
+
+# Decimal places kept in the coordinates /me sends: 1e-7 degree is about 1 cm, far below any
+# phone fix, and a coordinate then takes ~11 characters instead of ~18.
+_ME_DECIMALS = 7
+
+
+def compact(location: Location) -> Location:
+    """The location with its coordinates rounded for the wire (the PWA's map and hint only;
+    the server decides with the stored coordinates)."""
+    return msgspec.structs.replace(
+        location,
+        geometry=msgspec.convert(_rounded(msgspec.to_builtins(location.geometry)), Geometry),
+    )
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, _ME_DECIMALS)
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
 
 
 # --- GeoJSON import / export ----------------------------------------------------------------------

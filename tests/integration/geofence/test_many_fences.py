@@ -131,7 +131,7 @@ async def test_me_sends_the_nearest_fences_not_all_17373(islands, db) -> None:
         me = response.json()
         assert me["locations_total"] == ISLANDS + 1
         assert len(me["locations"]) == db.me_locations_max
-        assert len(response.content) < 8_000, len(response.content)
+        assert len(response.content) < 4_000, len(response.content)
         # Every field the PWA's map and local hint read is still there.
         assert {"id", "name", "geometry", "radius_m", "max_accuracy_m"} <= set(me["locations"][0])
 
