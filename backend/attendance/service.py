@@ -335,7 +335,9 @@ class CheckIns:
             async with self.engine.transaction():
                 inserted = (
                     await CheckInTable.insert(row)
-                    .on_conflict(target=CheckInTable.client_id, action="DO NOTHING")
+                    # No conflict target: client_id is the only unique key besides id; a table
+                    # partitioned by month keeps it in a guard table (attendance/partitions.py).
+                    .on_conflict(action="DO NOTHING")
                     .returning(CheckInTable.id)
                 )
                 if inserted:
