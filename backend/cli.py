@@ -154,6 +154,31 @@ def cmd_enrol_faces(settings: Settings, args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_partition_checkins(settings: Settings, args: argparse.Namespace) -> None:
+    import datetime as dt
+
+    from backend.attendance.partitions import PartitionError, partition_checkins
+    from backend.core.db import open_engine
+
+    async def run() -> object:
+        async with open_engine(settings) as engine:
+            if engine.engine_type != "postgres":
+                sys.exit("partition-checkins needs PostgreSQL (HADIR_DATABASE_URL)")
+            connection = await engine.get_new_connection()
+            try:
+                return await partition_checkins(
+                    connection, today=dt.date.today(), months_ahead=args.months_ahead
+                )
+            finally:
+                await connection.close()
+
+    try:
+        report = asyncio.run(run())
+    except PartitionError as exc:
+        sys.exit(str(exc))
+    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="hadir", description="hadir: geofenced presensi for Pemda"
@@ -186,6 +211,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     enrol.add_argument("folder")
     enrol.set_defaults(func=cmd_enrol_faces)
+    part = sub.add_parser(
+        "partition-checkins",
+        help="PostgreSQL: partition check-ins by month (large deployments; rerun monthly)",
+    )
+    part.add_argument("--months-ahead", type=int, default=3)
+    part.set_defaults(func=cmd_partition_checkins)
     args = parser.parse_args(argv)
     args.func(Settings.from_env(os.environ), args)
 

@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '437e9b31c22f';
+const VERSION = '15ddde50579a';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -291,19 +291,18 @@ class CheckIns:
             clock.corrected_captured_at.astimezone(zone), await org.schedule_days(who.employee_id)
         )
 
-        allowed = await self.geofences.allowed_location_ids(who.unit_id)
         fence = fence_result = None
         if meta.lat is not None and meta.lon is not None:
-            fence, fence_result = await self.geofences.check(
-                allowed, meta.lon, meta.lat, meta.accuracy_m or 0.0
+            fence, fence_result = await self.geofences.check_unit(
+                who.unit_id, meta.lon, meta.lat, meta.accuracy_m or 0.0
             )
             if fence is None or fence.decision != fences.Decision.INSIDE:
                 # An approved dinas luar makes its destination a place to check in that day.
                 # Asked only when the unit's own fences did not already say inside.
                 extra = await self.permits.dinas_luar_destinations(who.employee_id, work_date)
                 if extra:
-                    fence, fence_result = await self.geofences.check(
-                        [*allowed, *extra], meta.lon, meta.lat, meta.accuracy_m or 0.0
+                    fence, fence_result = await self.geofences.check_unit(
+                        who.unit_id, meta.lon, meta.lat, meta.accuracy_m or 0.0, extra=extra
                     )
         status, reasons = assess(
             meta,
@@ -341,7 +340,9 @@ class CheckIns:
             async with self.engine.transaction():
                 inserted = (
                     await CheckInTable.insert(row)
-                    .on_conflict(target=CheckInTable.client_id, action="DO NOTHING")
+                    # No conflict target: client_id is the only unique key besides id; a table
+                    # partitioned by month keeps it in a guard table (attendance/partitions.py).
+                    .on_conflict(action="DO NOTHING")
                     .returning(CheckInTable.id)
                 )
                 if inserted:

@@ -121,6 +121,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     default_max_accuracy_m: Annotated[
         float, Doc("GPS accuracy limit for a location that sets none; worse accuracy is flagged.")
     ] = 100.0
+    me_locations_max: Annotated[
+        int,
+        Doc(
+            "Most fences /api/v1/me sends: the unit's nearest to the position given (else to the"
+            " middle of its fences); the check-in itself always weighs every fence of the unit."
+        ),
+    ] = 10
     max_clock_skew_s: Annotated[
         int, Doc("Device clock skew (received_at - sent_at) above which a check-in is flagged.")
     ] = 300

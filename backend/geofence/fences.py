@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -36,6 +36,7 @@ __all__ = [
     "FenceCheck",
     "FenceIndex",
     "best_check",
+    "best_of",
     "check",
     "distance_between_m",
 ]
@@ -309,9 +310,13 @@ def best_check(
     Inside beats uncertain beats outside; between equals the nearer fence wins, then the earlier
     one in `fences`. None when there are no fences.
     """
+    return best_of(check(fence, lon, lat, accuracy_m) for fence in fences)
+
+
+def best_of(results: Iterable[FenceCheck]) -> FenceCheck | None:
+    """The best of several decisions by `best_check`'s order; the earlier wins a tie."""
     best: FenceCheck | None = None
-    for fence in fences:
-        result = check(fence, lon, lat, accuracy_m)
+    for result in results:
         if best is None or (_RANK[result.decision], result.distance_m) < (
             _RANK[best.decision],
             best.distance_m,
@@ -560,6 +565,67 @@ class FenceIndex:
         codes[won] = pair_codes[winners]
         distance[won] = pair_distance[winners]
         return location, codes, distance
+
+    def best(self, lon: float, lat: float, accuracy_m: float) -> FenceCheck | None:
+        """`best_check` over every fence of the index, at a cost set by the fences near the point.
+
+        The answer (fence, decision, distance) is the one `best_check(index.fences, ...)` gives.
+        Inside and uncertain need the fence within the accuracy circle, so the fences whose
+        envelopes reach that circle are enough to find them. Failing that the answer is the
+        nearest fence: the tree's nearest envelope gives a fence whose exact distance d bounds
+        the answer, and every fence within d is then measured exactly.
+        """
+        _check_fix(lon, lat, accuracy_m)
+        if not self.fences:
+            return None
+        result = best_check(
+            self._within(lon, lat, max(accuracy_m, EDGE_TOLERANCE_M)), lon, lat, accuracy_m
+        )
+        if result is not None and result.decision is not Decision.OUTSIDE:
+            return result
+        # No fence is inside or uncertain; the answer is the nearest one, ties to the earlier.
+        if result is None:
+            nearest = int(self._tree.nearest(shapely.Point(lon, lat)))
+            result = check(self.fences[nearest], lon, lat, accuracy_m)
+        return best_check(self._within(lon, lat, result.distance_m), lon, lat, accuracy_m)
+
+    def nearest(self, lon: float, lat: float, count: int) -> list[tuple[Fence, float]]:
+        """Up to `count` fences nearest to the point, nearest first, with their distances in metres.
+
+        The search box grows fourfold until it holds `count` fences within its own radius, so the
+        cost follows the fences near the point rather than all of them.
+        """
+        _check_fix(lon, lat, 0.0)
+        if count <= 0 or not self.fences:
+            return []
+        count = min(count, len(self.fences))
+        reach = 1000.0
+        while True:
+            positions = self._within_positions(lon, lat, reach)
+            distance = self._distances(
+                positions, np.full(len(positions), lon), np.full(len(positions), lat)
+            )
+            order = np.lexsort((positions, distance))
+            found = int(np.count_nonzero(distance <= reach))
+            if found >= count or len(positions) == len(self.fences):
+                return [(self.fences[int(positions[i])], float(distance[i])) for i in order[:count]]
+            reach *= 4
+
+    def _within(self, lon: float, lat: float, reach_m: float) -> list[Fence]:
+        """A superset of the fences within `reach_m` of the point, in index order."""
+        return [self.fences[int(p)] for p in self._within_positions(lon, lat, reach_m)]
+
+    def _within_positions(self, lon: float, lat: float, reach_m: float) -> np.ndarray:
+        # Local-plane distances are a little shorter than geodesics far from a fence (the plane
+        # drops the earth's curvature: R sin θ against R θ), so the box is widened by that ratio
+        # (arcsin x / x <= 1 + x²/3 up to x = 0.7) plus a margin for the fence's own extent; past
+        # 2,000 km the box is the whole index, which only a fix far from every fence ever needs.
+        if reach_m > 2_000_000:
+            return np.arange(len(self.fences))
+        x = reach_m / _B
+        dlat, dlon = self._search_degrees(reach_m * 1.01 * (1 + x * x / 3) + 100.0)
+        box = shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+        return np.sort(self._tree.query(box)).astype(np.int64)
 
     def candidates(
         self, lons: np.ndarray, lats: np.ndarray, search_radius_m: float

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 import msgspec
+import numpy as np
 
 from backend.core.cache import Snapshot
 from backend.geofence import fences
@@ -21,25 +26,97 @@ from backend.org.tables import Unit
 
 
 class FenceBook(msgspec.Struct):
-    """Every location and its prepared fence, grouped by unit."""
+    """Every location and its prepared fence, grouped by unit, with one spatial index per unit.
+
+    A snapshot is never changed once built: a reload makes a new book that shares the fences and
+    unit indexes that did not change, so requests holding the old one are unaffected.
+    """
 
     locations: dict[int, Location]
     fences: dict[int, fences.Fence]
-    by_unit: dict[int, list[int]]
+    by_unit: dict[int, list[int]]  # location ids, ascending: the order ties are broken in
+    indexes: dict[int, fences.FenceIndex]
+    # Each location's updated_at as read: what the next reload compares against.
+    versions: dict[int, dt.datetime]
+
+
+class ReloadStats(msgspec.Struct, frozen=True):
+    """What the last reload did: rows read in full, locations dropped, unit indexes rebuilt."""
+
+    read: int
+    removed: int
+    units_rebuilt: int
+
+
+# Ids per `WHERE id IN (...)` when reloading changed rows (SQLite caps bound variables).
+_RELOAD_CHUNK = 500
 
 
 class Geofences:
-    """The per-process snapshot of all fences (reloaded every minute; see core.cache)."""
+    """The per-process snapshot of all fences, reloaded every minute (see core.cache).
+
+    A reload reads every location's (id, updated_at), a few bytes a row, and then in full only
+    the rows whose updated_at differs from the snapshot's or that are new; rows gone are
+    dropped; only the units those touch get their spatial index rebuilt. Comparing values rather
+    than keeping a high-water mark means a change committed late with an earlier timestamp is
+    still seen.
+    """
 
     def __init__(self, default_max_accuracy_m: float) -> None:
         self.default_max_accuracy_m = default_max_accuracy_m
         self.snapshot: Snapshot[FenceBook] = Snapshot(self._load)
+        self._book: FenceBook | None = None
+        self.last_reload: ReloadStats | None = None
 
     async def _load(self) -> FenceBook:
-        rows = await LocationTable.select().output(load_json=True)
-        book = FenceBook(locations={}, fences={}, by_unit={})
+        previous = self._book
+        current = {
+            row["id"]: row["updated_at"]
+            for row in await LocationTable.select(LocationTable.id, LocationTable.updated_at)
+        }
+        if previous is None:
+            rows = await LocationTable.select().output(load_json=True)
+            gone: list[int] = []
+            book = FenceBook(locations={}, fences={}, by_unit={}, indexes={}, versions={})
+        else:
+            stale = [i for i, at in current.items() if previous.versions.get(i) != at]
+            gone = [i for i in previous.versions if i not in current]
+            if not stale and not gone:
+                self.last_reload = ReloadStats(read=0, removed=0, units_rebuilt=0)
+                return previous
+            rows = []
+            for start in range(0, len(stale), _RELOAD_CHUNK):
+                rows += await (
+                    LocationTable.select()
+                    .where(LocationTable.id.is_in(stale[start : start + _RELOAD_CHUNK]))
+                    .output(load_json=True)
+                )
+            # Listed as changed but deleted before its row was read: gone as well.
+            read_ids = {row["id"] for row in rows}
+            gone += [i for i in stale if i not in read_ids and i in previous.versions]
+            book = FenceBook(
+                locations=dict(previous.locations),
+                fences=dict(previous.fences),
+                by_unit=dict(previous.by_unit),
+                indexes=dict(previous.indexes),
+                versions=dict(previous.versions),
+            )
+        members: dict[int, set[int]] = {}
+
+        def take_out(location_id: int) -> None:
+            # Out of the book and out of its unit, which is then rebuilt.
+            old = book.locations.pop(location_id, None)
+            book.fences.pop(location_id, None)
+            book.versions.pop(location_id, None)
+            if old is not None:
+                unit = members.setdefault(old.unit_id, set(book.by_unit.get(old.unit_id, [])))
+                unit.discard(location_id)
+
+        for location_id in gone:
+            take_out(location_id)
         for row in rows:
             location = self._location(row)
+            take_out(location.id)
             book.locations[location.id] = location
             book.fences[location.id] = fences.Fence.from_geojson(
                 location.id,
@@ -47,7 +124,21 @@ class Geofences:
                 radius_m=location.radius_m,
                 max_accuracy_m=location.max_accuracy_m,
             )
-            book.by_unit.setdefault(location.unit_id, []).append(location.id)
+            book.versions[location.id] = row["updated_at"]
+            members.setdefault(location.unit_id, set(book.by_unit.get(location.unit_id, []))).add(
+                location.id
+            )
+        for unit_id, ids in members.items():
+            if ids:
+                book.by_unit[unit_id] = sorted(ids)
+                book.indexes[unit_id] = fences.FenceIndex([book.fences[i] for i in sorted(ids)])
+            else:
+                book.by_unit.pop(unit_id, None)
+                book.indexes.pop(unit_id, None)
+        self.last_reload = ReloadStats(
+            read=len(rows), removed=len(gone), units_rebuilt=len(members)
+        )
+        self._book = book
         return book
 
     def _location(self, row: dict) -> Location:
@@ -64,17 +155,58 @@ class Geofences:
         book = await self.snapshot.get()
         return [book.locations[i] for i in book.by_unit.get(unit_id, [])]
 
+    async def near(
+        self, unit_id: int, lon: float | None, lat: float | None, limit: int
+    ) -> tuple[list[Location], int]:
+        """The unit's `limit` locations nearest to (lon, lat), nearest first, and how many the
+        unit has. Without a position, nearest to the middle of the unit's fences."""
+        book = await self.snapshot.get()
+        index = book.indexes.get(unit_id)
+        if index is None:
+            return [], 0
+        if lon is None or lat is None:
+            lon = float(np.median([f.centre_lon for f in index.fences]))
+            lat = float(np.median([f.centre_lat for f in index.fences]))
+        nearest = index.nearest(lon, lat, limit)
+        return [compact(book.locations[f.location_id]) for f, _ in nearest], len(index)
+
+    async def check_unit(
+        self,
+        unit_id: int,
+        lon: float,
+        lat: float,
+        accuracy_m: float,
+        *,
+        extra: Sequence[int] = (),
+    ) -> tuple[fences.FenceCheck | None, FenceResult | None]:
+        """The best decision among the unit's locations and `extra` ones (an approved dinas
+        luar's destination): inside beats uncertain beats outside, then the nearer, then the
+        unit's own, then the lower id. The unit's fences are searched through its spatial index,
+        so the cost does not grow with how many the unit has."""
+        book = await self.snapshot.get()
+        index = book.indexes.get(unit_id)
+        candidates = [index.best(lon, lat, accuracy_m)] if index is not None else []
+        own = set(book.by_unit.get(unit_id, []))
+        others = [book.fences[i] for i in dict.fromkeys(extra) if i in book.fences and i not in own]
+        candidates.append(fences.best_check(others, lon, lat, accuracy_m))
+        result = fences.best_of([c for c in candidates if c is not None])
+        return result, self._fence_result(book, result)
+
     async def check(
         self, location_ids: list[int], lon: float, lat: float, accuracy_m: float
     ) -> tuple[fences.FenceCheck | None, FenceResult | None]:
-        """The best decision among the allowed locations (inside beats uncertain beats outside)."""
+        """The best decision among the given locations (inside beats uncertain beats outside)."""
         book = await self.snapshot.get()
         allowed = [book.fences[i] for i in location_ids if i in book.fences]
         result = fences.best_check(allowed, lon, lat, accuracy_m)
+        return result, self._fence_result(book, result)
+
+    @staticmethod
+    def _fence_result(book: FenceBook, result: fences.FenceCheck | None) -> FenceResult | None:
         if result is None:
-            return None, None
+            return None
         location = book.locations[result.location_id]
-        return result, FenceResult(
+        return FenceResult(
             location_id=location.id,
             location_name=location.name,
             decision=str(result.decision),
@@ -91,6 +223,30 @@ class Geofences:
         book = await self.snapshot.get()
         location = book.locations.get(location_id)
         return location.name if location else None
+
+
+# Decimal places kept in the coordinates /me sends: 1e-7 degree is about 1 cm, far below any
+# phone fix, and a coordinate then takes ~11 characters instead of ~18.
+_ME_DECIMALS = 7
+
+
+def compact(location: Location) -> Location:
+    """The location with its coordinates rounded for the wire (the PWA's map and hint only;
+    the server decides with the stored coordinates)."""
+    return msgspec.structs.replace(
+        location,
+        geometry=msgspec.convert(_rounded(msgspec.to_builtins(location.geometry)), Geometry),
+    )
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, _ME_DECIMALS)
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
 
 
 # --- GeoJSON import / export ----------------------------------------------------------------------

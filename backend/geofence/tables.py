@@ -1,4 +1,5 @@
-from piccolo.columns import JSON, DoublePrecision, ForeignKey, OnDelete, Varchar
+from piccolo.columns import JSON, DoublePrecision, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from backend.org.tables import Unit
@@ -13,3 +14,7 @@ class Location(Table, tablename="geofence_location"):
     geometry = JSON()  # GeoJSON lon/lat: Polygon, MultiPolygon, or Point (the centre of a circle)
     radius_m = DoublePrecision(null=True, default=None)  # only for a circle
     max_accuracy_m = DoublePrecision(null=True, default=None)  # None: the setting's default
+    # Set on every change: each api process reloads only the locations whose value differs from
+    # its snapshot's (backend.geofence.service). Piccolo's update() sets it by itself; raw SQL
+    # that edits a fence must set it too.
+    updated_at = Timestamptz(default=TimestamptzNow(), auto_update=TimestamptzNow().python)

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 
 from backend.core.auth import Principal, TokenIssuer
 from backend.core.policy import allow
+from backend.core.settings import Settings
 from backend.geofence.schemas import Location
 from backend.geofence.service import Geofences
 from backend.org import service
@@ -17,10 +18,20 @@ from backend.org.schemas import LoginRequest, LoginResponse, ScheduleToday, User
 
 
 class Me(msgspec.Struct, frozen=True):
+    """Who the caller is and where they may check in.
+
+    `locations` is not every fence of a large unit: it is the unit's `me_locations_max` fences
+    nearest to `lon`/`lat` (the phone's last fix, when it sends one; else the middle of the
+    unit's fences), nearest first, each in full GeoJSON as before. `locations_total` says how
+    many the unit has; when it is larger, the PWA's map and local hint cover the nearest ones
+    only, and the server still decides each check-in against every fence of the unit.
+    """
+
     user: User
     schedule_today: ScheduleToday
     locations: list[Location]
     server_time: dt.datetime
+    locations_total: int = 0
 
 
 @post("/api/v1/auth/login", operation_id="login", summary="Log in with NIP and password")
@@ -45,16 +56,21 @@ async def me(
     request: Request[Principal, Any, Any],
     units: NamedDependency[service.UnitDirectory],
     geofences: NamedDependency[Geofences],
+    settings: NamedDependency[Settings],
+    lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
 ) -> Me:
     who = request.user
     now = dt.datetime.now(dt.UTC)
+    locations, total = await geofences.near(who.unit_id, lon, lat, settings.me_locations_max)
     return Me(
         user=await service.get_user(who.employee_id),
         schedule_today=await service.schedule_today(
             who.employee_id, await units.timezone(who.unit_id), now
         ),
-        locations=await geofences.for_unit(who.unit_id),
+        locations=locations,
         server_time=now,
+        locations_total=total,
     )
 
 

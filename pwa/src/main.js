@@ -5,6 +5,7 @@
 // Background Sync in the service worker, which also works after the app is closed.
 
 import { api } from './api.js';
+import { haversineM } from './geo.js';
 import { outboxItems } from './outbox/queue.js';
 import {
   allCheckins,
@@ -48,6 +49,7 @@ const TABS = [
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
 const POLL_SLOW_MS = 30_000;
+const NEAR_REFRESH_M = 1000;
 const KEEP_DAYS = 62; // the server's answers kept for offline history: this month and the last
 
 const $ = (id) => document.getElementById(id);
@@ -55,6 +57,8 @@ const $ = (id) => document.getElementById(id);
 const app = {
   session: null,
   me: null,
+  lastFix: null,
+  meNear: null,
   view: null,
   route: null,
 
@@ -145,6 +149,20 @@ const app = {
     registerBackgroundSync();
   },
 
+  // The phone's position, from the check-in screen's GPS. A unit with more fences than /me
+  // sends (locations_total) gets those nearest to the phone: asked again once it has moved a
+  // kilometre from where the list was made.
+  async movedTo(fix) {
+    this.lastFix = { lon: fix.lon, lat: fix.lat };
+    const me = this.me;
+    if (!me || !(me.locations_total > me.locations.length)) return;
+    const at = this.meNear;
+    if (at && haversineM(at.lon, at.lat, fix.lon, fix.lat) < NEAR_REFRESH_M) return;
+    this.meNear = this.lastFix;
+    await refreshMe();
+    if (this.view && this.view.refresh) this.view.refresh();
+  },
+
   async loggedIn(session) {
     this.session = session;
     if (this.me && this.me.user.nip !== session.user.nip) this.me = null; // another user's unit
@@ -198,7 +216,9 @@ async function lazyView(app, load, name) {
 async function refreshMe() {
   if (!validSession(app.session)) return;
   try {
-    app.me = await api('/api/v1/me');
+    const fix = app.lastFix;
+    const near = fix ? `?lon=${fix.lon.toFixed(5)}&lat=${fix.lat.toFixed(5)}` : '';
+    app.me = await api(`/api/v1/me${near}`);
     await setKv('me', app.me);
   } catch {
     // offline: keep the cached copy

@@ -219,6 +219,7 @@ export function checkinView(app) {
         fix = { lon: c.longitude, lat: c.latitude, accuracy: c.accuracy, at: Date.now() };
         gps = 'ok';
         drawPlace();
+        app.movedTo(fix);
       },
       (error) => {
         if (error.code === error.PERMISSION_DENIED) gps = 'denied';

@@ -671,3 +671,93 @@ def test_invalid_limits_and_fixes_are_refused() -> None:
     ]:
         with pytest.raises(ValueError):
             check(fence, lon, lat, accuracy)
+
+
+# --- FenceIndex.best and .nearest: the check-in's decision at a cost independent of the count ----
+
+
+def clustered_fences(rng: np.random.Generator, count: int) -> list[Fence]:
+    """`random_fences` spread over Indonesia, plus towns of a dozen fences a few hundred metres
+    apart (so the tree proposes several candidates and ties are broken) and one huge circle."""
+    fences = random_fences(rng, count)
+    location_id = 10_000
+    for _ in range(8):
+        lon, lat = float(rng.uniform(95, 141)), float(rng.uniform(-11, 6))
+        for _ in range(12):
+            east, north = rng.uniform(-800, 800, 2)
+            centre = offset(lon, lat, float(east), float(north))
+            fences.append(circle_fence(centre, float(rng.uniform(20, 150)), location_id))
+            location_id += 1
+    fences.append(circle_fence((120.0, -2.0), 40_000.0, location_id))
+    return fences
+
+
+def test_index_best_equals_best_check_over_every_fence() -> None:
+    rng = np.random.default_rng(2024)
+    fences = clustered_fences(rng, 600)
+    index = FenceIndex(fences)
+    _, lons, lats, accuracies = points_around(rng, fences, 700)
+    # And fixes far from any fence (open sea, another island): the nearest fence is kilometres
+    # to hundreds of kilometres away, found through the tree's nearest envelope.
+    far = 150
+    lons = np.r_[lons, rng.uniform(93, 143, far)]
+    lats = np.r_[lats, rng.uniform(-12, 7, far)]
+    accuracies = np.r_[accuracies, rng.uniform(0, 5000, far)]
+    decisions = set()
+    for lon, lat, accuracy in zip(lons, lats, accuracies, strict=True):
+        expected = best_check(fences, float(lon), float(lat), float(accuracy))
+        got = index.best(float(lon), float(lat), float(accuracy))
+        assert got == expected, (lon, lat, accuracy)
+        assert expected is not None
+        decisions.add(expected.decision)
+    assert decisions == set(Decision)
+
+
+def test_index_best_on_an_empty_index_and_far_from_a_single_fence() -> None:
+    assert FenceIndex([]).best(110.0, -7.0, 10.0) is None
+    fence = circle_fence((95.32, 5.89), 100.0)
+    far = FenceIndex([fence]).best(140.4, -8.5, 10.0)  # Sabang to Merauke
+    assert far == check(fence, 140.4, -8.5, 10.0)
+    assert far is not None and far.decision is Decision.OUTSIDE and far.distance_m > 4_000_000
+
+
+def test_index_nearest_equals_sorting_every_fence() -> None:
+    rng = np.random.default_rng(11)
+    fences = clustered_fences(rng, 300)
+    index = FenceIndex(fences)
+    _, lons, lats, _ = points_around(rng, fences, 40)
+    for lon, lat in zip(lons, lats, strict=True):
+        everything = sorted(
+            ((check(f, float(lon), float(lat), 0.0).distance_m, i) for i, f in enumerate(fences)),
+        )
+        for count in (1, 5, 20):
+            got = index.nearest(float(lon), float(lat), count)
+            assert [f.location_id for f, _ in got] == [
+                fences[i].location_id for _, i in everything[:count]
+            ]
+            assert [d for _, d in got] == pytest.approx([d for d, _ in everything[:count]])
+    assert index.nearest(110.0, -7.0, 0) == []
+    assert len(FenceIndex(fences[:3]).nearest(110.0, -7.0, 20)) == 3
+
+
+def test_index_best_measures_only_the_fences_near_the_point(monkeypatch) -> None:
+    from backend.geofence import fences as module
+
+    rng = np.random.default_rng(5)
+    many = clustered_fences(rng, 3000)
+    index = FenceIndex(many)
+    _, lons, lats, accuracies = points_around(rng, many, 200)
+    measured = 0
+    real_check = module.check
+
+    def counting(fence: Fence, lon: float, lat: float, accuracy_m: float):
+        nonlocal measured
+        measured += 1
+        return real_check(fence, lon, lat, accuracy_m)
+
+    monkeypatch.setattr(module, "check", counting)
+    for lon, lat, accuracy in zip(lons, lats, accuracies, strict=True):
+        index.best(float(lon), float(lat), float(accuracy))
+    # A handful of exact checks per fix (the fences in reach, then those within the nearest's
+    # distance), against the 3,000 that best_check over every fence measures.
+    assert measured / len(lons) < 15
