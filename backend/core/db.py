@@ -12,6 +12,7 @@ so a hung database costs a request seconds, never minutes, and the PWA sends the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
@@ -44,6 +45,13 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 )
 
 
+def unreachable(exception: BaseException | None) -> bool:
+    """Whether this failure (or the one it was made from, see below) says the server is gone."""
+    if isinstance(exception, Unavailable):
+        exception = exception.__cause__
+    return isinstance(exception, UNREACHABLE)
+
+
 @contextlib.contextmanager
 def unavailable_when_unreachable() -> Iterator[None]:
     try:
@@ -69,7 +77,7 @@ class BoundedTransaction(PostgresTransaction):
             return await super().__aenter__()
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
-        if isinstance(exception, UNREACHABLE) and self._parent is None:
+        if self._parent is None and unreachable(exception):
             # The server did not answer: a ROLLBACK would wait as long again. Dropping the
             # connection rolls the transaction back on the server's side.
             self.connection.terminate()
@@ -192,7 +200,14 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
         yield engine
     finally:
         if isinstance(engine, PostgresEngine) and engine.pool is not None:
-            await engine.close_connection_pool()
+            pool = engine.pool
+            try:
+                # A graceful close says goodbye on each connection: bounded, so a process stops
+                # even when the database hangs.
+                await asyncio.wait_for(pool.close(), settings.database_timeout_s)
+            except TimeoutError:
+                pool.terminate()
+            engine.pool = None
         if previous is not None:
             bind(previous)
 
