@@ -46,7 +46,7 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 
 
 def unreachable(exception: BaseException | None) -> bool:
-    """Whether this failure (or the one it was made from, see below) says the server is gone."""
+    """Whether this failure, or the one an `Unavailable` was raised from, says the server is gone."""
     if isinstance(exception, Unavailable):
         exception = exception.__cause__
     return isinstance(exception, UNREACHABLE)
