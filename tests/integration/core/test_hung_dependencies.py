@@ -105,7 +105,7 @@ async def test_a_hung_storage_answers_503_fast_stores_nothing_and_a_retry_lands_
 async def test_a_replay_is_answered_while_the_storage_hangs(clean):
     async with faulty_proxy(clean.minio_endpoint) as proxy:
         settings = msgspec.structs.replace(
-            clean, minio_endpoint=proxy.endpoint, storage_timeout_s=1.0
+            clean, minio_endpoint=proxy.endpoint, storage_timeout_s=3.0
         )
         async with asgi_client(create_app(settings, face_executor=lambda: None)) as client:
             headers = await login(client)
@@ -121,7 +121,7 @@ async def test_a_replay_is_answered_while_the_storage_hangs(clean):
             )
             assert replay.status_code == 200, replay.text
             assert replay.json()["id"] == stored.json()["id"]
-            assert took < 1.0
+            assert took < 2.0  # asking S3 would take 3 s
 
 
 async def test_a_permit_attachment_on_a_hung_storage_is_a_503_and_no_permit(clean):
@@ -192,8 +192,8 @@ async def test_a_database_that_hangs_inside_a_transaction_costs_one_timeout(clea
         settings = msgspec.structs.replace(
             clean,
             database_url=clean.database_url.replace(host_port, proxy.endpoint),
-            database_timeout_s=1.0,
-            database_command_timeout_s=1.0,
+            database_timeout_s=2.0,
+            database_command_timeout_s=2.0,
         )
         async with open_engine(settings) as engine:
             started = 0.0
@@ -205,7 +205,7 @@ async def test_a_database_that_hangs_inside_a_transaction_costs_one_timeout(clea
                     await CheckIn.count()
             took = time.monotonic() - started
             # Not a ROLLBACK and a connection reset waited out as well, each as long again.
-            assert took < 1.8, f"{took:.2f} s"
+            assert took < 3.5, f"{took:.2f} s"
             proxy.stalled = False
             assert await CheckIn.count() == 0
 
