@@ -337,6 +337,13 @@ class CheckIns:
             content_hash=digest,
         )
         try:
+            # The photo first, outside any transaction: S3 being slow must not hold SQLite's
+            # write lock or a PostgreSQL connection. Its key follows from the client_id, so a
+            # retry overwrites the same object; a replay writes none (its photo may differ). A
+            # row that then fails to insert leaves an unreferenced photo, a lesser harm than a
+            # row without one.
+            if not await CheckInTable.exists().where(CheckInTable.client_id == meta.client_id):
+                await self.store.put(key, selfie, "image/jpeg")
             async with self.engine.transaction():
                 inserted = (
                     await CheckInTable.insert(row)
@@ -345,9 +352,6 @@ class CheckIns:
                     .on_conflict(action="DO NOTHING")
                     .returning(CheckInTable.id)
                 )
-                if inserted:
-                    # Inside the transaction: if the photo cannot be stored, the row is not either.
-                    await self.store.put(key, selfie, "image/jpeg")
         except Exception as exc:
             log.exception("storing check-in %s failed", meta.client_id)
             raise Unavailable("Penyimpanan sedang bermasalah; presensi akan dikirim ulang") from exc

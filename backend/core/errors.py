@@ -88,6 +88,9 @@ class Unavailable(DomainError):
 
     status_code = HTTP_503_SERVICE_UNAVAILABLE
     code = "unavailable"
+    retry_after_s = (
+        5  # sent as Retry-After: a hung dependency costs a client this long, not minutes
+    )
 
 
 # --- msgspec validation messages, in words a user understands ----------------------------------
@@ -202,9 +205,12 @@ def _response(status: int, body: ErrorBody) -> Response[ErrorBody]:
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
-    return _response(
+    response = _response(
         exc.status_code, ErrorBody(detail=exc.detail, code=exc.code, errors=exc.errors)
     )
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 def validation_exception_handler(

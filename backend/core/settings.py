@@ -74,6 +74,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         ),
     ] = ""
     database_pool_size: Annotated[int, Doc("PostgreSQL connections per api process.")] = 20
+    database_timeout_s: Annotated[
+        float,
+        Doc(
+            "Longest wait to open a PostgreSQL connection or to take one from the pool; past it the request answers 503 with Retry-After."
+        ),
+    ] = 5.0
+    database_command_timeout_s: Annotated[
+        float,
+        Doc(
+            "Longest one PostgreSQL statement may run (migrations excepted); past it the request answers 503 with Retry-After."
+        ),
+    ] = 5.0
     storage: Annotated[
         str,
         Doc(
@@ -91,6 +103,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     minio_region: Annotated[
         str, Doc("Region name sent to MinIO (MinIO ignores it; S3 servers may not).")
     ] = "us-east-1"
+    storage_timeout_s: Annotated[
+        float,
+        Doc(
+            "Longest one object-storage call may take, retries included (also the connect and read timeout of each S3 request); past it the request answers 503 with Retry-After."
+        ),
+    ] = 5.0
     redis_url: Annotated[
         str,
         Doc("`redis://host:port/db` to queue jobs on arq; empty runs the same jobs in-process."),
@@ -170,6 +188,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     vapid_subject: Annotated[
         str, Doc("Contact sent to push services with each notification (mailto: or https URL).")
     ] = "mailto:bkd@hadir.invalid"
+    push_timeout_s: Annotated[
+        float,
+        Doc(
+            "Connect and read timeout of each POST to a push service; one that does not answer is a failed try, retried later."
+        ),
+    ] = 10.0
     verify_sweep_minutes: Annotated[
         int,
         Doc("A check-in pending longer than this is re-queued by the sweep (its job was lost)."),

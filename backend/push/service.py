@@ -50,7 +50,6 @@ REMINDER_LEAD = dt.timedelta(minutes=15)
 # the working day has begun; a permit decision is still news the next morning.
 TTL_S = {"reminder": 30 * 60}
 DEFAULT_TTL_S = 24 * 3600
-SEND_TIMEOUT_S = 10
 # Web Push's Urgency header: "high" may wake a phone in battery saver.
 URGENCY = {"reminder": "high"}
 
@@ -259,8 +258,17 @@ class Push:
         delivered, failures = 0, []
         for subscription in subscriptions:
             try:
-                await anyio.to_thread.run_sync(
-                    functools.partial(self._post, subscription, payload, kind)
+                # Bounded as a whole too: requests' timeout is per socket operation, and a push
+                # service that trickles bytes would outlast it. A thread given up on ends at its
+                # own timeout; this try counts as failed and the job is retried later.
+                with anyio.fail_after(self.settings.push_timeout_s):
+                    await anyio.to_thread.run_sync(
+                        functools.partial(self._post, subscription, payload, kind),
+                        abandon_on_cancel=True,
+                    )
+            except TimeoutError:
+                failures.append(
+                    f"no answer within {self.settings.push_timeout_s} s from {_origin(subscription)}"
                 )
             except WebPushException as exc:
                 if exc.status_code in (404, 410):
@@ -302,7 +310,7 @@ class Push:
             content_encoding="aes128gcm",
             ttl=TTL_S.get(kind, DEFAULT_TTL_S),
             headers={"Urgency": URGENCY.get(kind, "normal")},
-            timeout=SEND_TIMEOUT_S,
+            timeout=self.settings.push_timeout_s,
         )
 
     # --- check-in reminders -------------------------------------------------------------------

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -68,38 +69,100 @@ def s3_server() -> Iterator[str]:
 
 
 class FaultyProxy:
-    """A TCP proxy that can be told to cut every connection: a network that drops."""
+    """A TCP proxy that can be told to misbehave the two ways networks do.
+
+    `broken`: every connection is cut (a network that drops; the client sees an error at once).
+    `stalled`: connections stay open but nothing passes either way, and new ones are accepted and
+    never answered (a dependency that hangs: a full disk, a stuck process, a dropped route;
+    the client sees nothing until its own timeout).
+    """
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.broken = False
+        self.stalled = False
         self.port = 0
         self._server: asyncio.AbstractServer | None = None
+        self._held: set[asyncio.StreamWriter] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        # Its own thread and event loop: a client that blocks the test's loop while it connects
+        # (Piccolo's engine checks the server version synchronously) must still be served.
+        started = threading.Event()
+
+        def serve() -> None:
+            loop = self._loop = asyncio.new_event_loop()
+
+            async def listen() -> None:
+                self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+                self.port = self._server.sockets[0].getsockname()[1]
+                started.set()
+
+            loop.run_until_complete(listen())
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="faulty-proxy", daemon=True)
+        self._thread.start()
+        await asyncio.to_thread(started.wait, 10)
 
     async def stop(self) -> None:
-        if self._server:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._loop is None or self._thread is None:
+            return
+
+        async def close() -> None:
+            for writer in list(self._held):
+                writer.close()
+            if self._server:
+                self._server.close()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        await asyncio.to_thread(self._thread.join, 10)
+
+    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Read and drop whatever the client sends, answer nothing, until it gives up."""
+        self._held.add(writer)
+        try:
+            while await reader.read(65536):
+                pass
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._held.discard(writer)
+            writer.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.broken:
             writer.close()
+            return
+        if self.stalled:
+            await self._swallow(reader, writer)
             return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
             writer.close()
             return
+        self._held.add(writer)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
                 while data := await src.read(65536):
                     if self.broken:
                         break
+                    if self.stalled:
+                        continue  # swallowed: the other side waits for an answer that never comes
                     dst.write(data)
                     await dst.drain()
             except (ConnectionError, asyncio.CancelledError):
@@ -107,7 +170,30 @@ class FaultyProxy:
             finally:
                 dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._held.discard(writer)
+
+
+@contextlib.asynccontextmanager
+async def faulty_proxy(endpoint: str) -> AsyncIterator[FaultyProxy]:
+    """A FaultyProxy in front of `host:port`, working until a test tells it otherwise."""
+    host, port = endpoint.rsplit(":", 1)
+    proxy = FaultyProxy(host, int(port))
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.stop()
+
+
+@contextlib.asynccontextmanager
+async def black_hole() -> AsyncIterator[FaultyProxy]:
+    """A loopback port that accepts connections and never answers."""
+    async with faulty_proxy("127.0.0.1:9") as proxy:  # the target is never dialled
+        proxy.stalled = True
+        yield proxy
 
 
 @contextlib.contextmanager
