@@ -13,6 +13,7 @@ DB = engine_from_settings(Settings.from_env())
 
 APP_REGISTRY = AppRegistry(
     apps=[
+        "backend.core.piccolo_app",
         "backend.org.piccolo_app",
         "backend.geofence.piccolo_app",
         "backend.attendance.piccolo_app",

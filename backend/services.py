@@ -1,5 +1,10 @@
 """The composition root: every long-lived part built once from settings, for the api process,
-the arq worker and the `hadir` command alike."""
+the arq worker and the `hadir` command alike.
+
+Each domain gets the services of the domains it reads handed to its constructor; none is patched
+in afterwards. Follow-up work between domains flows as outbox events (`backend/core/outbox.py`),
+not callbacks, so the order below is simply who reads whom.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
 from backend.core.db import open_engine
+from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
@@ -29,6 +35,7 @@ class Services(msgspec.Struct):
     engine: Engine
     store: ObjectStore
     queue: JobQueue
+    outbox: Outbox
     units: UnitDirectory
     geofences: Geofences
     checkins: CheckIns
@@ -46,12 +53,14 @@ async def open_services(
     queue: JobQueue | None = None,
     face_executor: Callable[[], Executor | None] | None = None,
     periodic: bool = False,
+    dispatch: bool = False,
 ) -> AsyncIterator[Services]:
     """Open the database, storage, queue and face pool; close them in reverse order.
 
     `queue` is given by the arq worker (which has its own Redis pool); otherwise the queue is
-    built from `settings.redis_url` (arq) or runs jobs in-process, where `periodic` also runs
-    the periodic jobs (the api process of the embedded default).
+    built from `settings.redis_url` (arq, connecting lazily: Redis may be down) or runs jobs
+    in-process, where `periodic` also runs the periodic jobs (the api process of the embedded
+    default). `dispatch` runs the outbox's dispatcher (api processes and workers).
     """
     from backend.worker import FUNCTIONS, PERIODIC
 
@@ -61,36 +70,48 @@ async def open_services(
         store = await stack.enter_async_context(open_store(settings))
         if queue is None:
             queue = await stack.enter_async_context(
-                open_queue(settings.redis_url, FUNCTIONS, PERIODIC)
+                open_queue(
+                    settings.redis_url, FUNCTIONS, PERIODIC, timeout_s=settings.redis_timeout_s
+                )
             )
-        push = Push(settings=settings, queue=queue)
-        permits = Permits(store=store, push=push, queue=queue, presign_ttl_s=settings.presign_ttl_s)
-        # Reminders skip people on leave; Permits needs Push first, so this is wired after.
-        push.on_permit = permits.approved_on
+        outbox = Outbox(
+            engine,
+            poll_s=settings.outbox_poll_s,
+            retry_s=settings.outbox_retry_s,
+            max_attempts=settings.outbox_max_attempts,
+        )
+        permits = Permits(store=store, outbox=outbox, presign_ttl_s=settings.presign_ttl_s)
         units = UnitDirectory()
         geofences = Geofences(settings.default_max_accuracy_m)
+        faces = Faces(
+            settings=settings,
+            store=store,
+            executor=face_executor or (lambda: face_pool(1)),
+        )
+        stack.callback(faces.close)
         checkins = CheckIns(
             settings=settings,
             engine=engine,
             store=store,
-            queue=queue,
+            outbox=outbox,
             geofences=geofences,
             units=units,
             permits=permits,
-            push=push,
+            faces=faces,
         )
-        faces = Faces(
+        # Reminders skip those already in and those on leave.
+        push = Push(
             settings=settings,
-            store=store,
-            checkins=checkins,
-            executor=face_executor or (lambda: face_pool(1)),
+            outbox=outbox,
+            on_permit=permits.approved_on,
+            checked_in=checkins.checked_in,
         )
-        stack.callback(faces.close)
         services = Services(
             settings=settings,
             engine=engine,
             store=store,
             queue=queue,
+            outbox=outbox,
             units=units,
             geofences=geofences,
             checkins=checkins,
@@ -104,4 +125,7 @@ async def open_services(
             queue.ctx["services"] = services
             if periodic:
                 queue.start_periodic()
+        if dispatch:
+            # Entered last, so it stops first: before the queue it hands work to is closed.
+            await stack.enter_async_context(outbox.dispatching(queue))
         yield services

@@ -1,25 +1,33 @@
 """The arq worker, started by `hadir worker`.
 
 Every domain's jobs are listed here once; the in-process queue of the embedded default runs the
-very same functions.
+very same functions. Each is wrapped by `outbox_job`, which removes the outbox rows a run did.
+The worker also runs the outbox's dispatcher, so queued work flows with no api process up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
 
-from backend.attendance.jobs import recompute_day, recompute_yesterday, sweep_pending
+from backend.attendance.jobs import (
+    purge_selfies,
+    recompute_day,
+    recompute_yesterday,
+    sweep_pending,
+    verify_checkin,
+)
+from backend.core.outbox import outbox_job
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
-from backend.faces.jobs import purge_selfies, verify_checkin
 from backend.push import jobs as push_jobs
 
-FUNCTIONS = [
+JOBS = [
     verify_checkin,
     sweep_pending,
     purge_selfies,
@@ -27,6 +35,7 @@ FUNCTIONS = [
     recompute_yesterday,
     *push_jobs.FUNCTIONS,
 ]
+FUNCTIONS = [outbox_job(job) for job in JOBS]
 
 # Periodic jobs: (function, minutes of the hour, hours of the day in UTC or None for every
 # hour). arq's cron runs them on workers; the in-process queue of the embedded default runs the
@@ -52,6 +61,7 @@ async def startup(ctx: dict[str, Any]) -> None:
             settings,
             queue=ArqQueue(ctx["redis"]),
             face_executor=lambda: face_pool(max(1, os.cpu_count() or 1)),
+            dispatch=True,
         )
     )
 
@@ -60,17 +70,24 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     await ctx["stack"].aclose()
 
 
+def redis_settings(settings: Settings) -> RedisSettings:
+    """arq's connection settings: bounded connects, retried for a while at start-up."""
+    base = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
+    timeout = max(1, round(settings.redis_timeout_s))
+    return dataclasses.replace(base, conn_timeout=timeout, conn_retries=30, conn_retry_delay=1)
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker`, from our settings (tests and `hadir worker`)."""
     return {
         "functions": FUNCTIONS,
         "cron_jobs": [
-            cron(job, minute=minutes, hour=hours, run_at_startup=job is sweep_pending)
+            cron(outbox_job(job), minute=minutes, hour=hours, run_at_startup=job is sweep_pending)
             for job, minutes, hours in PERIODIC
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
+        "redis_settings": redis_settings(settings),
         "job_serializer": serialize,
         "job_deserializer": deserialize,
         "ctx": {"settings": settings},

@@ -24,6 +24,7 @@ TABLES_SQL = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public
 
 # Emptied before each test that asks for `clean`, children first. Domains add theirs here.
 CLEANED_TABLES = (
+    "core_outbox",
     "push_notification",
     "permits_permit",
     "attendance_day",

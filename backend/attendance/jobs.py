@@ -1,29 +1,27 @@
+"""Attendance's jobs: verify a selfie, recompute a day, and the periodic sweeps.
+
+`verify_checkin` and `recompute_day` are asked for through the outbox (`backend/core/outbox.py`:
+`checkin_received`, `day_changed`), written in the transaction of the change that needs them.
+"""
+
 import datetime as dt
 from typing import Any
 
-from backend.core.queue import JobQueue
+
+async def verify_checkin(ctx: dict[str, Any], *, id: int) -> str | None:
+    return await ctx["services"].checkins.verify(id)
 
 
 async def sweep_pending(ctx: dict[str, Any]) -> int:
-    """Queue again the check-ins whose verification job was lost (Redis restarted, worker
-    killed). Job ids are predictable, so a job still queued is not queued twice."""
+    """Ask again for check-ins still pending long after arrival (their outbox row was given up,
+    or they arrived before the outbox existed). A job still queued is not queued twice."""
     services = ctx["services"]
     ids = await services.checkins.stale_pending_ids(
         dt.timedelta(minutes=services.settings.verify_sweep_minutes)
     )
-    for checkin_id in ids:
-        await services.checkins.queue_verification(checkin_id)
+    if ids:
+        await services.checkins.queue_verification(ids)
     return len(ids)
-
-
-async def queue_recompute(queue: JobQueue, employee_id: int, day: dt.date) -> None:
-    """Queue the day status of one employee and day; one job per (employee, day) at a time."""
-    await queue.enqueue(
-        "recompute_day",
-        job_id=f"day:{employee_id}:{day.isoformat()}",
-        employee_id=employee_id,
-        day=day.isoformat(),
-    )
 
 
 async def recompute_day(ctx: dict[str, Any], *, employee_id: int, day: str) -> str:
@@ -36,3 +34,16 @@ async def recompute_yesterday(ctx: dict[str, Any]) -> int:
     have ended and have no final record yet: a day shift's in the evening, a night shift's the
     next morning (absences only exist once the day is over). Idempotent; see settle_ended."""
     return await ctx["services"].days.settle_ended(dt.datetime.now(dt.UTC))
+
+
+async def purge_selfies(ctx: dict[str, Any]) -> int:
+    """Delete selfies older than the retention period (UU PDP 27/2022); the verdict stays."""
+    services = ctx["services"]
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=services.settings.selfie_retention_days)
+    purged = 0
+    while batch := await services.checkins.selfies_received_before(cutoff, limit=500):
+        for checkin_id, key in batch:
+            await services.store.delete(key)
+            await services.checkins.forget_selfie(checkin_id)
+            purged += 1
+    return purged

@@ -8,7 +8,6 @@ from typing import Any
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
-from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import (
     CheckIn,
     Reason,
@@ -21,6 +20,7 @@ from backend.attendance.schemas import (
 from backend.attendance.service import ACCEPTED, FLAGGED, PENDING, REJECTED, CheckIns, to_struct
 from backend.attendance.tables import CheckIn as CheckInTable
 from backend.attendance.tables import Review
+from backend.core import outbox as events
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
@@ -148,7 +148,7 @@ class Reviews:
             ),
         ]
         now = dt.datetime.now(dt.UTC)
-        async with self.checkins.engine.transaction():
+        async with self.checkins.outbox.transaction():
             # The status guard makes a concurrent second decision update nothing.
             updated = (
                 await CheckInTable.update(
@@ -173,5 +173,5 @@ class Reviews:
                     decided_at=now,
                 )
             )
-        await queue_recompute(self.checkins.queue, row["employee"], row["work_date"])
+            await self.checkins.outbox.add(events.day_changed(row["employee"], row["work_date"]))
         return await self.checkins.get(who, checkin_id)

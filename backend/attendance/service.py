@@ -16,22 +16,22 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from backend.attendance.day_status import work_date_for
-from backend.attendance.jobs import queue_recompute
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
+from backend.core import outbox as events
 from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
-from backend.core.queue import JobQueue
+from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
 from backend.faces import recognition
+from backend.faces.service import Faces
 from backend.geofence import fences
 from backend.geofence.schemas import FenceResult
 from backend.geofence.service import Geofences
 from backend.org import service as org
 from backend.permits.service import Permits
-from backend.push.service import Push
 
 log = logging.getLogger(__name__)
 
@@ -262,20 +262,20 @@ class CheckIns:
         settings: Settings,
         engine: Engine,
         store: ObjectStore,
-        queue: JobQueue,
+        outbox: Outbox,
         geofences: Geofences,
         units: org.UnitDirectory,
         permits: Permits,
-        push: Push,
+        faces: Faces,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.store = store
-        self.queue = queue
+        self.outbox = outbox
         self.geofences = geofences
         self.units = units
         self.permits = permits
-        self.push = push
+        self.faces = faces
 
     async def submit(
         self, who: Principal, meta_raw: bytes | str, selfie: bytes
@@ -344,7 +344,7 @@ class CheckIns:
             # row without one.
             if not await CheckInTable.exists().where(CheckInTable.client_id == meta.client_id):
                 await self.store.put(key, selfie, "image/jpeg")
-            async with self.engine.transaction():
+            async with self.outbox.transaction():
                 inserted = (
                     await CheckInTable.insert(row)
                     # No conflict target: client_id is the only unique key besides id; a table
@@ -352,27 +352,25 @@ class CheckIns:
                     .on_conflict(action="DO NOTHING")
                     .returning(CheckInTable.id)
                 )
+                if inserted and status == PENDING:
+                    # The verification is recorded with the row, in the same transaction.
+                    await self.outbox.add(events.checkin_received(inserted[0]["id"]))
         except Exception as exc:
             log.exception("storing check-in %s failed", meta.client_id)
             raise Unavailable("Penyimpanan sedang bermasalah; presensi akan dikirim ulang") from exc
         if not inserted:
             return await self._replay(who, meta.client_id, digest), False
         checkin_id = inserted[0]["id"]
-        if status == PENDING:
-            await self.queue_verification(checkin_id)
         stored = row.to_dict()
         stored["id"] = checkin_id
         stored["face_distance"] = None
         return to_struct(stored, fence_result.location_name if fence_result else None), True
 
-    async def queue_verification(self, checkin_id: int) -> None:
-        try:
-            await self.queue.enqueue(
-                "verify_checkin", job_id=f"verify-checkin:{checkin_id}", id=checkin_id
-            )
-        except Exception:
-            # The record is safe in the database; the pending sweep queues it again.
-            log.exception("could not queue verification of check-in %s", checkin_id)
+    async def queue_verification(self, checkin_ids: list[int]) -> None:
+        """Ask again for the verification of pending check-ins (the sweep; normally the outbox
+        row written with the check-in does it)."""
+        async with self.outbox.transaction():
+            await self.outbox.add(*[events.checkin_received(i) for i in checkin_ids])
 
     async def _replay(self, who: Principal, client_id: uuid.UUID, digest: str) -> CheckIn:
         row = (
@@ -457,7 +455,17 @@ class CheckIns:
         items = [to_struct(row, await self.geofences.name_of(row["location"])) for row in rows]
         return CheckInList(date=day, items=items)
 
-    # --- verification (called by the faces job) --------------------------------------------
+    # --- verification (the verify_checkin job) ---------------------------------------------
+
+    async def verify(self, checkin_id: int) -> str | None:
+        """Verify a pending check-in's selfie and settle its status (idempotent)."""
+        row = await self.pending_for_verification(checkin_id)
+        if row is None:
+            return None
+        check = await self.faces.verify_selfie(row["employee"], row["selfie_key"])
+        return await self.finish_verification(
+            checkin_id, Reason(check.code, check.message), check.distance
+        )
 
     async def pending_for_verification(self, checkin_id: int) -> dict[str, Any] | None:
         return (
@@ -496,30 +504,48 @@ class CheckIns:
             if travel:
                 reasons.insert(-1, travel)
         status = final_status(reasons)
-        settled = (
-            await CheckInTable.update(
-                {
-                    CheckInTable.status: status,
-                    CheckInTable.reasons: msgspec.to_builtins(reasons),
-                    CheckInTable.face_distance: face_distance,
-                    CheckInTable.verified_at: dt.datetime.now(dt.UTC),
-                }
+        async with self.outbox.transaction():
+            settled = (
+                await CheckInTable.update(
+                    {
+                        CheckInTable.status: status,
+                        CheckInTable.reasons: msgspec.to_builtins(reasons),
+                        CheckInTable.face_distance: face_distance,
+                        CheckInTable.verified_at: dt.datetime.now(dt.UTC),
+                    }
+                )
+                .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
+                .returning(CheckInTable.work_date)
             )
-            .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
-            .returning(CheckInTable.work_date)
-        )
-        if settled:
-            await queue_recompute(self.queue, row["employee"], settled[0]["work_date"])
-            if status == FLAGGED:
+            if settled:
+                await self.outbox.add(events.day_changed(row["employee"], settled[0]["work_date"]))
+            if settled and status == FLAGGED:
                 flags = [r.message for r in reasons if r.code not in INFO_CODES]
-                await self.push.notify(
-                    row["employee"],
-                    kind="checkin_flagged",
-                    title="Presensi perlu diperiksa BKD",
-                    body="; ".join(flags)[:200],
-                    url=f"/#presensi/{checkin_id}",
+                await self.outbox.add(
+                    events.notice(
+                        row["employee"],
+                        kind="checkin_flagged",
+                        subject=str(checkin_id),
+                        title="Presensi perlu diperiksa BKD",
+                        body="; ".join(flags)[:200],
+                        url=f"/#presensi/{checkin_id}",
+                    )
                 )
         return status
+
+    async def checked_in(
+        self, employee_ids: list[int], days: list[dt.date]
+    ) -> set[tuple[int, dt.date]]:
+        """(employee, work_date) pairs among these with a check-in that was not rejected."""
+        if not employee_ids or not days:
+            return set()
+        rows = await CheckInTable.select(CheckInTable.employee, CheckInTable.work_date).where(
+            CheckInTable.employee.is_in(employee_ids)
+            & CheckInTable.work_date.is_in(days)
+            & (CheckInTable.kind == "in")
+            & (CheckInTable.status != REJECTED)
+        )
+        return {(row["employee"], row["work_date"]) for row in rows}
 
     async def stale_pending_ids(self, older_than: dt.timedelta, limit: int = 500) -> list[int]:
         cutoff = dt.datetime.now(dt.UTC) - older_than

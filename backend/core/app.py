@@ -116,7 +116,9 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_services(settings, face_executor=face_executor, periodic=True) as services:
+        async with open_services(
+            settings, face_executor=face_executor, periodic=True, dispatch=True
+        ) as services:
             app.state.services = services
             yield
 

@@ -1,7 +1,9 @@
 """The job queue: arq on Redis, or the very same job functions run in-process.
 
 Jobs are `async def verb_noun(ctx, *, id)` functions listed in `backend/worker.py`. Job ids are
-predictable (`"verify-checkin:42"`), so the same work is never queued twice at once.
+predictable (`"verify-checkin:42"`), so the same work is never queued twice at once. Nothing
+but the outbox's dispatcher (`backend/core/outbox.py`) and the periodic clock queues jobs: work
+is recorded in the database first, so a queue that is down delays it and loses nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import msgspec
-from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 
 JobFunction = Callable[..., Awaitable[Any]]
 log = logging.getLogger(__name__)
@@ -77,12 +78,18 @@ class InProcessQueue:
 
     async def _run(self, job_id: str, job: JobFunction, kwargs: dict[str, Any]) -> None:
         try:
-            await job(self.ctx, **kwargs)
+            # Like arq's: each run sees its own job id (the outbox finishes the rows of its key).
+            await job({**self.ctx, "job_id": job_id, "job_try": 1}, **kwargs)
         except Exception:
             # A failed job leaves its record as it was; the periodic sweeps pick it up again.
             log.exception("job %s failed", job_id)
         finally:
             self._running.pop(job_id, None)
+
+    async def idle(self) -> None:
+        """Wait until no job runs; the clock keeps going (tests)."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def drain(self) -> None:
         """Stop the clock and wait for every queued job (tests, and a clean shutdown)."""
@@ -108,12 +115,22 @@ class ArqQueue:
         await self.redis.ping()
 
 
-async def arq_pool(redis_url: str) -> ArqRedis:
-    return await create_pool(
-        RedisSettings.from_dsn(redis_url),
-        job_serializer=serialize,
-        job_deserializer=deserialize,
+def arq_pool(redis_url: str, timeout_s: float) -> ArqRedis:
+    """An arq client that connects on first use and again after Redis went away.
+
+    Unlike `arq.create_pool` it does not ping at start: the api must start and take check-ins
+    while Redis is down (the outbox keeps the work). Every call is bounded by `timeout_s`, so a
+    Redis that accepts connections and never answers cannot hang a request or the dispatcher.
+    """
+    redis = ArqRedis.from_url(
+        redis_url,
+        socket_connect_timeout=timeout_s,
+        socket_timeout=timeout_s,
+        health_check_interval=30,
     )
+    redis.job_serializer = serialize
+    redis.job_deserializer = deserialize
+    return redis
 
 
 @contextlib.asynccontextmanager
@@ -121,6 +138,8 @@ async def open_queue(
     redis_url: str,
     functions: Sequence[JobFunction],
     periodic: Sequence[tuple[JobFunction, set[int], set[int] | None]] = (),
+    *,
+    timeout_s: float = 2.0,
 ) -> AsyncIterator[JobQueue]:
     if not redis_url:
         queue = InProcessQueue(functions, periodic)
@@ -129,9 +148,8 @@ async def open_queue(
         finally:
             await queue.drain()
         return
-    redis = await arq_pool(redis_url)
+    redis = arq_pool(redis_url, timeout_s)
     try:
-        await redis.ping()
         yield ArqQueue(redis)
     finally:
         await redis.aclose()

@@ -198,6 +198,31 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         int,
         Doc("A check-in pending longer than this is re-queued by the sweep (its job was lost)."),
     ] = 10
+    # --- follow-up work (the outbox and the job queue) -------------------------------------
+    redis_timeout_s: Annotated[
+        float,
+        Doc(
+            "Limit on connecting to Redis and on each Redis call; a Redis that hangs delays queued work, never a request."
+        ),
+    ] = 2.0
+    outbox_poll_s: Annotated[
+        float,
+        Doc(
+            "How often each api process and worker looks for follow-up work in the outbox (work added by the same process is dispatched at once)."
+        ),
+    ] = 1.0
+    outbox_retry_s: Annotated[
+        float,
+        Doc(
+            "Follow-up work handed to the queue but not done within this many seconds is handed over again (a lost job, a killed worker)."
+        ),
+    ] = 60.0
+    outbox_max_attempts: Annotated[
+        int,
+        Doc(
+            "Hand-overs of one piece of follow-up work before it is given up and kept with the reason in `core_outbox`."
+        ),
+    ] = 20
 
     @property
     def data_path(self) -> Path:

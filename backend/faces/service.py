@@ -16,10 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+import msgspec
 import numpy as np
 
-from backend.attendance.schemas import Reason
-from backend.attendance.service import CheckIns
 from backend.core.auth import Principal
 from backend.core.errors import Invalid, NotFound
 from backend.core.settings import Settings
@@ -45,20 +44,34 @@ def _decimal(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def verdict_reason(verdict: recognition.Verdict, tolerance: float) -> Reason:
+class FaceCheck(msgspec.Struct, frozen=True):
+    """A selfie's face verdict: a reason code, its words, and the distance when one was measured.
+
+    The attendance domain turns it into one of a check-in's reasons."""
+
+    code: str
+    message: str
+    distance: float | None = None
+
+
+def verdict_reason(verdict: recognition.Verdict, tolerance: float) -> FaceCheck:
     """What the face check means, in words BKD and the employee understand."""
     if verdict.code == "match":
-        return Reason(
+        return FaceCheck(
             "face_match",
             f"Wajah cocok dengan foto referensi (jarak {_decimal(verdict.distance or 0)})",
         )
     if verdict.code == "no_face":
-        return Reason("no_face", "Tidak ada wajah yang terlihat pada selfie")
+        return FaceCheck("no_face", "Tidak ada wajah yang terlihat pada selfie")
     if verdict.code == "multiple_faces":
-        return Reason("multiple_faces", f"Terlihat {verdict.faces} wajah pada selfie; harus satu")
+        return FaceCheck(
+            "multiple_faces", f"Terlihat {verdict.faces} wajah pada selfie; harus satu"
+        )
     if verdict.code == "not_enrolled":
-        return Reason("not_enrolled", "Belum ada foto referensi wajah; BKD perlu mendaftarkannya")
-    return Reason(
+        return FaceCheck(
+            "not_enrolled", "Belum ada foto referensi wajah; BKD perlu mendaftarkannya"
+        )
+    return FaceCheck(
         "face_mismatch",
         f"Wajah tidak cocok dengan foto referensi (jarak {_decimal(verdict.distance or 0)}, "
         f"batas {_decimal(tolerance)})",
@@ -71,12 +84,10 @@ class Faces:
         *,
         settings: Settings,
         store: ObjectStore,
-        checkins: CheckIns,
         executor: Callable[[], Executor | None] = lambda: face_pool(1),
     ) -> None:
         self.settings = settings
         self.store = store
-        self.checkins = checkins
         self._make_executor = executor
         self._executor: Executor | None = None
         self._started = False
@@ -136,14 +147,11 @@ class Faces:
         ).returning(FaceReference.id)
         return inserted[0]["id"]
 
-    async def verify_checkin(self, checkin_id: int) -> str | None:
-        """Verify a pending check-in's selfie and settle its status (idempotent)."""
-        row = await self.checkins.pending_for_verification(checkin_id)
-        if row is None:
-            return None
-        references = await self.references(row["employee"])
+    async def verify_selfie(self, employee_id: int, selfie_key: str) -> FaceCheck:
+        """Compare a stored selfie with the employee's enrolled references."""
+        references = await self.references(employee_id)
         try:
-            selfie = await self.store.get(row["selfie_key"])
+            selfie = await self.store.get(selfie_key)
             verdict = await self._run(
                 recognition.verify_selfie,
                 selfie,
@@ -152,19 +160,12 @@ class Faces:
                 max_pixels=self.settings.selfie_max_pixels,
                 upsample=self.settings.face_upsample,
             )
-            reason = verdict_reason(verdict, self.settings.face_tolerance)
-            distance = verdict.distance
         except recognition.BadImage as exc:
-            reason, distance = (
-                Reason("bad_selfie", f"Foto selfie rusak dan tidak dapat dibaca ({exc})"),
-                None,
-            )
+            return FaceCheck("bad_selfie", f"Foto selfie rusak dan tidak dapat dibaca ({exc})")
         except NotFound:
-            reason, distance = (
-                Reason("bad_selfie", "Foto selfie tidak ditemukan di penyimpanan"),
-                None,
-            )
-        return await self.checkins.finish_verification(checkin_id, reason, distance)
+            return FaceCheck("bad_selfie", "Foto selfie tidak ditemukan di penyimpanan")
+        check = verdict_reason(verdict, self.settings.face_tolerance)
+        return msgspec.structs.replace(check, distance=verdict.distance)
 
     # --- photos for people (UU PDP: every URL handed out is logged) ------------------------
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import msgspec
 
-from backend.attendance.jobs import queue_recompute
+from backend.core import outbox as events
 from backend.core import policy
 from backend.core.auth import Principal
+from backend.core.db import is_postgres
 from backend.core.errors import (
     Conflict,
     Forbidden,
@@ -20,8 +21,8 @@ from backend.core.errors import (
     TooLarge,
     invalid_from_msgspec,
 )
+from backend.core.outbox import Outbox
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
-from backend.core.queue import JobQueue
 from backend.core.storage import ObjectStore
 from backend.geofence.tables import Location
 from backend.org import service as org
@@ -35,8 +36,9 @@ from backend.permits.schemas import (
     PersonRef,
 )
 from backend.permits.tables import Permit as PermitTable
-from backend.push.service import Push
 
+# First key of the PostgreSQL advisory lock taken per employee while a permit is requested.
+LOCK_SPACE = 8_001
 PENDING, APPROVED, REJECTED, CANCELLED = "pending", "approved", "rejected", "cancelled"
 ACTIVE = (PENDING, APPROVED)
 BACKDATE_DAYS = 31  # a sick day is often reported afterwards; a month back is the limit
@@ -51,6 +53,13 @@ ATTACHMENT_TYPES = {
 
 def _date(value: dt.date) -> str:
     return value.strftime("%d-%m-%Y")
+
+
+def _days_changed(employee_id: int, start: dt.date, end: dt.date) -> list[events.Event]:
+    return [
+        events.day_changed(employee_id, start + dt.timedelta(days=n))
+        for n in range((end - start).days + 1)
+    ]
 
 
 def working_days(
@@ -96,12 +105,9 @@ def decode_create(raw: bytes | str) -> PermitCreate:
 
 
 class Permits:
-    def __init__(
-        self, *, store: ObjectStore, push: Push, queue: JobQueue, presign_ttl_s: int
-    ) -> None:
+    def __init__(self, *, store: ObjectStore, outbox: Outbox, presign_ttl_s: int) -> None:
         self.store = store
-        self.push = push
-        self.queue = queue
+        self.outbox = outbox
         self.presign_ttl_s = presign_ttl_s
 
     # --- requests ---------------------------------------------------------------------------
@@ -127,36 +133,61 @@ class Permits:
         days = await self._working_days(who.employee_id, request.start_date, request.end_date)
         if days == 0:
             raise Invalid("Rentang tanggal itu hanya berisi hari libur atau hari tidak bekerja")
-        await self._refuse_overlap(who.employee_id, request.start_date, request.end_date)
         approver = await self.approver_for(who.employee_id)
         key = f"permits/{who.nip}/{request.client_id}.{extension}" if attachment else ""
         if attachment:
+            # Before the transaction: no database lock is held while S3 answers. The key is the
+            # client_id's, so parallel retries write the same object.
             await self.store.put(key, attachment, content_type)
-        inserted = await PermitTable.insert(
-            PermitTable(
-                client_id=request.client_id,
-                employee=who.employee_id,
-                kind=request.kind,
-                start_date=request.start_date,
-                end_date=request.end_date,
-                reason=request.reason.strip(),
-                attachment_key=key,
-                destination=request.destination_location_id,
-                status=PENDING,
-                approver=approver,
-                created_at=dt.datetime.now(dt.UTC),
+        async with self.outbox.transaction():
+            # One request of an employee at a time from here: parallel retries of one client_id
+            # find the first one's permit (a replay), and two different permits cannot both
+            # pass the overlap check.
+            await self._lock_employee(who.employee_id)
+            existing = (
+                await PermitTable.select(PermitTable.id)
+                .where(PermitTable.client_id == request.client_id)
+                .first()
             )
-        ).returning(PermitTable.id)
-        permit = await self._load(inserted[0]["id"])
-        if approver is not None:
-            await self.push.notify(
-                approver,
-                kind="permit_request",
-                title=f"Permohonan {permit.kind_name.lower()}",
-                body=f"{permit.employee.name}: {_date(permit.start_date)} s.d. {_date(permit.end_date)}",
-                url=f"/#izin/{permit.id}",
-            )
+            if existing is None:
+                await self._refuse_overlap(who.employee_id, request.start_date, request.end_date)
+                inserted = await PermitTable.insert(
+                    PermitTable(
+                        client_id=request.client_id,
+                        employee=who.employee_id,
+                        kind=request.kind,
+                        start_date=request.start_date,
+                        end_date=request.end_date,
+                        reason=request.reason.strip(),
+                        attachment_key=key,
+                        destination=request.destination_location_id,
+                        status=PENDING,
+                        approver=approver,
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                ).returning(PermitTable.id)
+                permit = await self._load(inserted[0]["id"])
+                if approver is not None:
+                    await self.outbox.add(
+                        events.notice(
+                            approver,
+                            kind="permit_request",
+                            subject=str(permit.id),
+                            title=f"Permohonan {permit.kind_name.lower()}",
+                            body=f"{permit.employee.name}: {_date(permit.start_date)} s.d. "
+                            f"{_date(permit.end_date)}",
+                            url=f"/#izin/{permit.id}",
+                        )
+                    )
+        if existing is not None:
+            return await self._replay(who, existing["id"], request), False
         return permit, True
+
+    async def _lock_employee(self, employee_id: int) -> None:
+        """Serialise permit requests of one employee until the transaction ends. On SQLite the
+        outbox's transaction already holds the one write lock from its start."""
+        if is_postgres(self.outbox.engine):
+            await PermitTable.raw("SELECT pg_advisory_xact_lock({}, {})", LOCK_SPACE, employee_id)
 
     async def _replay(self, who: Principal, permit_id: int, request: PermitCreate) -> Permit:
         permit = await self._load(permit_id)
@@ -228,33 +259,34 @@ class Permits:
         if permit.status != PENDING:
             raise Conflict(f"Permohonan ini sudah {STATUS_WORDS[permit.status]}")
         status = APPROVED if decision.decision == "approve" else REJECTED
-        updated = (
-            await PermitTable.update(
-                {
-                    PermitTable.status: status,
-                    PermitTable.decided_by: who.employee_id,
-                    PermitTable.decision_note: decision.note,
-                    PermitTable.decided_at: dt.datetime.now(dt.UTC),
-                }
+        async with self.outbox.transaction():
+            updated = (
+                await PermitTable.update(
+                    {
+                        PermitTable.status: status,
+                        PermitTable.decided_by: who.employee_id,
+                        PermitTable.decision_note: decision.note,
+                        PermitTable.decided_at: dt.datetime.now(dt.UTC),
+                    }
+                )
+                .where((PermitTable.id == permit_id) & (PermitTable.status == PENDING))
+                .returning(PermitTable.id)
             )
-            .where((PermitTable.id == permit_id) & (PermitTable.status == PENDING))
-            .returning(PermitTable.id)
-        )
-        if not updated:
-            raise Conflict("Permohonan ini baru saja diputuskan")
-        decided = await self._load(permit_id)
-        day = decided.start_date
-        while day <= decided.end_date:
-            await queue_recompute(self.queue, row["employee"], day)
-            day += dt.timedelta(days=1)
-        await self.push.notify(
-            row["employee"],
-            kind="permit_decision",
-            title=f"{decided.kind_name} {STATUS_WORDS[status]}",
-            body=f"{_date(decided.start_date)} s.d. {_date(decided.end_date)}"
-            + (f" — {decision.note}" if decision.note else ""),
-            url=f"/#izin/{permit_id}",
-        )
+            if not updated:
+                raise Conflict("Permohonan ini baru saja diputuskan")
+            decided = await self._load(permit_id)
+            await self.outbox.add(
+                *_days_changed(row["employee"], decided.start_date, decided.end_date),
+                events.notice(
+                    row["employee"],
+                    kind="permit_decision",
+                    subject=str(permit_id),
+                    title=f"{decided.kind_name} {STATUS_WORDS[status]}",
+                    body=f"{_date(decided.start_date)} s.d. {_date(decided.end_date)}"
+                    + (f" — {decision.note}" if decision.note else ""),
+                    url=f"/#izin/{permit_id}",
+                ),
+            )
         return decided
 
     async def _may_decide(self, who: Principal, employee_id: int, approver: int | None) -> bool:
@@ -266,11 +298,18 @@ class Permits:
         permit = await self._load(permit_id)
         if permit.employee.nip != who.nip:
             raise NotFound("Permohonan tidak ditemukan")
-        updated = (
-            await PermitTable.update({PermitTable.status: CANCELLED})
-            .where((PermitTable.id == permit_id) & (PermitTable.status == PENDING))
-            .returning(PermitTable.id)
-        )
+        async with self.outbox.transaction():
+            updated = (
+                await PermitTable.update({PermitTable.status: CANCELLED})
+                .where((PermitTable.id == permit_id) & (PermitTable.status == PENDING))
+                .returning(PermitTable.id)
+            )
+            if updated:
+                # A pending permit counts for no day today; recomputing keeps that true if a
+                # rule ever lets a pending permit count.
+                await self.outbox.add(
+                    *_days_changed(who.employee_id, permit.start_date, permit.end_date)
+                )
         if not updated:
             raise Conflict(
                 f"Permohonan ini sudah {STATUS_WORDS[permit.status]}; tidak dapat dibatalkan"

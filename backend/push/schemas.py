@@ -40,6 +40,9 @@ class Notice(msgspec.Struct, frozen=True):
     body: str
     url: str
     kind: str
+    # The notification's id: the service worker shows one notice per id (its `tag`), however
+    # often a push service delivers it.
+    id: int | None = None
 
 
 class Reminder(msgspec.Struct, frozen=True):

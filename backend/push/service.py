@@ -1,7 +1,8 @@
 """Web Push: the VAPID key, browsers' subscriptions, and the notification outbox.
 
-A notification is a `push_notification` row first and a `send-notification:<id>` job second, so a
-notice is never lost with a job nor sent twice by two. Sending encrypts the payload for each of
+A notification is a `push_notification` row first, written with its outbox event
+(`notify:<id>`) in one transaction, so a notice is never lost with a job. Sending claims the row
+for a while and marks it sent, so two runs never both send it; the payload carries its id. Sending encrypts the payload for each of
 the employee's browsers (RFC 8291, aes128gcm) and signs a VAPID token (RFC 8292) for the push
 service; a subscription the push service no longer knows (404/410) is deleted.
 """
@@ -28,10 +29,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from backend.attendance.tables import CheckIn
+from backend.core import outbox as events
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
-from backend.core.queue import JobQueue
+from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.org.tables import Employee, Holiday
 from backend.push.schemas import Notice, Reminder, Subscription, SubscriptionCreate
@@ -130,22 +131,27 @@ def check_subscription(data: SubscriptionCreate) -> None:
         raise Invalid("Rahasia langganan notifikasi (auth) harus 16 byte")
 
 
-async def on_permit(employee_ids: list[int], day: dt.date) -> set[int]:
-    """Those of `employee_ids` on an approved permit (izin, cuti, dinas_luar) on `day`."""
-    # Wired by the permits domain (`Push.on_permit`): until it is, nobody is on a permit.
-    return set()
-
-
-# Employee ids on an approved permit that day; a dict keyed by employee id does too.
+# Employee ids on an approved permit that day (a dict keyed by employee id does too): the
+# permits service's `approved_on`.
 PermitLookup = Callable[[list[int], dt.date], Awaitable[Iterable[int]]]
+# (employee, work_date) pairs with a check-in that was not rejected, among these employees and
+# days: the check-ins service's `checked_in`.
+CheckedInLookup = Callable[[list[int], list[dt.date]], Awaitable[set[tuple[int, dt.date]]]]
 
 
 class Push:
-    def __init__(self, *, settings: Settings, queue: JobQueue) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        outbox: Outbox,
+        on_permit: PermitLookup,
+        checked_in: CheckedInLookup,
+    ) -> None:
         self.settings = settings
-        self.queue = queue
-        # Set by the composition root once the permits service exists (it needs this one).
-        self.on_permit: PermitLookup = on_permit
+        self.outbox = outbox
+        self.on_permit = on_permit
+        self.checked_in = checked_in
         self.vapid = load_vapid(settings)
         self.subject = settings.vapid_subject or DEFAULT_SUBJECT
         self.public_key = b64url(
@@ -209,40 +215,66 @@ class Push:
 
         Returns the notification's id, or None when one with this `dedupe_key` already exists.
         """
-        inserted = (
-            await PushNotification.insert(
-                PushNotification(
-                    employee=employee_id,
-                    kind=kind,
-                    title=title[:100],
-                    body=body[:500],
-                    url=url,
-                    dedupe_key=dedupe_key,
-                    created_at=dt.datetime.now(dt.UTC),
+        async with self.outbox.transaction():
+            inserted = (
+                await PushNotification.insert(
+                    PushNotification(
+                        employee=employee_id,
+                        kind=kind,
+                        title=title[:100],
+                        body=body[:500],
+                        url=url,
+                        dedupe_key=dedupe_key,
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
                 )
+                .on_conflict(target=PushNotification.dedupe_key, action="DO NOTHING")
+                .returning(PushNotification.id)
             )
-            .on_conflict(target=PushNotification.dedupe_key, action="DO NOTHING")
+            if not inserted:
+                return None
+            notification_id = inserted[0]["id"]
+            await self.outbox.add(events.notification_created(notification_id))
+        return notification_id
+
+    async def _claim(self, notification_id: int) -> dict[str, Any] | None:
+        """Take an unsent notification for one send; None when it is sent, gone, or being sent
+        by another run right now."""
+        now = dt.datetime.now(dt.UTC)
+        free = PushNotification.sending_since.is_null() | (
+            # A run that claimed it and never finished (its worker was killed) lets another try
+            # once the outbox would hand the work over again.
+            PushNotification.sending_since < now - dt.timedelta(seconds=self.outbox.retry_s)
+        )
+        claimed = (
+            await PushNotification.update({PushNotification.sending_since: now})
+            .where(
+                (PushNotification.id == notification_id) & PushNotification.sent_at.is_null() & free
+            )
             .returning(PushNotification.id)
         )
-        if not inserted:
+        if not claimed:
             return None
-        notification_id = inserted[0]["id"]
-        await self.queue.enqueue(
-            "send_notification", job_id=f"send-notification:{notification_id}", id=notification_id
-        )
-        return notification_id
+        return await PushNotification.select().where(PushNotification.id == notification_id).first()
 
     async def send(self, notification_id: int) -> int:
         """Deliver a notification to each of its employee's browsers; returns how many took it.
 
-        Idempotent: a notification already sent is not sent again. Raises DeliveryFailed when a
-        push service failed (other than 404/410), leaving `sent_at` empty for the retry.
+        Idempotent: a notification already sent is not sent again, and one being sent by another
+        run is left to it (DeliveryFailed, so this run's job is tried again if that one dies).
+        Raises DeliveryFailed when a push service failed (other than 404/410), leaving `sent_at`
+        empty for the retry and the reason in `last_error`.
         """
-        notification = (
-            await PushNotification.select().where(PushNotification.id == notification_id).first()
-        )
-        if notification is None or notification["sent_at"] is not None:
-            return 0
+        notification = await self._claim(notification_id)
+        if notification is None:
+            row = (
+                await PushNotification.select(PushNotification.sent_at)
+                .where(PushNotification.id == notification_id)
+                .first()
+            )
+            if row is None or row["sent_at"] is not None:
+                return 0
+            raise DeliveryFailed(f"notification {notification_id} is being sent by another run")
         kind = notification["kind"]
         payload = msgspec.json.encode(
             Notice(
@@ -250,6 +282,7 @@ class Push:
                 body=notification["body"],
                 url=notification["url"],
                 kind=kind,
+                id=notification_id,
             )
         ).decode()
         subscriptions = await PushSubscription.select().where(
@@ -283,17 +316,24 @@ class Push:
                 await PushSubscription.update(
                     {PushSubscription.last_sent_at: dt.datetime.now(dt.UTC)}
                 ).where(PushSubscription.id == subscription["id"])
-        values: dict[Any, Any] = {PushNotification.attempts: PushNotification.attempts + 1}
-        if not failures:
+        values: dict[Any, Any] = {
+            PushNotification.attempts: PushNotification.attempts + 1,
+            PushNotification.sending_since: None,
+        }
+        error = ""
+        if failures:
+            error = (
+                f"{len(failures)} of {len(subscriptions)} push services failed "
+                f"({'; '.join(failures)})"
+            )
+        else:
             values[PushNotification.sent_at] = dt.datetime.now(dt.UTC)
+        values[PushNotification.last_error] = error[:300]
         await PushNotification.update(values).where(PushNotification.id == notification_id)
         if failures:
             # The retry posts to every browser again: a notice twice on one phone is a lesser
             # harm than a notice lost on another.
-            raise DeliveryFailed(
-                f"notification {notification_id}: {len(failures)} of {len(subscriptions)} "
-                f"push services failed ({'; '.join(failures)})"
-            )
+            raise DeliveryFailed(f"notification {notification_id}: {error}")
         return delivered
 
     def _post(self, subscription: dict[str, Any], payload: str, kind: str) -> None:
@@ -351,7 +391,9 @@ class Push:
             for row in await Holiday.select(Holiday.date).where(Holiday.date.is_in(list(days)))
         }
         due = [reminder for reminder in due if reminder.work_date not in holidays]
-        excluded = await self._checked_in(due)
+        excluded = await self.checked_in(
+            sorted({r.employee_id for r in due}), sorted({r.work_date for r in due})
+        )
         for day in days - holidays:
             on_day = {reminder.employee_id for reminder in due if reminder.work_date == day}
             on_leave = await self.on_permit(sorted(on_day), day)
@@ -366,19 +408,6 @@ class Push:
             )
         }
         return [r for r in due if reminder_key(r) not in reminded]
-
-    async def _checked_in(self, due: Iterable[Reminder]) -> set[tuple[int, dt.date]]:
-        """(employee, work_date) pairs with a check-in that was not rejected."""
-        due = list(due)
-        if not due:
-            return set()
-        rows = await CheckIn.select(CheckIn.employee, CheckIn.work_date).where(
-            CheckIn.employee.is_in(list({r.employee_id for r in due}))
-            & CheckIn.work_date.is_in(list({r.work_date for r in due}))
-            & (CheckIn.kind == "in")
-            & (CheckIn.status != "rejected")
-        )
-        return {(row["employee"], row["work_date"]) for row in rows}
 
     async def remind_checkin(self, now: dt.datetime) -> int:
         """Send the reminders due at `now`; returns how many were queued."""

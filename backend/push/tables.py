@@ -17,7 +17,7 @@ class PushSubscription(Table, tablename="push_subscription"):
 
 
 class PushNotification(Table, tablename="push_notification"):
-    """The outbox: each notification is a row first, then a `send-notification:<id>` job."""
+    """Each notification is a row first (with its `notify:<id>` outbox event), then sent once."""
 
     employee = ForeignKey(Employee, null=False, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=30)  # reminder | permit_request | permit_decision | checkin_flagged
@@ -30,3 +30,6 @@ class PushNotification(Table, tablename="push_notification"):
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)
+    # Set while one run sends it: a second run leaves it alone (cleared when the send ends).
+    sending_since = Timestamptz(null=True, default=None)
+    last_error = Varchar(length=300, default="")  # why the last send failed (kept if given up)

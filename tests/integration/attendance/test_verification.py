@@ -12,7 +12,7 @@ from backend.attendance.tables import CheckIn
 from backend.core.settings import Settings
 from backend.services import open_services
 from tests.support.factories import TEACHER, checkin_files, meta
-from tests.support.jobs import drain
+from tests.support.jobs import dispatch_all, drain
 from tests.support.photos import photo, selfie
 
 
@@ -90,6 +90,7 @@ async def test_a_lost_job_is_found_by_the_sweep_and_verified_once(client, teache
 
 async def test_queueing_the_same_check_in_twice_makes_one_job(client, teacher, clean):
     stored = await submit(client, teacher, selfie("obama.jpg"))
+    await dispatch_all(clean)  # the outbox row written with the check-in, handed to Redis
     async with open_services(clean, face_executor=lambda: None) as services:
         assert (
             await services.queue.enqueue(

@@ -145,7 +145,7 @@ async def test_selfies_past_retention_are_deleted_and_the_verdict_stays(client, 
     [row] = await CheckIn.select(CheckIn.selfie_key).where(CheckIn.id == stored["id"])
     async with open_services(clean, face_executor=lambda: None) as services:
         assert await services.store.exists(row["selfie_key"])
-        from backend.faces.jobs import purge_selfies
+        from backend.attendance.jobs import purge_selfies
 
         assert await purge_selfies({"services": services}) == 1
         assert not await services.store.exists(row["selfie_key"])

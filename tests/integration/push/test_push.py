@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import msgspec
 import pytest
-import redis.asyncio as aioredis
 from arq.worker import Retry, Worker
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -21,15 +20,16 @@ from backend.attendance.tables import CheckIn
 from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
+from backend.core.tables import OutboxItem
 from backend.org.demo import seed_demo
 from backend.org.tables import Employee, Unit
-from backend.push import service as push_service
 from backend.push.jobs import send_notification
 from backend.push.service import DeliveryFailed, load_vapid
 from backend.push.tables import PushNotification, PushSubscription
 from backend.services import Services, open_services
 from backend.worker import worker_settings
 from tests.support.factories import TEACHER, by_role, checkin_files, login, meta
+from tests.support.jobs import dispatch_all, settle_in_process
 from tests.support.push_endpoint import Browser, PushEndpoint, b64url, unb64url
 from tests.support.services import asgi_client
 
@@ -56,6 +56,7 @@ async def services(clean: Settings) -> AsyncIterator[Services]:
 
 
 async def run_worker(settings: Settings) -> None:
+    await dispatch_all(settings)  # what the api's and the worker's dispatchers do
     worker = Worker(**worker_settings(settings), burst=True, poll_delay=0.05)
     try:
         await worker.main()
@@ -79,6 +80,8 @@ async def subscribe(client: httpx.AsyncClient, headers: dict[str, str], browser:
 def sent(endpoint: PushEndpoint, browser: Browser, *, kind: str) -> list[dict]:
     # The worker also runs the reminder at start-up with the real clock; tests look at their kind.
     notices = [json.loads(text) for text in endpoint.texts(browser)]
+    # Every payload names its notification (the service worker shows one notice per id).
+    assert all(isinstance(notice.pop("id"), int) for notice in notices)
     return [notice for notice in notices if notice["kind"] == kind]
 
 
@@ -202,9 +205,8 @@ async def test_a_notice_reaches_every_browser_decrypted(
         url="/#izin",
     )
     assert notification_id is not None
-    redis = aioredis.from_url(clean.redis_url)
-    assert await redis.exists(f"arq:job:send-notification:{notification_id}")
-    await redis.aclose()
+    # Written with the notification, in its transaction: the outbox holds the work first.
+    assert await OutboxItem.exists().where(OutboxItem.job_key == f"notify:{notification_id}")
 
     await run_worker(clean)
 
@@ -213,6 +215,7 @@ async def test_a_notice_reaches_every_browser_decrypted(
         "body": "Izin sakit tanggal 8 Juni 2026 disetujui oleh kepala sekolah.",
         "url": "/#izin",
         "kind": "permit_decision",
+        "id": notification_id,
     }
     for browser in (phone, laptop):
         texts = [t for t in push_endpoint.texts(browser) if '"permit_decision"' in t]
@@ -356,8 +359,7 @@ async def test_no_reminder_for_someone_on_a_permit(client, teacher, services, pu
         asked.append((employee_ids, day))
         return {teacher_id: "cuti_tahunan"}  # the shape of Permits.approved_on
 
-    assert await push_service.on_permit([teacher_id], MONDAY) == set()  # until wired
-    services.push.on_permit = approved_on
+    services.push.on_permit = approved_on  # as the composition root hands Permits.approved_on
     assert await services.push.due_reminders(at(MONDAY, "06:50")) == []
     assert asked == [([teacher_id], MONDAY)]
 
@@ -390,7 +392,7 @@ async def test_the_embedded_default_reminds_and_sends_in_process(tmp_path, push_
         services = app.state.services
         assert await services.push.remind_checkin(at(MONDAY, "06:50")) == 1
         assert await services.push.remind_checkin(at(MONDAY, "06:55")) == 0
-        await services.queue.drain()
+        await settle_in_process(services)
     assert [n["body"] for n in sent(push_endpoint, browser, kind="reminder")] == [
         "Jam kerja mulai 07:00 WIB. Jangan lupa presensi masuk."
     ]

@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.core.tables import OutboxItem
+
+APP_CONFIG = AppConfig(
+    app_name="core",
+    migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "core"),
+    table_classes=[OutboxItem],
+    migration_dependencies=[],
+)
