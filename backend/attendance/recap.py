@@ -24,6 +24,7 @@ from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.settings import TppRules
+from backend.org import service as org
 from backend.org.tables import Employee, Holiday, Unit
 from backend.permits.service import Permits
 
@@ -225,7 +226,11 @@ class DayRecords:
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
         await policy.ensure(
-            who, "recap.read", Forbidden("Rekap hanya untuk unit Anda sendiri"), unit_id=unit["id"]
+            who,
+            "recap.read",
+            Forbidden("Rekap hanya untuk unit Anda sendiri"),
+            org.TREE,
+            unit_id=unit["id"],
         )
         zone = ZoneInfo(unit["timezone"] or "Asia/Jakarta")
         today = now.astimezone(zone).date()

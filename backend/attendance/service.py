@@ -437,7 +437,11 @@ class CheckIns:
         # A check-in carries GPS points: the policy table says who reads whose (not `command`).
         # Same answer as a missing record: do not confirm that someone else's id exists.
         await policy.ensure(
-            who, "checkin.read", NotFound("Presensi tidak ditemukan"), employee_id=employee_id
+            who,
+            "checkin.read",
+            NotFound("Presensi tidak ditemukan"),
+            self.units.tree,
+            employee_id=employee_id,
         )
 
     async def list_day(

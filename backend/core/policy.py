@@ -19,7 +19,7 @@ other-unit target and compares the answers with this table.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
@@ -99,12 +99,24 @@ def action_of(handler: BaseRouteHandler) -> str | None:
     return None
 
 
+class UnitTree(Protocol):
+    """Where people and units sit in the Pemda's tree: what the `unit` scope needs. The org
+    domain's service provides it (core imports no domain; callers hand it in)."""
+
+    async def employee_within(self, employee_id: int, ancestor_id: int) -> bool: ...
+
+    async def unit_within(self, unit_id: int, ancestor_id: int) -> bool: ...
+
+
 async def reaches(
-    who: Principal, action: str, *, employee_id: int | None = None, unit_id: int | None = None
+    who: Principal,
+    action: str,
+    tree: UnitTree,
+    *,
+    employee_id: int | None = None,
+    unit_id: int | None = None,
 ) -> bool:
     """Whether `who` may do `action` on the records of `employee_id` (or of unit `unit_id`)."""
-    from backend.org import service as org
-
     widest = scope(who, action)
     own = employee_id is not None and employee_id == who.employee_id
     if widest is None or (own and action in NOT_OWN):
@@ -113,20 +125,21 @@ async def reaches(
         return True
     if widest == OWN:
         return False
-    if unit_id is None and employee_id is not None:
-        unit_id = await org.employee_unit(employee_id)
-    return unit_id is not None and unit_id in await org.unit_ids_under(who.unit_id)
+    if unit_id is not None:
+        return await tree.unit_within(unit_id, who.unit_id)
+    return employee_id is not None and await tree.employee_within(employee_id, who.unit_id)
 
 
 async def ensure(
     who: Principal,
     action: str,
     refusal: Exception,
+    tree: UnitTree,
     *,
     employee_id: int | None = None,
     unit_id: int | None = None,
 ) -> None:
     """Raise `refusal` unless `who` may do `action` on that employee's (or unit's) records.
     A read refuses with NotFound, so as not to confirm that someone else's record exists."""
-    if not await reaches(who, action, employee_id=employee_id, unit_id=unit_id):
+    if not await reaches(who, action, tree, employee_id=employee_id, unit_id=unit_id):
         raise refusal

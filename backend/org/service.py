@@ -130,6 +130,7 @@ class UnitDirectory:
 
     def __init__(self) -> None:
         self.snapshot: Snapshot[dict[int, UnitRef]] = Snapshot(self._load)
+        self.tree = TREE
 
     @staticmethod
     async def _load() -> dict[int, UnitRef]:
@@ -252,6 +253,19 @@ async def employee_within(employee_id: int, ancestor_id: int) -> bool:
         f"{_UP_FROM_EMPLOYEE} SELECT 1 AS hit FROM up WHERE id = {{}}", employee_id, ancestor_id
     )
     return bool(rows)
+
+
+class UnitTreeQueries:
+    """The unit tree as the access policy's `unit` scope needs it (core.policy.UnitTree)."""
+
+    async def employee_within(self, employee_id: int, ancestor_id: int) -> bool:
+        return await employee_within(employee_id, ancestor_id)
+
+    async def unit_within(self, unit_id: int, ancestor_id: int) -> bool:
+        return await unit_within(unit_id, ancestor_id)
+
+
+TREE = UnitTreeQueries()
 
 
 async def approver_for(employee_id: int) -> int | None:

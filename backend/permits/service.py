@@ -292,7 +292,7 @@ class Permits:
     async def _may_decide(self, who: Principal, employee_id: int, approver: int | None) -> bool:
         # The policy table decides; the assigned approver, a head of the unit or one above,
         # reaches the employee through the kepala_unit scope.
-        return await policy.reaches(who, "permit.decide", employee_id=employee_id)
+        return await policy.reaches(who, "permit.decide", org.TREE, employee_id=employee_id)
 
     async def cancel(self, who: Principal, permit_id: int) -> Permit:
         permit = await self._load(permit_id)
@@ -324,7 +324,9 @@ class Permits:
             .where(PermitTable.id == permit_id)
             .first()
         )
-        if row is None or not await policy.reaches(who, "permit.read", employee_id=row["employee"]):
+        if row is None or not await policy.reaches(
+            who, "permit.read", org.TREE, employee_id=row["employee"]
+        ):
             raise NotFound("Permohonan tidak ditemukan")
         return await self._load(permit_id)
 

@@ -23,7 +23,6 @@ _ORG_READS = (
     "org's directory (employees, units, holidays) has no bounded service query for this yet"
 )
 TABLE_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("backend.attendance.jobs", "backend.org.tables"): _ORG_READS + " (nightly recompute)",
     ("backend.attendance.recap", "backend.org.tables"): _ORG_READS + " (recap joins)",
     ("backend.attendance.reviews", "backend.org.tables"): _ORG_READS + " (reviewer, unit code)",
     ("backend.faces.service", "backend.org.tables"): _ORG_READS + " (employee by NIP)",
