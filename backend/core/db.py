@@ -64,7 +64,9 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
     bind(engine)
     try:
         if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(max_size=settings.database_pool_size)
+            # asyncpg opens min_size (default 10) at once and refuses a max_size below it.
+            size = settings.database_pool_size
+            await engine.start_connection_pool(min_size=min(2, size), max_size=size)
         else:
             Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
             # Check-ins and jobs write concurrently; WAL keeps readers from blocking on the writer.
