@@ -32,7 +32,9 @@ ensure_uv() {
     fi
     "$venv/bin/python" -m pip install -q --disable-pip-version-check uv
   fi
-  UV=$PWD/$venv/bin/uv
+  # .tools/bin holds only uv, so that putting it on PATH brings no other python or pip along.
+  mkdir -p .tools/bin && ln -sfn ../uv-venv/bin/uv .tools/bin/uv
+  UV=$PWD/.tools/bin/uv
 }
 
 # A DSN for the tests' PostgreSQL admin connection (they create and drop a database per run).
