@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -16,8 +17,11 @@ from backend.core.settings import Settings
 async def _migrate(settings: Settings) -> None:
     from backend.core.db import migrate, open_engine
 
-    async with open_engine(settings) as engine:
-        await migrate(engine)
+    # Piccolo prints its progress; it goes to stderr so that a command's stdout is only its
+    # report (`hadir seed-demo | jq`, `hadir export-geofences - > fences.geojson`).
+    with contextlib.redirect_stdout(sys.stderr):
+        async with open_engine(settings) as engine:
+            await migrate(engine)
 
 
 async def _seed(settings: Settings) -> None:
@@ -83,6 +87,10 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
         worker = Worker(**worker_settings(settings))
         try:
             await worker.async_run()
+        except asyncio.CancelledError:
+            # SIGTERM/SIGINT: arq's handler cancels its main task (and any job still running,
+            # which stays queued and is picked up again). A normal stop, as in arq's own run().
+            pass
         finally:
             await worker.close()
 
@@ -131,20 +139,25 @@ def cmd_enrol_faces(settings: Settings, args: argparse.Namespace) -> None:
     files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
     photos = {p.name: p.read_bytes() for p in files}
 
+    # One process per core, but no more than there are photos: each process loads the models.
+    workers = max(1, min(os.cpu_count() or 1, len(photos)))
+
     async def run() -> EnrolReport:
-        enrolled: list[str] = []
         refused: dict[str, str] = {}
-        async with open_services(
-            settings, face_executor=lambda: face_pool(os.cpu_count() or 1)
-        ) as services:
-            for name, photo in photos.items():
+        async with open_services(settings, face_executor=lambda: face_pool(workers)) as services:
+            slots = asyncio.Semaphore(workers)
+
+            async def enrol(name: str, photo: bytes) -> None:
                 nip = name.rsplit(".", 1)[0].split("_", 1)[0]
-                try:
-                    await services.faces.enrol(nip, photo, enrolled_by=None)
-                    enrolled.append(name)
-                except DomainError as exc:
-                    refused[name] = exc.detail
-        return EnrolReport(enrolled=enrolled, refused=refused)
+                async with slots:
+                    try:
+                        await services.faces.enrol(nip, photo, enrolled_by=None)
+                    except DomainError as exc:
+                        refused[name] = exc.detail
+
+            await asyncio.gather(*(enrol(name, photo) for name, photo in photos.items()))
+        enrolled = [name for name in photos if name not in refused]
+        return EnrolReport(enrolled=enrolled, refused=dict(sorted(refused.items())))
 
     from backend.faces.service import face_pool
 

@@ -3,6 +3,7 @@
 # (SQLite file, objects on local disk, jobs in-process) with the seeded demo regency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v uv >/dev/null 2>&1; then python3 -m pip install -q uv; fi
-uv sync --frozen 2>/dev/null || uv sync
-exec uv run hadir run --demo
+source infra/lib/common.sh
+ensure_uv
+"$UV" sync --frozen 2>/dev/null || "$UV" sync
+exec "$UV" run hadir run --demo

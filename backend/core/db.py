@@ -185,8 +185,10 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
     bind(engine)
     try:
         if isinstance(engine, PostgresEngine):
+            # asyncpg opens min_size (default 10) at once and refuses a max_size below it.
+            size = settings.database_pool_size
             try:
-                await engine.start_connection_pool(max_size=settings.database_pool_size)
+                await engine.start_connection_pool(min_size=min(2, size), max_size=size)
             except TimeoutError as exc:
                 host = urlparse(settings.resolved_database_url).netloc.rsplit("@", 1)[-1]
                 raise TimeoutError(

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import logging
 import multiprocessing
+import signal
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -36,8 +37,15 @@ def face_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("forkserver"),
-        initializer=recognition.load_models,
+        initializer=_start_pool_worker,
     )
+
+
+def _start_pool_worker() -> None:
+    # Ctrl-C signals the whole process group; the parent shuts the pool down, so a worker
+    # ignores SIGINT instead of dying mid-job with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    recognition.load_models()
 
 
 def _decimal(value: float) -> str:
@@ -103,7 +111,10 @@ class Faces:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # wait=True: a granian worker leaves through os._exit after multiprocessing's
+            # atexit, which joins the pool's processes and can close the call queue before the
+            # stop sentinels are written; not waiting here hung `hadir run` on SIGINT/SIGTERM.
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
     async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()

