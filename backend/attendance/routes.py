@@ -14,7 +14,7 @@ from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, Rev
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal, requires
 from backend.core.errors import Invalid
-from backend.core.schema import read_part
+from backend.core.schema import Id, read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
 
@@ -39,7 +39,7 @@ async def create_checkin(
 @get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn")
 async def get_checkin(
     request: Request[Principal, Any, Any],
-    checkin_id: FromPath[int],
+    checkin_id: FromPath[Id],
     checkins: NamedDependency[CheckIns],
 ) -> CheckIn:
     return await checkins.get(request.user, checkin_id)
@@ -79,7 +79,7 @@ async def list_reviews(
 )
 async def decide_review(
     request: Request[Principal, Any, Any],
-    checkin_id: FromPath[int],
+    checkin_id: FromPath[Id],
     data: JSONBody[ReviewDecision],
     reviews: NamedDependency[Reviews],
 ) -> CheckIn:

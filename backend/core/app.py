@@ -24,6 +24,9 @@ from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.settings import Settings
 
 PWA_DIR = Path(__file__).parents[2] / "pwa"
+# JSON bodies are small (a login, a decision, a push subscription); routes taking photos set
+# their own, larger limit. Litestar's default is 10 MB.
+MAX_BODY = 1_000_000
 
 # The PWA keeps a bearer token for offline sync, so injected script would be costly: nothing
 # inline, nothing from another origin.
@@ -163,5 +166,6 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             backend="gzip", minimum_size=1024, gzip_compress_level=6
         ),
         openapi_config=OpenAPIConfig(title="hadir", version="1.0.0", path="/schema"),
+        request_max_body_size=MAX_BODY,
         debug=False,
     )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.datastructures import UploadFile
+from litestar.params import Parameter
 
 from backend.core.errors import Invalid
+
+MAX_ID = 2**31 - 1
+# Row ids in paths and queries: PostgreSQL's `integer` column holds 1..2^31-1, and a larger number
+# sent to it is a driver error (500), not "not found". Limits in the type refuse it with a 400.
+# Litestar reads a parameter's limits from `Parameter`, not from msgspec's `Meta` (ignored there).
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID, description="Row id, 1 to 2147483647")]
 
 
 async def read_part(data: dict[str, Any], name: str, *, required: bool = True) -> bytes | None:

@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal, requires
-from backend.core.schema import read_part
+from backend.core.schema import Id, read_part
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
 
@@ -56,7 +56,7 @@ async def permit_inbox(
 @get("/api/v1/permits/{permit_id:int}", operation_id="getPermit")
 async def get_permit(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     permits: NamedDependency[Permits],
 ) -> Permit:
     return await permits.get(request.user, permit_id)
@@ -70,7 +70,7 @@ async def get_permit(
 )
 async def decide_permit(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     data: JSONBody[PermitDecision],
     permits: NamedDependency[Permits],
 ) -> Permit:
@@ -82,7 +82,7 @@ async def decide_permit(
 )
 async def cancel_permit(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     permits: NamedDependency[Permits],
 ) -> Permit:
     return await permits.cancel(request.user, permit_id)
@@ -91,7 +91,7 @@ async def cancel_permit(
 @get("/api/v1/permits/{permit_id:int}/attachment", operation_id="permitAttachment")
 async def permit_attachment(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     permits: NamedDependency[Permits],
 ) -> AttachmentUrl:
     return AttachmentUrl(url=await permits.attachment_url(request.user, permit_id))
