@@ -31,6 +31,7 @@ from pywebpush import WebPushException, webpush
 from backend.attendance.tables import CheckIn
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
+from backend.core.net import UnsafeUrl, check_public_url
 from backend.core.queue import JobQueue
 from backend.core.settings import Settings
 from backend.org.tables import Employee, Holiday
@@ -58,8 +59,9 @@ URGENCY = {"reminder": "high"}
 # older ones beyond this many per employee are dropped.
 MAX_SUBSCRIPTIONS = 10
 
-# Plain http is for a push service on this machine only (the tests' local endpoint).
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# A push endpoint's name is resolved before each call; a resolver that hangs must not hold a
+# subscription request.
+DNS_TIMEOUT_S = 5
 ZONE_NAMES = {
     "Asia/Jakarta": "WIB",
     "Asia/Pontianak": "WIB",
@@ -112,12 +114,25 @@ def _create_key_file(path: Path) -> None:
         draft.unlink()
 
 
+async def check_endpoint(endpoint: str, allowed_origins: frozenset[str]) -> None:
+    """Refuse an endpoint the server must not call (see backend.core.net): https on public
+    addresses, or an origin listed in `push_allowed_origins`."""
+    try:
+        with anyio.fail_after(DNS_TIMEOUT_S):
+            await anyio.to_thread.run_sync(
+                functools.partial(check_public_url, endpoint, allowed_origins=allowed_origins),
+                abandon_on_cancel=True,
+            )
+    except UnsafeUrl as exc:
+        raise Invalid(f"Alamat langganan notifikasi (endpoint) ditolak: {exc}") from None
+    except TimeoutError:
+        raise Invalid(
+            "Alamat langganan notifikasi (endpoint) ditolak: nama host tidak dapat diperiksa"
+        ) from None
+
+
 def check_subscription(data: SubscriptionCreate) -> None:
-    """Refuse what no browser would send, with a message the PWA can show."""
-    url = urlsplit(data.endpoint)
-    local = url.scheme == "http" and url.hostname in LOCAL_HOSTS
-    if not (url.scheme == "https" or local) or not url.hostname:
-        raise Invalid("Alamat langganan notifikasi (endpoint) harus berupa URL https")
+    """Refuse keys no browser would send, with a message the PWA can show."""
     try:
         point = b64url_decode(data.keys.p256dh)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
@@ -158,6 +173,7 @@ class Push:
     async def subscribe(self, who: Principal, data: SubscriptionCreate) -> Subscription:
         """Keep a browser's subscription for the caller (the latest login on a device owns it)."""
         check_subscription(data)
+        await check_endpoint(data.endpoint, self.settings.push_origins)
         now = dt.datetime.now(dt.UTC)
         row = PushSubscription(
             employee=who.employee_id,
@@ -262,6 +278,12 @@ class Push:
                 await anyio.to_thread.run_sync(
                     functools.partial(self._post, subscription, payload, kind)
                 )
+            except UnsafeUrl as exc:
+                # Allowed when subscribed but not now (DNS changed, or the operator dropped the
+                # origin): never called, and dropped like a subscription the service forgot.
+                log.warning("push endpoint on %s refused: %s", _origin(subscription), exc)
+                await PushSubscription.delete().where(PushSubscription.id == subscription["id"])
+                continue
             except WebPushException as exc:
                 if exc.status_code in (404, 410):
                     # The browser unsubscribed or the push service expired it: it never comes back.
@@ -289,7 +311,9 @@ class Push:
         return delivered
 
     def _post(self, subscription: dict[str, Any], payload: str, kind: str) -> None:
-        # Blocking (requests): called in a worker thread.
+        # Blocking (DNS, requests): called in a worker thread. Checked again at each send: the
+        # name may resolve elsewhere than when the browser subscribed.
+        check_public_url(subscription["endpoint"], allowed_origins=self.settings.push_origins)
         webpush(
             subscription_info={
                 "endpoint": subscription["endpoint"],
