@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
-from backend.core.auth import TokenIssuer, jwt_auth
+from backend.core.auth import PasswordChecker, TokenIssuer, jwt_auth
 from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.settings import Settings
 
@@ -116,6 +116,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
     settings = settings.with_secret()
     jwt = jwt_auth(settings)
     tokens = TokenIssuer(jwt)
+    passwords = PasswordChecker.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -149,6 +150,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "services": provider(None),
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, sync_to_thread=False),
+            "passwords": Provide(lambda: passwords, sync_to_thread=False),
             "checkins": provider("checkins"),
             "units": provider("units"),
             "geofences": provider("geofences"),
