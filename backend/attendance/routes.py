@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
@@ -14,9 +14,15 @@ from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, Rev
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal, requires
 from backend.core.errors import Invalid
-from backend.core.schema import Id, read_part
+from backend.core.schema import Id, file_part, json_part, multipart, read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
+CHECKIN_PARTS = multipart(
+    "One check-in: its record as JSON and the selfie",
+    required=["meta", "selfie"],
+    meta=json_part("The record: client_id, kind, lat, lon, accuracy_m, captured_at, sent_at..."),
+    selfie=file_part("image/jpeg", "The selfie, a JPEG of about 480 px"),
+)
 
 
 @post(
@@ -27,7 +33,7 @@ MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops r
 )
 async def create_checkin(
     request: Request[Principal, Any, Any],
-    data: MultipartBody[dict[str, Any]],
+    data: Annotated[dict[str, Any], CHECKIN_PARTS],
     checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
     stored, created = await checkins.submit(

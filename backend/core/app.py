@@ -21,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import Message, Scope
 
 from backend.core.auth import PasswordChecker, TokenIssuer, jwt_auth
-from backend.core.docs import LocalSwagger
+from backend.core.docs import LocalSwagger, document_errors
 from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.settings import Settings
 
@@ -152,7 +152,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
                 include_in_schema=False,
             )
         )
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         on_app_init=[jwt.on_app_init],
@@ -183,3 +183,5 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
         request_max_body_size=MAX_BODY,
         debug=False,
     )
+    document_errors(app)
+    return app

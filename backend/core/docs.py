@@ -12,10 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui
-from litestar import Request, Response, Router, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.constants import OPENAPI_JSON_HANDLER_NAME
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from backend.core.errors import ErrorBody
 
 SWAGGER_ASSETS = Path(swagger_ui.__file__).parent / "static"
 ASSETS_PATH = "/swagger/assets"
@@ -68,3 +82,66 @@ def start_swagger(request: Request[Any, Any, Any]) -> Response[str]:
         "persistAuthorization: false});\n"
     )
     return Response(script, media_type="text/javascript; charset=utf-8")
+
+
+# --- error responses ----------------------------------------------------------------------------
+
+ERROR_WORDS = {
+    400: "The request could not be read: malformed JSON or multipart, a missing or mistyped "
+    "field, a parameter out of range",
+    401: "No valid bearer token (or, at login, a wrong NIP or password)",
+    403: "The caller's role or unit may not do this",
+    404: "No such record, or not one the caller may see",
+    409: "The record's state does not allow it (already decided, a replay with other content)",
+    413: "The body is larger than this operation takes",
+    422: "Well-formed, but breaks a rule (the message says which, in Indonesian)",
+    503: "A backing service is busy or down; retry after `Retry-After` seconds",
+}
+# Operations whose service raises Conflict (409): the record's state decides.
+CONFLICTS = {"createCheckIn", "decideReview", "createPermit", "decidePermit", "cancelPermit"}
+PUBLIC_OPERATIONS = {"login", "health"}
+
+
+def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
+    """What an operation can answer besides success, from its shape: a token (401/403), input
+    naming records that may not exist or breaking a rule (400/404/422), a body (413), a busy
+    backing service (503, every operation)."""
+    statuses = {HTTP_503_SERVICE_UNAVAILABLE}
+    if handler.operation_id not in PUBLIC_OPERATIONS:
+        statuses |= {HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN}
+    if handler.operation_id == "login":
+        statuses.add(HTTP_401_UNAUTHORIZED)
+    takes_body = "data" in handler.parsed_fn_signature.parameters
+    takes_params = any(
+        name not in handler.resolve_dependencies()
+        and name not in ("request", "data", "state", "headers", "cookies", "scope")
+        for name in handler.parsed_fn_signature.parameters
+    )
+    if "{" in path or takes_body or takes_params:
+        # Input names records (an id in the path, a unit code in the query): they may not exist.
+        statuses |= {HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_ENTITY}
+    if takes_body:
+        statuses.add(HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if handler.operation_id in CONFLICTS:
+        statuses.add(HTTP_409_CONFLICT)
+    return statuses
+
+
+def document_errors(app: Litestar) -> None:
+    """Give every documented operation its error responses, all in the one ErrorBody shape
+    (Litestar's default describes `{status_code, detail, extra}`, which the API never sends)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler, HTTPRouteHandler) or not handler.include_in_schema:
+                continue
+            declared = dict(handler.responses or {})
+            for status in sorted(error_statuses(handler, route.path)):
+                declared.setdefault(
+                    status,
+                    ResponseSpec(
+                        data_container=ErrorBody,
+                        description=ERROR_WORDS[status],
+                        generate_examples=False,
+                    ),
+                )
+            handler.responses = declared

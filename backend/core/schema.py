@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar.datastructures import UploadFile
-from litestar.params import Parameter
+from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.params import Body, BodyKwarg, Parameter
 
 from backend.core.errors import Invalid
 
@@ -29,3 +31,30 @@ async def read_part(data: dict[str, Any], name: str, *, required: bool = True) -
         content = await value.read()
         return content if content or required else None
     return str(value).encode()
+
+
+def json_part(description: str) -> Schema:
+    """A multipart part holding a JSON document (sent as a file or a plain field)."""
+    return Schema(
+        type=OpenAPIType.STRING, content_media_type="application/json", description=description
+    )
+
+
+def file_part(media_type: str, description: str) -> Schema:
+    """A multipart part holding a file."""
+    return Schema(
+        type=OpenAPIType.STRING,
+        format="binary",  # type: ignore[arg-type]
+        content_media_type=media_type,
+        description=description,
+    )
+
+
+def multipart(description: str, *, required: list[str], **parts: Schema) -> BodyKwarg:
+    """A multipart body read with `read_part`, documented with its parts (Litestar would
+    describe a `dict[str, Any]` body as any object)."""
+    return Body(
+        media_type=RequestEncodingType.MULTI_PART,
+        description=description,
+        schema_extra={"properties": parts, "required": required},
+    )

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, MultipartBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal, requires
-from backend.core.schema import Id, read_part
+from backend.core.schema import Id, file_part, json_part, multipart, read_part
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
 
 MAX_PERMIT_BODY = 2_500_000
+PERMIT_PARTS = multipart(
+    "One permit request: its details as JSON and an optional attachment",
+    required=["meta"],
+    meta=json_part("The request: client_id, kind, start, end, reason..."),
+    attachment=file_part("application/pdf", "A letter or certificate: PDF, JPEG or PNG"),
+)
 
 
 @post(
@@ -24,7 +30,7 @@ MAX_PERMIT_BODY = 2_500_000
 )
 async def create_permit(
     request: Request[Principal, Any, Any],
-    data: MultipartBody[dict[str, Any]],
+    data: Annotated[dict[str, Any], PERMIT_PARTS],
     permits: NamedDependency[Permits],
 ) -> Response[Permit]:
     meta = await read_part(data, "meta")
