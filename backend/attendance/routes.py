@@ -14,7 +14,7 @@ from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, Rev
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal, requires
 from backend.core.errors import Invalid
-from backend.core.schema import Id, file_part, json_part, multipart, read_part
+from backend.core.schema import Id, MaybeWord, Word, file_part, json_part, multipart, read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
 CHECKIN_PARTS = multipart(
@@ -69,9 +69,9 @@ async def list_checkins(
 async def list_reviews(
     request: Request[Principal, Any, Any],
     reviews: NamedDependency[Reviews],
-    unit: FromQuery[str | None] = None,
+    unit: FromQuery[MaybeWord] = None,
     date: FromQuery[dt.date | None] = None,
-    reason: FromQuery[str | None] = None,
+    reason: FromQuery[MaybeWord] = None,
 ) -> ReviewList:
     return await reviews.queue(request.user, unit=unit, day=date, reason=reason)
 
@@ -118,9 +118,9 @@ async def my_days(
 async def monthly_recap(
     request: Request[Principal, Any, Any],
     days: NamedDependency[DayRecords],
-    unit: FromQuery[str],
-    month: FromQuery[str],
-    format: FromQuery[str] = "json",
+    unit: FromQuery[Word],
+    month: FromQuery[Word],
+    format: FromQuery[Word] = "json",
 ) -> Response[Any]:
     if format not in ("json", "csv", "xlsx"):
         raise Invalid("format harus json, csv atau xlsx")

@@ -16,6 +16,10 @@ MAX_ID = 2**31 - 1
 # sent to it is a driver error (500), not "not found". Limits in the type refuse it with a 400.
 # Litestar reads a parameter's limits from `Parameter`, not from msgspec's `Meta` (ignored there).
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID, description="Row id, 1 to 2147483647")]
+# A code or word in a query (a unit code, a month, a flag reason): short, whatever it names.
+Word = Annotated[str, Parameter(min_length=1, max_length=100)]
+# The same, optional: Litestar loses limits put on one arm of a union.
+MaybeWord = Annotated[str | None, Parameter(min_length=1, max_length=100)]
 
 
 async def read_part(data: dict[str, Any], name: str, *, required: bool = True) -> bytes | None:

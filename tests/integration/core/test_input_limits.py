@@ -129,3 +129,18 @@ async def test_query_limits_are_checked(client: httpx.AsyncClient, teacher: dict
     for params in ({"date": "99999-01-01"}, {"date": "x"}):
         response = await client.get("/api/v1/checkins", params=params, headers=teacher)
         assert_error_shape(response, 400)
+
+
+async def test_query_words_are_bounded(client: httpx.AsyncClient) -> None:
+    bkd = await login(client, by_role("bkd").nip)
+    long = "x" * 5_000
+    for path, params in (
+        ("/api/v1/reviews", {"unit": long}),
+        ("/api/v1/reviews", {"reason": long}),
+        ("/api/v1/recap", {"unit": long, "month": "2026-06"}),
+        ("/api/v1/push/subscriptions", {"endpoint": long}),
+    ):
+        method = "DELETE" if "push" in path else "GET"
+        response = await client.request(method, path, params=params, headers=bkd)
+        body = assert_error_shape(response, 400)
+        assert "≤ " in body["detail"], body
