@@ -70,6 +70,15 @@ ZONE_NAMES = {
 }
 
 
+class NoRedirects(requests.Session):
+    """A push service answers 201; a redirect would carry the POST past the address check
+    (to loopback or a metadata address), so it is never followed and counts as a failure."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
 class DeliveryFailed(Exception):
     """Some of an employee's push services did not take the notice; worth trying again."""
 
@@ -314,6 +323,12 @@ class Push:
         # Blocking (DNS, requests): called in a worker thread. Checked again at each send: the
         # name may resolve elsewhere than when the browser subscribed.
         check_public_url(subscription["endpoint"], allowed_origins=self.settings.push_origins)
+        with NoRedirects() as session:
+            self._webpush(subscription, payload, kind, session)
+
+    def _webpush(
+        self, subscription: dict[str, Any], payload: str, kind: str, session: requests.Session
+    ) -> None:
         webpush(
             subscription_info={
                 "endpoint": subscription["endpoint"],
@@ -327,6 +342,7 @@ class Push:
             ttl=TTL_S.get(kind, DEFAULT_TTL_S),
             headers={"Urgency": URGENCY.get(kind, "normal")},
             timeout=SEND_TIMEOUT_S,
+            requests_session=session,
         )
 
     # --- check-in reminders -------------------------------------------------------------------

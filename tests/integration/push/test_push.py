@@ -3,11 +3,14 @@ push service on loopback that decrypts as a browser would, and the check-in remi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import stat
+import threading
 import types
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -294,6 +297,58 @@ async def test_an_endpoint_no_longer_allowed_is_not_called_at_send_time(
         assert await services.push.send(notification_id) == 0
     assert push_endpoint.deliveries == [] and push_endpoint.refusals == []
     assert await PushSubscription.count() == 0
+
+
+@contextlib.contextmanager
+def redirecting_to(target: str) -> Iterator[str]:
+    """A push service that answers every POST with a 307 to `target`; yields its origin."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(307)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_push_service_cannot_redirect_the_server_elsewhere(clean, push_endpoint):
+    """An allowed push service answering 307 to a loopback address (or cloud metadata) is not
+    followed: redirects would carry the POST past the address check."""
+    browser = push_endpoint.subscribe()
+    with redirecting_to(browser.endpoint) as origin:
+        settings = msgspec.structs.replace(clean, push_allowed_origins=origin)
+        async with open_services(settings, face_executor=lambda: None) as services:
+            teacher_id = await employee_id(TEACHER.nip)
+            keys = browser.to_json()["keys"]
+            await PushSubscription.insert(
+                PushSubscription(
+                    employee=teacher_id,
+                    endpoint=f"{origin}/wpush/v2/{browser.token}",
+                    p256dh=keys["p256dh"],
+                    auth=keys["auth"],
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            notification_id = await services.push.notify(
+                teacher_id, kind="permit_request", title="Izin", body="Ada izin."
+            )
+            assert notification_id is not None
+            with pytest.raises(DeliveryFailed, match="307"):
+                await services.push.send(notification_id)
+    assert push_endpoint.deliveries == [] and push_endpoint.refusals == []
 
 
 async def test_a_failing_push_service_leaves_the_notice_for_a_retry(
