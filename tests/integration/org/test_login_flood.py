@@ -102,5 +102,6 @@ async def test_a_hundred_wrong_logins_keep_memory_and_health_in_bounds(server_en
     )
     # Two argon2 checks at a time cost 128 MiB; unbounded, a hundred took 2.5 GB.
     assert growth < 400, f"RSS grew {growth:.0f} MB"
-    # Generous for a busy two-core machine; unbounded, /health took 7.5 s.
-    assert max(health_times) < 2.0, f"/health took {max(health_times):.2f} s"
+    # Generous for two cores shared with other test runs (bounded: ~1 s at load average 13);
+    # unbounded, /health took 7.5 s in production and 17 s here.
+    assert max(health_times) < 3.0, f"/health took {max(health_times):.2f} s"
