@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
@@ -16,9 +16,15 @@ from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
-from backend.core.schema import read_part
+from backend.core.schema import Id, MaybeWord, Word, file_part, json_part, multipart, read_part
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
+CHECKIN_PARTS = multipart(
+    "One check-in: its record as JSON and the selfie",
+    required=["meta", "selfie"],
+    meta=json_part("The record: client_id, kind, lat, lon, accuracy_m, captured_at, sent_at..."),
+    selfie=file_part("image/jpeg", "The selfie, a JPEG of about 480 px"),
+)
 
 
 @post(
@@ -30,7 +36,7 @@ MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops r
 )
 async def create_checkin(
     request: Request[Principal, Any, Any],
-    data: MultipartBody[dict[str, Any]],
+    data: Annotated[dict[str, Any], CHECKIN_PARTS],
     checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
     stored, created = await checkins.submit(
@@ -42,7 +48,7 @@ async def create_checkin(
 @get("/api/v1/checkins/{checkin_id:int}", operation_id="getCheckIn", guards=[allow("checkin.read")])
 async def get_checkin(
     request: Request[Principal, Any, Any],
-    checkin_id: FromPath[int],
+    checkin_id: FromPath[Id],
     checkins: NamedDependency[CheckIns],
 ) -> CheckIn:
     return await checkins.get(request.user, checkin_id)
@@ -71,9 +77,9 @@ async def list_checkins(
 async def list_reviews(
     request: Request[Principal, Any, Any],
     reviews: NamedDependency[Reviews],
-    unit: FromQuery[str | None] = None,
+    unit: FromQuery[MaybeWord] = None,
     date: FromQuery[dt.date | None] = None,
-    reason: FromQuery[str | None] = None,
+    reason: FromQuery[MaybeWord] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> ReviewList:
@@ -91,7 +97,7 @@ async def list_reviews(
 )
 async def decide_review(
     request: Request[Principal, Any, Any],
-    checkin_id: FromPath[int],
+    checkin_id: FromPath[Id],
     data: JSONBody[ReviewDecision],
     reviews: NamedDependency[Reviews],
 ) -> CheckIn:
@@ -125,9 +131,9 @@ async def my_days(
 async def monthly_recap(
     request: Request[Principal, Any, Any],
     days: NamedDependency[DayRecords],
-    unit: FromQuery[str],
-    month: FromQuery[str],
-    format: FromQuery[str] = "json",
+    unit: FromQuery[Word],
+    month: FromQuery[Word],
+    format: FromQuery[Word] = "json",
 ) -> Response[Any]:
     if format not in ("json", "csv", "xlsx"):
         raise Invalid("format harus json, csv atau xlsx")

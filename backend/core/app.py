@@ -11,19 +11,24 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import ResponseHeader, State
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath, FromQuery
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.types import Message, Scope
 
-from backend.core.auth import TokenIssuer, jwt_auth
+from backend.core.auth import PasswordChecker, TokenIssuer, jwt_auth
+from backend.core.docs import LocalSwagger, document_errors
 from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.settings import Settings
 
 PWA_DIR = Path(__file__).parents[2] / "pwa"
+# JSON bodies are small (a login, a decision, a push subscription); routes taking photos set
+# their own, larger limit. Litestar's default is 10 MB.
+MAX_BODY = 1_000_000
 
 # The PWA keeps a bearer token for offline sync, so injected script would be costly: nothing
 # inline, nothing from another origin.
@@ -33,14 +38,29 @@ CSP = (
     "media-src 'self' blob: mediastream:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-SECURITY_HEADERS = [
-    ResponseHeader(name="Content-Security-Policy", value=CSP),
-    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
-    ResponseHeader(
-        name="Permissions-Policy", value="geolocation=(self), camera=(self), microphone=()"
-    ),
-]
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "geolocation=(self), camera=(self), microphone=()",
+}
+_SECURITY_HEADERS = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+# Everything under /api/ is about someone (their check-ins, days, permits, faces, a token):
+# no browser or proxy cache may keep it. A handler that knows better sets its own Cache-Control.
+PERSONAL_PREFIX = "/api/"
+
+
+async def secure_headers(message: Message, scope: Scope) -> None:
+    """Put the security headers on every response, errors, 404s of unknown routes and static
+    files included (a `before_send` hook sees them all), and `no-store` on personal data."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers") or [])
+    present = {name.lower() for name, _ in headers}
+    headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+    if b"cache-control" not in present and scope.get("path", "").startswith(PERSONAL_PREFIX):
+        headers.append((b"cache-control", b"no-store"))
+    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
 
 
 class Health(msgspec.Struct):
@@ -95,15 +115,9 @@ async def get_object(
     return Response(
         await store.get(key),
         media_type=MEDIA_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream"),
-        headers={"Cache-Control": "private, max-age=60"},
+        # Selfies and reference photos are biometric data (UU PDP): kept in no cache.
+        headers={"Cache-Control": "no-store"},
     )
-
-
-def _with_security_headers(response: Response[Any]) -> Response[Any]:
-    # The static files router does not apply the app's response_headers: the shell needs them most.
-    for header in SECURITY_HEADERS:
-        response.headers[header.name] = header.value
-    return response
 
 
 def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
@@ -113,6 +127,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
     settings = settings.with_secret()
     jwt = jwt_auth(settings)
     tokens = TokenIssuer(jwt)
+    passwords = PasswordChecker.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -137,10 +152,9 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
                 directories=[PWA_DIR],
                 html_mode=True,
                 include_in_schema=False,
-                after_request=_with_security_headers,
             )
         )
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         on_app_init=[jwt.on_app_init],
@@ -148,6 +162,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "services": provider(None),
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, sync_to_thread=False),
+            "passwords": Provide(lambda: passwords, sync_to_thread=False),
             "checkins": provider("checkins"),
             "units": provider("units"),
             "geofences": provider("geofences"),
@@ -159,11 +174,16 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "store": provider("store"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        response_headers=SECURITY_HEADERS,
+        before_send=[secure_headers],
         # The PWA shell must load over 2G: gzip everything sizeable (small JSON is not worth it).
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6
         ),
-        openapi_config=OpenAPIConfig(title="hadir", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="hadir", version="1.0.0", path="/schema", render_plugins=[LocalSwagger()]
+        ),
+        request_max_body_size=MAX_BODY,
         debug=False,
     )
+    document_errors(app)
+    return app

@@ -84,13 +84,24 @@ class Forbidden(DomainError):
 
 
 class Unavailable(DomainError):
-    """A backing service (database, storage, queue) failed; the client should retry."""
+    """A backing service (database, storage, queue) failed; the client should retry.
+
+    Answered with `Retry-After` so the PWA's outbox (and any HTTP client) knows when.
+    """
 
     status_code = HTTP_503_SERVICE_UNAVAILABLE
     code = "unavailable"
-    retry_after_s = (
-        5  # sent as Retry-After: a hung dependency costs a client this long, not minutes
-    )
+    DEFAULT_RETRY_AFTER_S = 5
+
+    def __init__(
+        self,
+        detail: str = "Layanan sedang sibuk atau tidak tersedia; coba lagi sebentar lagi",
+        *,
+        errors: list[FieldError] | None = None,
+        retry_after_s: int = DEFAULT_RETRY_AFTER_S,
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        self.retry_after_s = max(1, int(retry_after_s))
 
 
 # --- msgspec validation messages, in words a user understands ----------------------------------
@@ -200,17 +211,17 @@ def invalid_from_msgspec(
 # --- responses ----------------------------------------------------------------------------------
 
 
-def _response(status: int, body: ErrorBody) -> Response[ErrorBody]:
-    return Response(body, status_code=status)
+def _response(
+    status: int, body: ErrorBody, headers: dict[str, str] | None = None
+) -> Response[ErrorBody]:
+    return Response(body, status_code=status, headers=headers)
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
-    response = _response(
-        exc.status_code, ErrorBody(detail=exc.detail, code=exc.code, errors=exc.errors)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Unavailable) else None
+    return _response(
+        exc.status_code, ErrorBody(detail=exc.detail, code=exc.code, errors=exc.errors), headers
     )
-    if isinstance(exc, Unavailable):
-        response.headers["Retry-After"] = str(exc.retry_after_s)
-    return response
 
 
 def validation_exception_handler(
@@ -238,10 +249,20 @@ _HTTP_WORDS = {
     HTTP_404_NOT_FOUND: ("not_found", "Tidak ditemukan"),
     405: ("method_not_allowed", "Metode tidak diizinkan untuk alamat ini"),
     HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("too_large", "Permintaan terlalu besar"),
+    415: ("unsupported_media_type", "Jenis isi (Content-Type) permintaan tidak didukung"),
+    HTTP_503_SERVICE_UNAVAILABLE: (
+        "unavailable",
+        "Layanan sedang sibuk atau tidak tersedia; coba lagi sebentar lagi",
+    ),
 }
 
 
 def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    if exc.status_code == HTTP_400_BAD_REQUEST:
+        # Litestar's own 400s (malformed JSON or multipart) carry msgspec's English text.
+        error = explain_validation(msgspec.DecodeError(exc.detail))
+        words = error.message if error.message != "tidak sah" else "Permintaan tidak sah"
+        return _response(exc.status_code, ErrorBody(detail=words, code="bad_request"))
     code, words = _HTTP_WORDS.get(exc.status_code, ("error", exc.detail))
     if isinstance(exc, NotAuthorizedException | PermissionDeniedException) and exc.detail not in (
         "",
@@ -249,7 +270,10 @@ def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Res
         "Forbidden",
     ):
         words = f"{words} ({exc.detail})" if not exc.detail.startswith("No JWT") else words
-    return _response(exc.status_code, ErrorBody(detail=words, code=code))
+    headers = None
+    if exc.status_code == HTTP_503_SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": str(Unavailable.DEFAULT_RETRY_AFTER_S)}
+    return _response(exc.status_code, ErrorBody(detail=words, code=code), headers)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -260,8 +284,22 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+def recursion_error_handler(
+    request: Request[Any, Any, Any], exc: RecursionError
+) -> Response[ErrorBody]:
+    """JSON nested deeper than msgspec will follow (about a thousand levels) is the client's
+    fault; any other runaway recursion is ours."""
+    if "deserializ" not in str(exc):
+        return internal_error_handler(request, exc)
+    return _response(
+        HTTP_400_BAD_REQUEST,
+        ErrorBody(detail="JSON terlalu dalam bersarangnya", code="bad_request"),
+    )
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error_handler,
+    RecursionError: recursion_error_handler,
     ValidationException: validation_exception_handler,
     HTTPException: http_exception_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import msgspec
 import msgspec.inspect
 
+from backend.core.net import origin_of
+
 ENV_PREFIX = "HADIR_"
 
 
@@ -129,6 +131,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         int, Doc("Lifetime of a bearer token. Long, because the PWA syncs offline records with it.")
     ] = 168
     presign_ttl_s: Annotated[int, Doc("Lifetime of presigned photo URLs.")] = 300
+    password_hash_concurrency: Annotated[
+        int,
+        Doc(
+            "Password checks (argon2, 64 MiB and tens of ms each) run at once per api process; the rest wait."
+        ),
+    ] = 2
+    password_hash_queue: Annotated[
+        int,
+        Doc(
+            "Logins allowed to wait for a password check per api process; more answer 503 with Retry-After at once."
+        ),
+    ] = 32
     # --- check-in rules -------------------------------------------------------------------------
     selfie_max_bytes: Annotated[
         int, Doc("Largest selfie accepted (the PWA sends ~480 px JPEGs well under 100 KB).")
@@ -194,6 +208,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Connect and read timeout of each POST to a push service; one that does not answer is a failed try, retried later."
         ),
     ] = 10.0
+    push_allowed_origins: Annotated[
+        str,
+        Doc(
+            "Comma-separated origins (`http://127.0.0.1:8123`) of push services allowed besides public https ones; any other endpoint on a private, loopback or link-local address is refused."
+        ),
+    ] = ""
     verify_sweep_minutes: Annotated[
         int,
         Doc("A check-in pending longer than this is re-queued by the sweep (its job was lost)."),
@@ -227,6 +247,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def push_origins(self) -> frozenset[str]:
+        """`push_allowed_origins` as normalised origins (`scheme://host:port`)."""
+        return frozenset(
+            origin_of(item.strip()) for item in self.push_allowed_origins.split(",") if item.strip()
+        )
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,20 +1,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, MultipartBody
+from litestar.params import FromPath
 
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.policy import allow
+from backend.core.schema import file_part, multipart
 from backend.faces.schemas import FaceReference
 from backend.faces.service import Faces
 
 MAX_PHOTO_BODY = 12_000_000  # a reference photo straight from a camera
+PHOTO_PARTS = multipart(
+    "A reference photo with exactly one face",
+    required=["photo"],
+    photo=file_part("image/jpeg", "The photo, JPEG"),
+)
 
 
 @post(
@@ -27,7 +33,7 @@ MAX_PHOTO_BODY = 12_000_000  # a reference photo straight from a camera
 async def enrol_face(
     request: Request[Principal, Any, Any],
     nip: FromPath[str],
-    data: MultipartBody[dict[str, Any]],
+    data: Annotated[dict[str, Any], PHOTO_PARTS],
     faces: NamedDependency[Faces],
 ) -> FaceReference:
     photo = data.get("photo")

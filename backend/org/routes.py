@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from backend.core.auth import Principal, TokenIssuer
+from backend.core.auth import PasswordChecker, Principal, TokenIssuer
 from backend.core.policy import allow
 from backend.core.settings import Settings
 from backend.geofence.schemas import Location
@@ -36,9 +36,11 @@ class Me(msgspec.Struct, frozen=True):
 
 @post("/api/v1/auth/login", operation_id="login", summary="Log in with NIP and password")
 async def login(
-    data: JSONBody[LoginRequest], tokens: NamedDependency[TokenIssuer]
+    data: JSONBody[LoginRequest],
+    tokens: NamedDependency[TokenIssuer],
+    passwords: NamedDependency[PasswordChecker],
 ) -> LoginResponse:
-    principal, user = await service.authenticate(data.nip, data.password)
+    principal, user = await service.authenticate(data.nip, data.password, passwords)
     return LoginResponse(
         access_token=tokens.issue(principal),
         expires_in=tokens.ttl_s,

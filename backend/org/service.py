@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
-from backend.core.auth import Principal, verify_password
+from backend.core.auth import PasswordChecker, Principal
 from backend.core.cache import Snapshot
 from backend.core.errors import Invalid, Unauthenticated
 from backend.org.schemas import NipParts, ScheduleToday, UnitRef, User
@@ -67,22 +67,25 @@ def parse_nip(nip: str) -> NipParts:
 WRONG_CREDENTIALS = "NIP atau kata sandi salah"
 
 
-async def authenticate(nip: str, password: str) -> tuple[Principal, User]:
+async def authenticate(
+    nip: str, password: str, passwords: PasswordChecker
+) -> tuple[Principal, User]:
     parse_nip(nip)
-    row = (
-        await Employee.select(
-            Employee.all_columns(), Employee.unit.all_columns(exclude=[Unit.parent])
+    async with passwords.admit():
+        row = (
+            await Employee.select(
+                Employee.all_columns(), Employee.unit.all_columns(exclude=[Unit.parent])
+            )
+            .where(Employee.nip == nip.strip())
+            .first()
+            .output(nested=True)
         )
-        .where(Employee.nip == nip.strip())
-        .first()
-        .output(nested=True)
-    )
-    if row is None or not row["active"]:
-        # Spend the hashing time anyway, so a wrong NIP is not faster than a wrong password.
-        await verify_password(_DUMMY_HASH, password)
-        raise Unauthenticated(WRONG_CREDENTIALS)
-    if not await verify_password(row["password_hash"], password):
-        raise Unauthenticated(WRONG_CREDENTIALS)
+        if row is None or not row["active"]:
+            # Spend the hashing time anyway, so a wrong NIP is not faster than a wrong password.
+            await passwords.check(_DUMMY_HASH, password)
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        if not await passwords.check(row["password_hash"], password):
+            raise Unauthenticated(WRONG_CREDENTIALS)
     unit = msgspec.convert(row["unit"], UnitRef)
     principal = Principal(
         employee_id=row["id"],

@@ -1,21 +1,27 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, MultipartBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
-from backend.core.schema import read_part
+from backend.core.schema import Id, file_part, json_part, multipart, read_part
 from backend.org.service import UnitDirectory
 from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
 from backend.permits.service import Permits
 
 MAX_PERMIT_BODY = 2_500_000
+PERMIT_PARTS = multipart(
+    "One permit request: its details as JSON and an optional attachment",
+    required=["meta"],
+    meta=json_part("The request: client_id, kind, start, end, reason..."),
+    attachment=file_part("application/pdf", "A letter or certificate: PDF, JPEG or PNG"),
+)
 
 
 @post(
@@ -27,7 +33,7 @@ MAX_PERMIT_BODY = 2_500_000
 )
 async def create_permit(
     request: Request[Principal, Any, Any],
-    data: MultipartBody[dict[str, Any]],
+    data: Annotated[dict[str, Any], PERMIT_PARTS],
     permits: NamedDependency[Permits],
     units: NamedDependency[UnitDirectory],
 ) -> Response[Permit]:
@@ -64,7 +70,7 @@ async def permit_inbox(
 @get("/api/v1/permits/{permit_id:int}", operation_id="getPermit", guards=[allow("permit.read")])
 async def get_permit(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     permits: NamedDependency[Permits],
 ) -> Permit:
     return await permits.get(request.user, permit_id)
@@ -78,7 +84,7 @@ async def get_permit(
 )
 async def decide_permit(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     data: JSONBody[PermitDecision],
     permits: NamedDependency[Permits],
 ) -> Permit:
@@ -93,7 +99,7 @@ async def decide_permit(
 )
 async def cancel_permit(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     permits: NamedDependency[Permits],
 ) -> Permit:
     return await permits.cancel(request.user, permit_id)
@@ -106,7 +112,7 @@ async def cancel_permit(
 )
 async def permit_attachment(
     request: Request[Principal, Any, Any],
-    permit_id: FromPath[int],
+    permit_id: FromPath[Id],
     permits: NamedDependency[Permits],
 ) -> AttachmentUrl:
     return AttachmentUrl(url=await permits.attachment_url(request.user, permit_id))

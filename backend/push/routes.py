@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 
 from backend.core.auth import Principal
 from backend.core.policy import allow
@@ -44,7 +44,7 @@ async def subscribe(
 )
 async def unsubscribe(
     request: Request[Principal, Any, Any],
-    endpoint: FromQuery[str],
+    endpoint: FromQuery[Annotated[str, Parameter(min_length=1, max_length=1000)]],
     push: NamedDependency[Push],
 ) -> None:
     await push.unsubscribe(request.user, endpoint)

@@ -32,6 +32,7 @@ from pywebpush import WebPushException, webpush
 from backend.core import outbox as events
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
+from backend.core.net import UnsafeUrl, check_public_url
 from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.org.tables import Employee, Holiday
@@ -58,14 +59,24 @@ URGENCY = {"reminder": "high"}
 # older ones beyond this many per employee are dropped.
 MAX_SUBSCRIPTIONS = 10
 
-# Plain http is for a push service on this machine only (the tests' local endpoint).
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# A push endpoint's name is resolved before each call; a resolver that hangs must not hold a
+# subscription request.
+DNS_TIMEOUT_S = 5
 ZONE_NAMES = {
     "Asia/Jakarta": "WIB",
     "Asia/Pontianak": "WIB",
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
 }
+
+
+class NoRedirects(requests.Session):
+    """A push service answers 201; a redirect would carry the POST past the address check
+    (to loopback or a metadata address), so it is never followed and counts as a failure."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
 
 
 class DeliveryFailed(Exception):
@@ -112,12 +123,25 @@ def _create_key_file(path: Path) -> None:
         draft.unlink()
 
 
+async def check_endpoint(endpoint: str, allowed_origins: frozenset[str]) -> None:
+    """Refuse an endpoint the server must not call (see backend.core.net): https on public
+    addresses, or an origin listed in `push_allowed_origins`."""
+    try:
+        with anyio.fail_after(DNS_TIMEOUT_S):
+            await anyio.to_thread.run_sync(
+                functools.partial(check_public_url, endpoint, allowed_origins=allowed_origins),
+                abandon_on_cancel=True,
+            )
+    except UnsafeUrl as exc:
+        raise Invalid(f"Alamat langganan notifikasi (endpoint) ditolak: {exc}") from None
+    except TimeoutError:
+        raise Invalid(
+            "Alamat langganan notifikasi (endpoint) ditolak: nama host tidak dapat diperiksa"
+        ) from None
+
+
 def check_subscription(data: SubscriptionCreate) -> None:
-    """Refuse what no browser would send, with a message the PWA can show."""
-    url = urlsplit(data.endpoint)
-    local = url.scheme == "http" and url.hostname in LOCAL_HOSTS
-    if not (url.scheme == "https" or local) or not url.hostname:
-        raise Invalid("Alamat langganan notifikasi (endpoint) harus berupa URL https")
+    """Refuse keys no browser would send, with a message the PWA can show."""
     try:
         point = b64url_decode(data.keys.p256dh)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
@@ -163,6 +187,7 @@ class Push:
     async def subscribe(self, who: Principal, data: SubscriptionCreate) -> Subscription:
         """Keep a browser's subscription for the caller (the latest login on a device owns it)."""
         check_subscription(data)
+        await check_endpoint(data.endpoint, self.settings.push_origins)
         now = dt.datetime.now(dt.UTC)
         row = PushSubscription(
             employee=who.employee_id,
@@ -303,6 +328,12 @@ class Push:
                 failures.append(
                     f"no answer within {self.settings.push_timeout_s} s from {_origin(subscription)}"
                 )
+            except UnsafeUrl as exc:
+                # Allowed when subscribed but not now (DNS changed, or the operator dropped the
+                # origin): never called, and dropped like a subscription the service forgot.
+                log.warning("push endpoint on %s refused: %s", _origin(subscription), exc)
+                await PushSubscription.delete().where(PushSubscription.id == subscription["id"])
+                continue
             except WebPushException as exc:
                 if exc.status_code in (404, 410):
                     # The browser unsubscribed or the push service expired it: it never comes back.
@@ -337,7 +368,15 @@ class Push:
         return delivered
 
     def _post(self, subscription: dict[str, Any], payload: str, kind: str) -> None:
-        # Blocking (requests): called in a worker thread.
+        # Blocking (DNS, requests): called in a worker thread. Checked again at each send: the
+        # name may resolve elsewhere than when the browser subscribed.
+        check_public_url(subscription["endpoint"], allowed_origins=self.settings.push_origins)
+        with NoRedirects() as session:
+            self._webpush(subscription, payload, kind, session)
+
+    def _webpush(
+        self, subscription: dict[str, Any], payload: str, kind: str, session: requests.Session
+    ) -> None:
         webpush(
             subscription_info={
                 "endpoint": subscription["endpoint"],
@@ -351,6 +390,7 @@ class Push:
             ttl=TTL_S.get(kind, DEFAULT_TTL_S),
             headers={"Urgency": URGENCY.get(kind, "normal")},
             timeout=self.settings.push_timeout_s,
+            requests_session=session,
         )
 
     # --- check-in reminders -------------------------------------------------------------------

@@ -3,11 +3,14 @@ push service on loopback that decrypts as a browser would, and the check-in remi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import stat
+import threading
 import types
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -47,6 +50,13 @@ def at(day: dt.date, hhmm: str, zone: ZoneInfo = WIB) -> dt.datetime:
 def push_endpoint() -> Iterator[PushEndpoint]:
     with PushEndpoint().running() as endpoint:
         yield endpoint
+
+
+@pytest.fixture
+def clean(clean: Settings, push_endpoint: PushEndpoint) -> Settings:
+    """The local push endpoint is on loopback: allowed here by the setting, as an operator would
+    allow an intranet push service, not by an exception in the code."""
+    return msgspec.structs.replace(clean, push_allowed_origins=push_endpoint.origin)
 
 
 @pytest.fixture
@@ -171,6 +181,21 @@ async def test_subscriptions_need_a_login_and_a_real_subscription(client, teache
     assert response.status_code == 422
     assert "16 byte" in response.json()["detail"]
 
+    for endpoint in (
+        "https://127.0.0.1/wpush/abc",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:127.0.0.1]:6379/",
+        "https://localhost/wpush/abc",
+        "https://10.0.0.8/wpush/abc",
+        f"{push_endpoint.origin.replace('http:', 'https:')}/wpush/abc",
+        push_endpoint.origin.rsplit(":", 1)[0] + ":6379/wpush/abc",  # not the listed port
+    ):
+        response = await client.post(
+            "/api/v1/push/subscriptions", json={**body, "endpoint": endpoint}, headers=teacher
+        )
+        assert response.status_code == 422, endpoint
+        assert response.json()["code"] == "invalid"
+
     no_keys = {"endpoint": body["endpoint"]}
     response = await client.post("/api/v1/push/subscriptions", json=no_keys, headers=teacher)
     assert response.status_code == 400
@@ -257,6 +282,76 @@ async def test_a_subscription_the_push_service_forgot_is_removed(
     assert endpoints == {kept.endpoint}
     row = await PushNotification.select().where(PushNotification.id == notification_id).first()
     assert row["sent_at"] is not None
+
+
+async def test_an_endpoint_no_longer_allowed_is_not_called_at_send_time(
+    client, teacher, clean, push_endpoint
+):
+    """Allowed when subscribed, not when sent (the operator dropped the origin, or a name now
+    resolves to a private address): nothing is posted and the subscription is dropped."""
+    browser = push_endpoint.subscribe()
+    await subscribe(client, teacher, browser)
+    strict = msgspec.structs.replace(clean, push_allowed_origins="")
+    async with open_services(strict, face_executor=lambda: None) as services:
+        notification_id = await services.push.notify(
+            await employee_id(TEACHER.nip), kind="permit_request", title="Izin", body="Ada izin."
+        )
+        assert notification_id is not None
+        assert await services.push.send(notification_id) == 0
+    assert push_endpoint.deliveries == [] and push_endpoint.refusals == []
+    assert await PushSubscription.count() == 0
+
+
+@contextlib.contextmanager
+def redirecting_to(target: str) -> Iterator[str]:
+    """A push service that answers every POST with a 307 to `target`; yields its origin."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(307)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_push_service_cannot_redirect_the_server_elsewhere(clean, push_endpoint):
+    """An allowed push service answering 307 to a loopback address (or cloud metadata) is not
+    followed: redirects would carry the POST past the address check."""
+    browser = push_endpoint.subscribe()
+    with redirecting_to(browser.endpoint) as origin:
+        settings = msgspec.structs.replace(clean, push_allowed_origins=origin)
+        async with open_services(settings, face_executor=lambda: None) as services:
+            teacher_id = await employee_id(TEACHER.nip)
+            keys = browser.to_json()["keys"]
+            await PushSubscription.insert(
+                PushSubscription(
+                    employee=teacher_id,
+                    endpoint=f"{origin}/wpush/v2/{browser.token}",
+                    p256dh=keys["p256dh"],
+                    auth=keys["auth"],
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            notification_id = await services.push.notify(
+                teacher_id, kind="permit_request", title="Izin", body="Ada izin."
+            )
+            assert notification_id is not None
+            with pytest.raises(DeliveryFailed, match="307"):
+                await services.push.send(notification_id)
+    assert push_endpoint.deliveries == [] and push_endpoint.refusals == []
 
 
 async def test_a_failing_push_service_leaves_the_notice_for_a_retry(
@@ -378,7 +473,8 @@ async def test_the_reminder_follows_the_units_time_zone(client, teacher, service
 
 
 async def test_the_embedded_default_reminds_and_sends_in_process(tmp_path, push_endpoint):
-    settings = Settings(data_dir=str(tmp_path))  # SQLite, jobs in-process
+    # SQLite, jobs in-process
+    settings = Settings(data_dir=str(tmp_path), push_allowed_origins=push_endpoint.origin)
     async with open_engine(settings) as engine:
         await migrate(engine)
         await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)
