@@ -273,32 +273,37 @@ def push_endpoint() -> Iterator[PushEndpoint]:
 
 
 async def test_a_hung_push_service_is_a_failed_try_not_a_hung_job(clean, push_endpoint):
-    settings = msgspec.structs.replace(clean, push_timeout_s=1.0)
-    async with (
-        black_hole() as hole,
-        open_services(settings, face_executor=lambda: None) as services,
-    ):
-        teacher = await Employee.select(Employee.id).where(Employee.nip == TEACHER.nip).first()
-        keys = push_endpoint.subscribe().to_json()["keys"]
-        # Straight into the table: the route's endpoint rules are not what this test is about.
-        await PushSubscription.insert(
-            PushSubscription(
-                employee=teacher["id"],
-                endpoint=f"http://{hole.endpoint}/push/hung",
-                p256dh=keys["p256dh"],
-                auth=keys["auth"],
-                created_at=dt.datetime.now(dt.UTC),
+    async with black_hole() as hole:
+        # The hole is on loopback: allowed as the tests' push endpoint is, through the setting.
+        settings = msgspec.structs.replace(
+            clean, push_timeout_s=1.0, push_allowed_origins=f"http://{hole.endpoint}"
+        )
+        async with open_services(settings, face_executor=lambda: None) as services:
+            teacher = await Employee.select(Employee.id).where(Employee.nip == TEACHER.nip).first()
+            keys = push_endpoint.subscribe().to_json()["keys"]
+            # Straight into the table: the route's endpoint rules are not what this test is about.
+            await PushSubscription.insert(
+                PushSubscription(
+                    employee=teacher["id"],
+                    endpoint=f"http://{hole.endpoint}/push/hung",
+                    p256dh=keys["p256dh"],
+                    auth=keys["auth"],
+                    created_at=dt.datetime.now(dt.UTC),
+                )
             )
-        )
-        notification_id = await services.push.notify(
-            teacher["id"], kind="permit_request", title="Izin baru", body="Ada izin."
-        )
-        assert notification_id is not None
-        started = time.monotonic()
-        with pytest.raises(DeliveryFailed):
-            await services.push.send(notification_id)
-        took = time.monotonic() - started
-        print(f"hung push service, 1 s timeout: failed try after {took:.2f} s")
-        assert took < 3.0
-        row = await PushNotification.select().where(PushNotification.id == notification_id).first()
-        assert row["sent_at"] is None and row["attempts"] == 1
+            notification_id = await services.push.notify(
+                teacher["id"], kind="permit_request", title="Izin baru", body="Ada izin."
+            )
+            assert notification_id is not None
+            started = time.monotonic()
+            with pytest.raises(DeliveryFailed):
+                await services.push.send(notification_id)
+            took = time.monotonic() - started
+            print(f"hung push service, 1 s timeout: failed try after {took:.2f} s")
+            assert took < 3.0
+            row = (
+                await PushNotification.select()
+                .where(PushNotification.id == notification_id)
+                .first()
+            )
+            assert row["sent_at"] is None and row["attempts"] == 1
