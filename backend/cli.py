@@ -26,7 +26,7 @@ async def _migrate(settings: Settings) -> None:
 
 async def _seed(settings: Settings) -> None:
     from backend.core.db import open_engine
-    from backend.org.demo import seed_demo
+    from backend.demo import seed_demo
 
     async with open_engine(settings):
         report = await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)

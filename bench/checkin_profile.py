@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
+from backend.demo import seed_demo
 from backend.org import demo_data
-from backend.org.demo import seed_demo
 from bench.checkin import selfie_30kb
 from tests.support.services import asgi_client, free_port
 

@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
+from backend.demo import seed_demo
 from backend.org import demo_data
 from backend.org import service as org
-from backend.org.demo import seed_demo
 from tests.support.services import asgi_client
 
 PG = "postgresql://postgres@127.0.0.1:5432"

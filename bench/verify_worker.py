@@ -32,8 +32,8 @@ from backend.attendance.tables import CheckIn
 from backend.core.auth import Principal
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
+from backend.demo import seed_demo
 from backend.org import demo_data
-from backend.org.demo import seed_demo
 from backend.org.tables import Employee
 from backend.services import open_services
 from backend.worker import worker_settings

@@ -16,7 +16,7 @@ from minio import Minio
 from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
-from backend.org.demo import seed_demo
+from backend.demo import seed_demo
 from tests.support import services as real
 from tests.support.factories import login
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
@@ -17,6 +18,11 @@ from backend.core.errors import Invalid
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
 from backend.core.schema import Id, MaybeWord, Word, file_part, json_part, multipart, read_part
+from backend.core.settings import Settings
+from backend.geofence.schemas import Location
+from backend.geofence.service import Geofences
+from backend.org import service as org
+from backend.org.schemas import ScheduleToday, User
 
 MAX_CHECKIN_BODY = 1_000_000  # the selfie limit is a setting; this only stops runaway uploads
 CHECKIN_PARTS = multipart(
@@ -25,6 +31,51 @@ CHECKIN_PARTS = multipart(
     meta=json_part("The record: client_id, kind, lat, lon, accuracy_m, captured_at, sent_at..."),
     selfie=file_part("image/jpeg", "The selfie, a JPEG of about 480 px"),
 )
+
+
+class Me(msgspec.Struct, frozen=True):
+    """Who the caller is and where they may check in.
+
+    `locations` is not every fence of a large unit: it is the unit's `me_locations_max` fences
+    nearest to `lon`/`lat` (the phone's last fix, when it sends one; else the middle of the
+    unit's fences), nearest first, each in full GeoJSON as before. `locations_total` says how
+    many the unit has; when it is larger, the PWA's map and local hint cover the nearest ones
+    only, and the server still decides each check-in against every fence of the unit.
+    """
+
+    user: User
+    schedule_today: ScheduleToday
+    locations: list[Location]
+    server_time: dt.datetime
+    locations_total: int = 0
+
+
+@get(
+    "/api/v1/me",
+    operation_id="me",
+    summary="The caller, today's schedule, and where they may check in",
+    guards=[allow("me.read")],
+)
+async def me(
+    request: Request[Principal, Any, Any],
+    units: NamedDependency[org.UnitDirectory],
+    geofences: NamedDependency[Geofences],
+    settings: NamedDependency[Settings],
+    lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
+) -> Me:
+    who = request.user
+    now = dt.datetime.now(dt.UTC)
+    locations, total = await geofences.near(who.unit_id, lon, lat, settings.me_locations_max)
+    return Me(
+        user=await org.get_user(who.employee_id),
+        schedule_today=await org.schedule_today(
+            who.employee_id, await units.timezone(who.unit_id), now
+        ),
+        locations=locations,
+        server_time=now,
+        locations_total=total,
+    )
 
 
 @post(
@@ -152,6 +203,7 @@ async def monthly_recap(
 
 
 ROUTES = [
+    me,
     create_checkin,
     get_checkin,
     list_checkins,

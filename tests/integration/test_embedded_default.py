@@ -12,7 +12,7 @@ import pytest
 from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
-from backend.org.demo import seed_demo
+from backend.demo import seed_demo
 from backend.services import open_services
 from tests.support.factories import TEACHER, checkin_files, login, meta
 from tests.support.photos import photo, selfie

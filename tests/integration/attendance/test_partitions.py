@@ -25,7 +25,7 @@ from backend.attendance.partitions import (
 from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
-from backend.org.demo import seed_demo
+from backend.demo import seed_demo
 from tests.support.factories import checkin_files, login, meta
 from tests.support.services import asgi_client, database
 

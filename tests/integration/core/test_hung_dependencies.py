@@ -22,7 +22,7 @@ from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.errors import Unavailable
 from backend.core.settings import Settings
-from backend.org.demo import seed_demo
+from backend.demo import seed_demo
 from backend.org.tables import Employee
 from backend.permits.tables import Permit
 from backend.push.service import DeliveryFailed

@@ -9,8 +9,8 @@ import pytest
 
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
+from backend.demo import seed_demo
 from backend.org import service as org
-from backend.org.demo import seed_demo
 from backend.org.tables import Employee, Unit
 
 

@@ -24,7 +24,7 @@ from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
 from backend.core.tables import OutboxItem
-from backend.org.demo import seed_demo
+from backend.demo import seed_demo
 from backend.org.tables import Employee, Unit
 from backend.push.jobs import send_notification
 from backend.push.service import DeliveryFailed, load_vapid

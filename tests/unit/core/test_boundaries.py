@@ -13,11 +13,7 @@ DOMAINS = sorted(p.name for p in BACKEND.iterdir() if p.is_dir() and (p / "__ini
 # one listed here is paid (so the list only shrinks).
 #
 # (domain, domain it imports) left out of the circle check:
-EDGE_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("org", "geofence"): "org/routes.py's /me returns the caller's fences and org/demo.py seeds "
-    "the demo fences; /me is being reworked (near/compact fences) in this same round: move /me "
-    "and the demo seed up to the composition layer (backend/routes.py, the CLI) after it lands.",
-}
+EDGE_EXCEPTIONS: dict[tuple[str, str], str] = {}
 # (importing module, another domain's tables module): reads that have no service method yet.
 _ORG_READS = (
     "org's directory (employees, units, holidays) has no bounded service query for this yet"

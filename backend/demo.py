@@ -1,4 +1,7 @@
-"""`hadir seed-demo`: load the demo regency (see demo_data.py) into an empty database.
+"""`hadir seed-demo`: load the demo regency (backend/org/demo_data.py) into an empty database.
+
+It writes several domains' tables (units, staff, fences), so it sits above the domains, beside
+services.py, rather than inside one of them.
 
 Idempotent: rows are matched on their codes / NIPs / dates, so running it twice changes nothing.
 """
