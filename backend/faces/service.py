@@ -26,7 +26,7 @@ from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
 from backend.faces import recognition
 from backend.faces.tables import FaceReference, PhotoAccess
-from backend.org.tables import Employee
+from backend.org import service as org
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -131,8 +131,8 @@ class Faces:
 
     async def enrol(self, nip: str, photo: bytes, *, enrolled_by: int | None) -> int:
         """Store a reference photo of exactly one face; returns the reference id."""
-        employee = await Employee.select(Employee.id).where(Employee.nip == nip).first()
-        if employee is None:
+        employee_id = await org.employee_id_by_nip(nip)
+        if employee_id is None:
             raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
         try:
             encoding = await self._run(
@@ -149,7 +149,7 @@ class Faces:
         await self.store.put(key, photo, "image/jpeg")
         inserted = await FaceReference.insert(
             FaceReference(
-                employee=employee["id"],
+                employee=employee_id,
                 encoding=recognition.encoding_to_bytes(encoding),
                 photo_key=key,
                 enrolled_by=enrolled_by,
@@ -208,8 +208,11 @@ class Faces:
         return await self.photo_url(who, latest["photo_key"], checkin_id=checkin_id)
 
     async def list_references(self, nip: str) -> list[dict]:
+        employee_id = await org.employee_id_by_nip(nip)
+        if employee_id is None:
+            return []
         return await (
             FaceReference.select(FaceReference.id, FaceReference.created_at)
-            .where(FaceReference.employee.nip == nip)
+            .where(FaceReference.employee == employee_id)
             .order_by(FaceReference.created_at)
         )

@@ -230,6 +230,10 @@ class Geofences:
 _ME_DECIMALS = 7
 
 
+async def location_exists(location_id: int) -> bool:
+    return await LocationTable.exists().where(LocationTable.id == location_id)
+
+
 def compact(location: Location) -> Location:
     """The location with its coordinates rounded for the wire (the PWA's map and hint only;
     the server decides with the stored coordinates)."""

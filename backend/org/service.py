@@ -297,6 +297,19 @@ async def approver_for(employee_id: int) -> int | None:
     return rows[0]["head"] if rows else None
 
 
+async def employee_id_by_nip(nip: str) -> int | None:
+    row = await Employee.select(Employee.id).where(Employee.nip == nip).first()
+    return row["id"] if row else None
+
+
+async def holidays_between(start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """The holidays and cuti bersama in [start, end]: date -> name."""
+    rows = await Holiday.select(Holiday.date, Holiday.name).where(
+        (Holiday.date >= start) & (Holiday.date <= end)
+    )
+    return {row["date"]: row["name"] for row in rows}
+
+
 async def employee_unit(employee_id: int) -> int | None:
     row = await Employee.select(Employee.unit).where(Employee.id == employee_id).first()
     return row["unit"] if row else None

@@ -24,9 +24,8 @@ from backend.core.errors import (
 from backend.core.outbox import Outbox
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
 from backend.core.storage import ObjectStore
-from backend.geofence.tables import Location
+from backend.geofence import service as geofence
 from backend.org import service as org
-from backend.org.tables import Employee, Holiday
 from backend.permits.schemas import (
     KIND_WORDS,
     Permit,
@@ -126,8 +125,8 @@ class Permits:
         if request.start_date < today - dt.timedelta(days=BACKDATE_DAYS):
             raise Invalid(f"Permohonan paling lambat {BACKDATE_DAYS} hari setelah tanggal mulai")
         extension, content_type = attachment_kind(attachment) if attachment else ("", "")
-        if request.destination_location_id is not None and not await Location.exists().where(
-            Location.id == request.destination_location_id
+        if request.destination_location_id is not None and not await geofence.location_exists(
+            request.destination_location_id
         ):
             raise Invalid("Lokasi tujuan dinas luar tidak dikenal")
         days = await self._working_days(who.employee_id, request.start_date, request.end_date)
@@ -203,19 +202,9 @@ class Permits:
         return permit
 
     async def _working_days(self, employee_id: int, start: dt.date, end: dt.date) -> int:
-        row = (
-            await Employee.select(Employee.schedule.days.as_alias("days"))
-            .where(Employee.id == employee_id)
-            .first()
-            .output(load_json=True)
-        )
-        holidays = {
-            h["date"]
-            for h in await Holiday.select(Holiday.date).where(
-                (Holiday.date >= start) & (Holiday.date <= end)
-            )
-        }
-        return working_days(row["days"] if row else None, holidays, start, end)
+        days = await org.schedule_days(employee_id)
+        holidays = set(await org.holidays_between(start, end))
+        return working_days(days or None, holidays, start, end)
 
     async def _refuse_overlap(self, employee_id: int, start: dt.date, end: dt.date) -> None:
         clash = (
@@ -446,12 +435,7 @@ class Permits:
             return []
         first = min(row["start_date"] for row in rows)
         last = max(row["end_date"] for row in rows)
-        holidays = {
-            h["date"]
-            for h in await Holiday.select(Holiday.date).where(
-                (Holiday.date >= first) & (Holiday.date <= last)
-            )
-        }
+        holidays = set(await org.holidays_between(first, last))
         return [_permit(row, holidays) for row in rows]
 
 

@@ -21,10 +21,7 @@ _ORG_READS = (
 TABLE_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("backend.attendance.recap", "backend.org.tables"): _ORG_READS + " (recap joins)",
     ("backend.attendance.reviews", "backend.org.tables"): _ORG_READS + " (reviewer, unit code)",
-    ("backend.faces.service", "backend.org.tables"): _ORG_READS + " (employee by NIP)",
     ("backend.geofence.service", "backend.org.tables"): _ORG_READS + " (unit codes on import)",
-    ("backend.permits.service", "backend.org.tables"): _ORG_READS + " (approver, schedule)",
-    ("backend.permits.service", "backend.geofence.tables"): "dinas luar destination exists",
     ("backend.push.service", "backend.org.tables"): _ORG_READS + " (reminder schedules)",
 }
 
