@@ -186,7 +186,9 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
     try:
         if isinstance(engine, PostgresEngine):
             try:
-                await engine.start_connection_pool(max_size=settings.database_pool_size)
+                # asyncpg opens min_size (10) connections at once and refuses a smaller max.
+                size = settings.database_pool_size
+                await engine.start_connection_pool(min_size=min(size, 10), max_size=size)
             except TimeoutError as exc:
                 host = urlparse(settings.resolved_database_url).netloc.rsplit("@", 1)[-1]
                 raise TimeoutError(

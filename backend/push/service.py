@@ -296,7 +296,9 @@ class Push:
                 # own timeout; this try counts as failed and the job is retried later.
                 with anyio.fail_after(self.settings.push_timeout_s):
                     await anyio.to_thread.run_sync(
-                        functools.partial(self._post, subscription, payload, kind),
+                        functools.partial(
+                            self._post, subscription, payload, kind, topic(notification_id)
+                        ),
                         abandon_on_cancel=True,
                     )
             except TimeoutError:
@@ -336,7 +338,7 @@ class Push:
             raise DeliveryFailed(f"notification {notification_id}: {error}")
         return delivered
 
-    def _post(self, subscription: dict[str, Any], payload: str, kind: str) -> None:
+    def _post(self, subscription: dict[str, Any], payload: str, kind: str, topic: str) -> None:
         # Blocking (requests): called in a worker thread.
         webpush(
             subscription_info={
@@ -349,7 +351,7 @@ class Push:
             vapid_claims={"sub": self.subject},
             content_encoding="aes128gcm",
             ttl=TTL_S.get(kind, DEFAULT_TTL_S),
-            headers={"Urgency": URGENCY.get(kind, "normal")},
+            headers={"Urgency": URGENCY.get(kind, "normal"), "Topic": topic},
             timeout=self.settings.push_timeout_s,
         )
 
@@ -424,6 +426,13 @@ class Push:
             )
             queued += notification_id is not None
         return queued
+
+
+def topic(notification_id: int) -> str:
+    """Web Push's Topic header (RFC 8030 5.4): a push service holding an undelivered message
+    with the same topic for a phone that is off replaces it, so a notice sent again (a worker
+    killed between the push service's 201 and marking it sent) reaches that phone once."""
+    return f"hadir-{notification_id}"
 
 
 def reminder_key(reminder: Reminder) -> str:
