@@ -92,6 +92,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "job_deserializer": deserialize,
         "ctx": {"settings": settings},
         "max_jobs": 2 * max(1, os.cpu_count() or 1),
+        # A job runs at most the outbox's lease. arq marks a job in progress for its timeout
+        # plus 10 s and no worker takes it while the mark stands: with arq's default (300 s) a
+        # worker killed mid-job held that work for five minutes, while the outbox, offering it
+        # again after `outbox_retry_s`, was refused as "already queued".
+        "job_timeout": max(1.0, settings.outbox_retry_s),
         # arq refuses a job id whose result it still keeps; our ids name the work ("the day of
         # employee 7 on 2026-11-16"), which must be queued again whenever its inputs change.
         "keep_result": 0,

@@ -106,8 +106,11 @@ self.addEventListener('sync', (event) => {
   );
 });
 
-// Web Push: the server sends {title, body, url, kind}; every push must show a notification
-// (userVisibleOnly), so a payload that cannot be read still shows a generic one.
+// Web Push: the server sends {title, body, url, kind, id}; every push must show a notification
+// (userVisibleOnly), so a payload that cannot be read still shows a generic one. The tag is the
+// notification's id: delivery is at least once (a worker killed between the push service's
+// answer and marking it sent sends it again), and a second copy replaces the first silently
+// instead of showing twice.
 self.addEventListener('push', (event) => {
   let data = {};
   try {
@@ -121,7 +124,7 @@ self.addEventListener('push', (event) => {
       body: data.body || '',
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
-      tag: data.kind || undefined,
+      tag: data.id ? `hadir-${data.id}` : data.kind || undefined,
       data: { url: data.url || '/' },
     }),
   );

@@ -234,7 +234,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     outbox_retry_s: Annotated[
         float,
         Doc(
-            "Follow-up work handed to the queue but not done within this many seconds is handed over again (a lost job, a killed worker)."
+            "Follow-up work handed to the queue but not done within this many seconds is handed over again (a lost job, a killed worker); also the longest one job may run on the worker."
         ),
     ] = 60.0
     outbox_max_attempts: Annotated[

@@ -321,7 +321,9 @@ class Push:
                 # own timeout; this try counts as failed and the job is retried later.
                 with anyio.fail_after(self.settings.push_timeout_s):
                     await anyio.to_thread.run_sync(
-                        functools.partial(self._post, subscription, payload, kind),
+                        functools.partial(
+                            self._post, subscription, payload, kind, topic(notification_id)
+                        ),
                         abandon_on_cancel=True,
                     )
             except TimeoutError:
@@ -367,15 +369,20 @@ class Push:
             raise DeliveryFailed(f"notification {notification_id}: {error}")
         return delivered
 
-    def _post(self, subscription: dict[str, Any], payload: str, kind: str) -> None:
+    def _post(self, subscription: dict[str, Any], payload: str, kind: str, topic: str) -> None:
         # Blocking (DNS, requests): called in a worker thread. Checked again at each send: the
         # name may resolve elsewhere than when the browser subscribed.
         check_public_url(subscription["endpoint"], allowed_origins=self.settings.push_origins)
         with NoRedirects() as session:
-            self._webpush(subscription, payload, kind, session)
+            self._webpush(subscription, payload, kind, topic, session)
 
     def _webpush(
-        self, subscription: dict[str, Any], payload: str, kind: str, session: requests.Session
+        self,
+        subscription: dict[str, Any],
+        payload: str,
+        kind: str,
+        topic: str,
+        session: requests.Session,
     ) -> None:
         webpush(
             subscription_info={
@@ -388,7 +395,7 @@ class Push:
             vapid_claims={"sub": self.subject},
             content_encoding="aes128gcm",
             ttl=TTL_S.get(kind, DEFAULT_TTL_S),
-            headers={"Urgency": URGENCY.get(kind, "normal")},
+            headers={"Urgency": URGENCY.get(kind, "normal"), "Topic": topic},
             timeout=self.settings.push_timeout_s,
             requests_session=session,
         )
@@ -464,6 +471,13 @@ class Push:
             )
             queued += notification_id is not None
         return queued
+
+
+def topic(notification_id: int) -> str:
+    """Web Push's Topic header (RFC 8030 5.4): a push service holding an undelivered message
+    with the same topic for a phone that is off replaces it, so a notice sent again (a worker
+    killed between the push service's 201 and marking it sent) reaches that phone once."""
+    return f"hadir-{notification_id}"
 
 
 def reminder_key(reminder: Reminder) -> str:
