@@ -27,8 +27,10 @@ from tests.support.services import asgi_client
 
 
 def with_redis(settings: Settings, url: str) -> Settings:
+    # outbox_retry_s is also the worker's job timeout: long enough for a face check on a busy
+    # machine, short enough that a lost job is handed over again within the test.
     return msgspec.structs.replace(
-        settings, redis_url=url, redis_timeout_s=0.5, outbox_poll_s=0.1, outbox_retry_s=2.0
+        settings, redis_url=url, redis_timeout_s=0.5, outbox_poll_s=0.1, outbox_retry_s=10.0
     )
 
 
