@@ -25,6 +25,8 @@ from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
+from backend.imports.service import Imports
+from backend.org import imports as org_imports
 from backend.org.service import UnitDirectory
 from backend.permits.service import Permits
 from backend.push.service import Push
@@ -44,6 +46,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    imports: Imports
 
 
 @contextlib.asynccontextmanager
@@ -120,6 +123,7 @@ async def open_services(
             push=push,
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
+            imports=Imports(org_imports.importers(outbox.transaction)),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -25,6 +25,8 @@ class User(msgspec.Struct, frozen=True):
     roles: list[str]
     unit: UnitRef
     position: str
+    # A one-time password (import, reset) is in use: the PWA asks for a new one first.
+    must_change_password: bool = False
 
 
 class LoginResponse(msgspec.Struct, frozen=True):

@@ -104,6 +104,7 @@ def _user(row: dict, unit: UnitRef) -> User:
         roles=list(row["roles"]),
         unit=unit,
         position=row["position"],
+        must_change_password=row["must_change_password"],
     )
 
 

@@ -164,6 +164,15 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"params": {"endpoint": SUBSCRIPTION["endpoint"]}},
         ),
     ),
+    # The back office (issue 9). A dry run: nothing is written.
+    "importMasterData": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/admin/imports/holidays",
+            {"files": {"file": ("libur.csv", b"Tanggal,Keterangan\n2031-01-01,Tahun Baru\n")}},
+        ),
+    ),
 }
 
 
