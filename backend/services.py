@@ -27,9 +27,12 @@ from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
-from backend.org.service import UnitDirectory
+from backend.org.service import UnitDirectory, token_state
 from backend.permits.service import Permits
 from backend.push.service import Push
+
+# What core.auth.TokenVersions reads to tell a current token from a revoked one.
+TOKEN_STATE = token_state
 
 
 class Services(msgspec.Struct):

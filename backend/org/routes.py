@@ -14,7 +14,13 @@ from backend.core.settings import Settings
 from backend.geofence.schemas import Location
 from backend.geofence.service import Geofences
 from backend.org import service
-from backend.org.schemas import LoginRequest, LoginResponse, ScheduleToday, User
+from backend.org.schemas import (
+    LoginRequest,
+    LoginResponse,
+    PasswordChange,
+    ScheduleToday,
+    User,
+)
 
 
 class Me(msgspec.Struct, frozen=True):
@@ -76,4 +82,23 @@ async def me(
     )
 
 
-ROUTES = [login, me]
+@post(
+    "/api/v1/me/password",
+    operation_id="changePassword",
+    summary="Change one's own password; other sessions end, a fresh token is returned",
+    guards=[allow("me.password")],
+    status_code=200,
+)
+async def change_password(
+    request: Request[Principal, Any, Any],
+    data: JSONBody[PasswordChange],
+    tokens: NamedDependency[TokenIssuer],
+    passwords: NamedDependency[PasswordChecker],
+) -> LoginResponse:
+    principal, user = await service.change_password(
+        request.user, data.old_password, data.new_password, passwords
+    )
+    return LoginResponse(access_token=tokens.issue(principal), expires_in=tokens.ttl_s, user=user)
+
+
+ROUTES = [login, me, change_password]

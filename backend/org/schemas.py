@@ -11,6 +11,11 @@ class LoginRequest(msgspec.Struct, frozen=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+class PasswordChange(msgspec.Struct, frozen=True):
+    old_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
 class UnitRef(msgspec.Struct, frozen=True):
     id: int
     code: str

@@ -173,6 +173,15 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"files": {"file": ("libur.csv", b"Tanggal,Keterangan\n2031-01-01,Tahun Baru\n")}},
         ),
     ),
+    # A wrong old password: 401, so the account is not changed (allowed: not 403/404).
+    "changePassword": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/me/password",
+            {"json": {"old_password": "bukan-ini", "new_password": "kata-sandi-baru-1"}},
+        ),
+    ),
 }
 
 
