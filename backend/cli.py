@@ -115,6 +115,28 @@ def cmd_import_geofences(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    """Bulk import of master data from CSV/XLSX: a dry run unless --apply."""
+    from backend.core.errors import DomainError
+    from backend.services import open_services
+
+    data = Path(args.file).read_bytes()
+
+    async def run() -> object:
+        async with open_services(settings) as services:
+            return await services.imports.run(
+                args.kind, data, apply=args.apply, sheet=args.sheet, filename=args.file
+            )
+
+    try:
+        report = asyncio.run(run())
+    except DomainError as exc:
+        sys.exit(f"hadir import: {exc.detail}")
+    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    if report.refused:  # type: ignore[attr-defined]
+        sys.exit(1)
+
+
 def cmd_export_geofences(settings: Settings, args: argparse.Namespace) -> None:
     from backend.core.db import open_engine
     from backend.geofence.service import export_geojson
@@ -214,6 +236,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import_geofences)
+    bulk = sub.add_parser(
+        "import",
+        help="bulk import units, employees, schedules or holidays from CSV/XLSX (dry run "
+        "unless --apply; exit 1 if any row is refused)",
+    )
+    bulk.add_argument("kind", choices=["units", "employees", "schedules", "holidays"])
+    bulk.add_argument("file")
+    bulk.add_argument("--apply", action="store_true", help="write the changes (default: dry run)")
+    bulk.add_argument("--sheet", default=None, help="the sheet to read (default: the first)")
+    bulk.set_defaults(func=cmd_import)
     exp = sub.add_parser(
         "export-geofences", help="write every location as a GeoJSON FeatureCollection"
     )

@@ -25,9 +25,14 @@ from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
-from backend.org.service import UnitDirectory
+from backend.imports.service import Imports
+from backend.org import imports as org_imports
+from backend.org.service import UnitDirectory, token_state
 from backend.permits.service import Permits
 from backend.push.service import Push
+
+# What core.auth.TokenVersions reads to tell a current token from a revoked one.
+TOKEN_STATE = token_state
 
 
 class Services(msgspec.Struct):
@@ -44,6 +49,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    imports: Imports
 
 
 @contextlib.asynccontextmanager
@@ -120,6 +126,7 @@ async def open_services(
             push=push,
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
+            imports=Imports(org_imports.importers(outbox.transaction)),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import Message, Scope
 
-from backend.core.auth import PasswordChecker, TokenIssuer, jwt_auth
+from backend.core.auth import PasswordChecker, TokenIssuer, TokenVersions, jwt_auth
 from backend.core.docs import LocalSwagger, document_errors
 from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.settings import Settings
@@ -122,10 +122,10 @@ async def get_object(
 
 def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
     from backend import routes
-    from backend.services import open_services
+    from backend.services import TOKEN_STATE, open_services
 
     settings = settings.with_secret()
-    jwt = jwt_auth(settings)
+    jwt = jwt_auth(settings, TokenVersions(TOKEN_STATE, ttl_s=settings.token_check_ttl_s))
     tokens = TokenIssuer(jwt)
     passwords = PasswordChecker.from_settings(settings)
 
@@ -172,6 +172,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "permits": provider("permits"),
             "days": provider("days"),
             "store": provider("store"),
+            "imports": provider("imports"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar
 
 import anyio.to_thread
@@ -18,6 +21,7 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
@@ -34,7 +38,35 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# One-time passwords handed to new employees (bulk import, an admin's reset). They are random,
+# 16 letters and digits from a 31-sign alphabet (~79 bits): guessing one offline is out of reach
+# even with a fast hash, so they are kept as salted SHA-256 and a 20,000-employee import costs
+# milliseconds instead of the ~17 minutes argon2 would (argon2 protects passwords people choose,
+# which are guessable). Each must be replaced at first login (`must_change_password`); the one
+# a person chooses is then kept with argon2.
+INITIAL_PREFIX = "initial$sha256$"
+_INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off a handout
+
+
+def initial_password() -> str:
+    """`k7m2-q9xp-4hwt-r8ce`: four groups of four, typed easily on a phone."""
+    signs = "".join(secrets.choice(_INITIAL_ALPHABET) for _ in range(16))
+    return "-".join(signs[i : i + 4] for i in range(0, 16, 4))
+
+
+def hash_initial(password: str) -> str:
+    salt = secrets.token_hex(16)
+    return f"{INITIAL_PREFIX}{salt}${_sha256(salt, password)}"
+
+
+def _sha256(salt: str, password: str) -> str:
+    return hashlib.sha256(f"{salt}${password}".encode()).hexdigest()
+
+
 def _check(password_hash: str, password: str) -> bool:
+    if password_hash.startswith(INITIAL_PREFIX):
+        salt, _, digest = password_hash[len(INITIAL_PREFIX) :].partition("$")
+        return hmac.compare_digest(digest, _sha256(salt, password))
     try:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
@@ -82,6 +114,10 @@ class PasswordChecker:
             _check, password_hash, password, limiter=self._limiter
         )
 
+    async def hash(self, password: str) -> str:
+        """An argon2 hash of a password someone chose, under the same bound as the checks."""
+        return await anyio.to_thread.run_sync(hash_password, password, limiter=self._limiter)
+
     async def verify(self, password_hash: str, password: str) -> bool:
         async with self.admit():
             return await self.check(password_hash, password)
@@ -95,6 +131,8 @@ class Principal(msgspec.Struct, frozen=True):
     name: str
     roles: tuple[str, ...]
     unit_id: int
+    # The employee's token version when the token was issued (older tokens carry none: 0).
+    token_version: int = 0
 
     def has(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -117,6 +155,47 @@ PUBLIC_PATHS = [
 ]
 
 
+ENDED = (
+    "Sesi ini sudah diakhiri (akun dinonaktifkan, kata sandi atau peran diubah); silakan masuk "
+    "lagi. Catatan yang belum terkirim tetap tersimpan di perangkat."
+)
+
+
+class TokenVersions:
+    """Whether a token is still current: its version equals the employee's, and the employee
+    is active. What was read is trusted for `ttl_s` per employee and process, so a request
+    costs a dictionary lookup, and a revocation reaches every process within `ttl_s`.
+
+    `load(employee_id)` -> (token_version, active), or None when there is no such employee; the
+    org domain provides it (core imports no domain).
+    """
+
+    MAX_EMPLOYEES = 100_000
+
+    def __init__(
+        self, load: Callable[[int], Awaitable[tuple[int, bool] | None]], *, ttl_s: float
+    ) -> None:
+        self._load = load
+        self._ttl_s = ttl_s
+        self._known: OrderedDict[int, tuple[tuple[int, bool] | None, float]] = OrderedDict()
+
+    async def current(self, principal: Principal) -> bool:
+        now = time.monotonic()
+        hit = self._known.get(principal.employee_id)
+        if hit is None or hit[1] <= now:
+            state = await self._load(principal.employee_id)
+            self._known[principal.employee_id] = (state, now + self._ttl_s)
+            if len(self._known) > self.MAX_EMPLOYEES:
+                self._known.popitem(last=False)
+        else:
+            state = hit[0]
+        return state is not None and state[1] and state[0] == principal.token_version
+
+    def forget(self, employee_id: int) -> None:
+        """This process changed the employee: read them again at the next request."""
+        self._known.pop(employee_id, None)
+
+
 class CachedJWTMiddleware(JWTAuthenticationMiddleware):
     """Remembers verified tokens until they expire.
 
@@ -127,6 +206,7 @@ class CachedJWTMiddleware(JWTAuthenticationMiddleware):
 
     MAX_TOKENS = 50_000
     _verified: ClassVar[OrderedDict[str, tuple[AuthenticationResult, float]]] = OrderedDict()
+    versions: ClassVar[TokenVersions | None] = None
 
     async def authenticate_token(
         self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
@@ -134,21 +214,28 @@ class CachedJWTMiddleware(JWTAuthenticationMiddleware):
         hit = self._verified.get(encoded_token)
         if hit is not None and hit[1] > time.time():
             self._verified.move_to_end(encoded_token)
-            return hit[0]
-        result = await super().authenticate_token(encoded_token, connection)
-        self._verified[encoded_token] = (result, result.auth.exp.timestamp())
-        if len(self._verified) > self.MAX_TOKENS:
-            self._verified.popitem(last=False)
+            result = hit[0]
+        else:
+            result = await super().authenticate_token(encoded_token, connection)
+            self._verified[encoded_token] = (result, result.auth.exp.timestamp())
+            if len(self._verified) > self.MAX_TOKENS:
+                self._verified.popitem(last=False)
+        if self.versions is not None and not await self.versions.current(result.user):
+            raise NotAuthorizedException(ENDED)
         return result
 
 
-def jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
+def jwt_auth(
+    settings: Settings, versions: TokenVersions | None = None
+) -> JWTAuth[Principal, Token]:
+    # Litestar builds the middleware itself: the app's TokenVersions rides on a subclass.
+    middleware = type("AppJWTMiddleware", (CachedJWTMiddleware,), {"versions": versions})
     return JWTAuth[Principal, Token](
         token_secret=settings.secret_key,
         retrieve_user_handler=principal_from_token,
         default_token_expiration=dt.timedelta(hours=settings.token_ttl_hours),
         exclude=PUBLIC_PATHS,
-        authentication_middleware_class=CachedJWTMiddleware,
+        authentication_middleware_class=middleware,
     )
 
 

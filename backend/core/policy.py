@@ -56,6 +56,9 @@ POLICY: dict[str, dict[str, str]] = {
     "push.key": _everyone(),
     "push.subscribe": _everyone(),
     "push.unsubscribe": _everyone(),
+    # The back office (issue 9): bulk import, accounts.
+    "import.run": {"bkd": ANY, "admin": ANY},
+    "me.password": _everyone(),
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.

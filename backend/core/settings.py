@@ -243,6 +243,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Hand-overs of one piece of follow-up work before it is given up and kept with the reason in `core_outbox`."
         ),
     ] = 20
+    token_check_ttl_s: Annotated[
+        float,
+        Doc(
+            "How long an api process trusts what it last read of an employee's token version and active flag; a deactivation, a new password or new roles end that employee's sessions within this many seconds."
+        ),
+    ] = 5.0
 
     @property
     def data_path(self) -> Path:

@@ -76,3 +76,5 @@ class ImportReport(msgspec.Struct, frozen=True):
     created: int
     updated: int
     refused: list[ImportRefusal]
+    # Features equal to what is stored: not written, so no process reloads them.
+    unchanged: int = 0

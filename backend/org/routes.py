@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from litestar import post
+from typing import Any
+
+from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from backend.core.auth import PasswordChecker, TokenIssuer
+from backend.core.auth import PasswordChecker, Principal, TokenIssuer
+from backend.core.policy import allow
 from backend.org import service
-from backend.org.schemas import LoginRequest, LoginResponse
+from backend.org.schemas import LoginRequest, LoginResponse, PasswordChange
 
 
 @post("/api/v1/auth/login", operation_id="login", summary="Log in with NIP and password")
@@ -23,4 +26,23 @@ async def login(
     )
 
 
-ROUTES = [login]
+@post(
+    "/api/v1/me/password",
+    operation_id="changePassword",
+    summary="Change one's own password; other sessions end, a fresh token is returned",
+    guards=[allow("me.password")],
+    status_code=200,
+)
+async def change_password(
+    request: Request[Principal, Any, Any],
+    data: JSONBody[PasswordChange],
+    tokens: NamedDependency[TokenIssuer],
+    passwords: NamedDependency[PasswordChecker],
+) -> LoginResponse:
+    principal, user = await service.change_password(
+        request.user, data.old_password, data.new_password, passwords
+    )
+    return LoginResponse(access_token=tokens.issue(principal), expires_in=tokens.ttl_s, user=user)
+
+
+ROUTES = [login, change_password]

@@ -11,6 +11,11 @@ class LoginRequest(msgspec.Struct, frozen=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+class PasswordChange(msgspec.Struct, frozen=True):
+    old_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
 class UnitRef(msgspec.Struct, frozen=True):
     id: int
     code: str
@@ -25,6 +30,8 @@ class User(msgspec.Struct, frozen=True):
     roles: list[str]
     unit: UnitRef
     position: str
+    # A one-time password (import, reset) is in use: the PWA asks for a new one first.
+    must_change_password: bool = False
 
 
 class LoginResponse(msgspec.Struct, frozen=True):

@@ -93,8 +93,53 @@ async def authenticate(
         name=row["name"],
         roles=tuple(row["roles"]),
         unit_id=unit.id,
+        token_version=row["token_version"],
     )
     return principal, _user(row, unit)
+
+
+async def token_state(employee_id: int) -> tuple[int, bool] | None:
+    """(token_version, active) of an employee, for core.auth.TokenVersions."""
+    row = (
+        await Employee.select(Employee.token_version, Employee.active)
+        .where(Employee.id == employee_id)
+        .first()
+    )
+    return (row["token_version"], row["active"]) if row else None
+
+
+PASSWORD_MIN = 8
+
+
+def password_rule(nip: str, new: str, old: str) -> None:
+    """A chosen password: long enough, not the NIP, not the one it replaces."""
+    if len(new) < PASSWORD_MIN:
+        raise Invalid(f"Kata sandi baru minimal {PASSWORD_MIN} karakter")
+    if nip in new:
+        raise Invalid("Kata sandi baru tidak boleh memuat NIP")
+    if new == old:
+        raise Invalid("Kata sandi baru harus berbeda dari yang lama")
+
+
+async def change_password(
+    who: Principal, old: str, new: str, passwords: PasswordChecker
+) -> tuple[Principal, User]:
+    """Replace one's own password: every other session of the account ends (the token version
+    is raised); the caller gets a fresh token."""
+    password_rule(who.nip, new, old)
+    row = (
+        await Employee.select(Employee.password_hash).where(Employee.id == who.employee_id).first()
+    )
+    if row is None or not await passwords.verify(row["password_hash"], old):
+        raise Unauthenticated("Kata sandi lama salah")
+    await Employee.update(
+        {
+            Employee.password_hash: await passwords.hash(new),
+            Employee.must_change_password: False,
+            Employee.token_version: Employee.token_version + 1,
+        }
+    ).where(Employee.id == who.employee_id)
+    return await authenticate(who.nip, new, passwords)
 
 
 def _user(row: dict, unit: UnitRef) -> User:
@@ -104,6 +149,7 @@ def _user(row: dict, unit: UnitRef) -> User:
         roles=list(row["roles"]),
         unit=unit,
         position=row["position"],
+        must_change_password=row["must_change_password"],
     )
 
 

@@ -4,6 +4,7 @@ from piccolo.columns import (
     Boolean,
     Date,
     ForeignKey,
+    Integer,
     OnDelete,
     Timestamptz,
     Varchar,
@@ -41,6 +42,11 @@ class Employee(Table, tablename="org_employee"):
     password_hash = Varchar(length=200)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # A one-time password (import, reset) is replaced at first login.
+    must_change_password = Boolean(default=False)
+    # Raised when the employee is deactivated or their password or roles change: every token
+    # issued with an older version stops working at once (core.auth).
+    token_version = Integer(default=0)
 
 
 class Holiday(Table, tablename="org_holiday"):

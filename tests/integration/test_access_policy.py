@@ -164,6 +164,24 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"params": {"endpoint": SUBSCRIPTION["endpoint"]}},
         ),
     ),
+    # The back office (issue 9). A dry run: nothing is written.
+    "importMasterData": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/admin/imports/holidays",
+            {"files": {"file": ("libur.csv", b"Tanggal,Keterangan\n2031-01-01,Tahun Baru\n")}},
+        ),
+    ),
+    # A wrong old password: 401, so the account is not changed (allowed: not 403/404).
+    "changePassword": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/me/password",
+            {"json": {"old_password": "bukan-ini", "new_password": "kata-sandi-baru-1"}},
+        ),
+    ),
 }
 
 
