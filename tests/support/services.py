@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -209,6 +210,9 @@ def live_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Its own process group, so that teardown reaches granian's workers too: a worker left
+        # running would go on dispatching the test database's outbox under the next test.
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -226,12 +230,15 @@ def live_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
+        process.wait()
         log.close()
 
 
