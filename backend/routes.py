@@ -2,8 +2,9 @@
 
 from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.faces.routes import ROUTES as FACES
+from backend.gerai.routes import ROUTES as GERAI
 from backend.org.routes import ROUTES as ORG
 from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *GERAI]

@@ -9,6 +9,7 @@ not callbacks, so the order below is simply who reads whom.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
@@ -25,6 +26,7 @@ from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
+from backend.gerai.service import GeraiService
 from backend.org.service import UnitDirectory
 from backend.permits.service import Permits
 from backend.push.service import Push
@@ -44,6 +46,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    gerai: GeraiService
 
 
 @contextlib.asynccontextmanager
@@ -120,6 +123,12 @@ async def open_services(
             push=push,
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
+            gerai=GeraiService(
+                outbox=outbox,
+                units=units,
+                on_duty=checkins.on_duty,
+                empty_grace=dt.timedelta(minutes=settings.gerai_empty_grace_minutes),
+            ),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

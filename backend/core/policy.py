@@ -56,6 +56,10 @@ POLICY: dict[str, dict[str, str]] = {
     "push.key": _everyone(),
     "push.subscribe": _everyone(),
     "push.unsubscribe": _everyone(),
+    # Gerai of the MPP: the MPP's own staff see theirs (unit scope: the gerai of their unit,
+    # and those they serve at or supervise); bkd, command and admin see all.
+    "gerai.list": {"asn": UNIT, "kepala_unit": UNIT, "bkd": ANY, "command": ANY, "admin": ANY},
+    "gerai.import": {"bkd": ANY, "admin": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.

@@ -243,6 +243,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Hand-overs of one piece of follow-up work before it is given up and kept with the reason in `core_outbox`."
         ),
     ] = 20
+    gerai_empty_grace_minutes: Annotated[
+        int,
+        Doc(
+            "A gerai with nobody checked in this many minutes into its service hours (or after its staff left) raises an alert to its supervisors."
+        ),
+    ] = 15
 
     @property
     def data_path(self) -> Path:

@@ -164,6 +164,16 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"params": {"endpoint": SUBSCRIPTION["endpoint"]}},
         ),
     ),
+    # Gerai of the MPP.
+    "listGerai": (False, lambda w, t: ("GET", "/api/v1/gerai", {})),
+    "importGerai": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/gerai/import",
+            {"files": {"file": ("g.csv", b"Kode Gerai,Nama Gerai\n", "text/csv")}},
+        ),
+    ),
 }
 
 
