@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "backend.push.piccolo_app",
         "backend.permits.piccolo_app",
         "backend.gerai.piccolo_app",
+        "backend.ratings.piccolo_app",
     ]
 )

@@ -6,5 +6,6 @@ from backend.gerai.routes import ROUTES as GERAI
 from backend.org.routes import ROUTES as ORG
 from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
+from backend.ratings.routes import ROUTES as RATINGS
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *GERAI]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *GERAI, *RATINGS]

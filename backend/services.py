@@ -30,6 +30,7 @@ from backend.gerai.service import GeraiService
 from backend.org.service import UnitDirectory
 from backend.permits.service import Permits
 from backend.push.service import Push
+from backend.ratings.service import IkmFigures, Ratings, parse_weights
 
 
 class Services(msgspec.Struct):
@@ -47,6 +48,7 @@ class Services(msgspec.Struct):
     permits: Permits
     days: DayRecords
     gerai: GeraiService
+    ratings: Ratings
 
 
 @contextlib.asynccontextmanager
@@ -109,6 +111,15 @@ async def open_services(
             on_permit=permits.approved_on,
             checked_in=checkins.checked_in,
         )
+        # The board's IKM comes from the ratings' aggregates; gerai does not import ratings.
+        figures = IkmFigures(parse_weights(settings.skm_weights))
+        gerai = GeraiService(
+            ikm=figures,
+            outbox=outbox,
+            units=units,
+            on_duty=checkins.on_duty,
+            empty_grace=dt.timedelta(minutes=settings.gerai_empty_grace_minutes),
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -123,11 +134,14 @@ async def open_services(
             push=push,
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
-            gerai=GeraiService(
+            gerai=gerai,
+            ratings=Ratings(
                 outbox=outbox,
-                units=units,
-                on_duty=checkins.on_duty,
-                empty_grace=dt.timedelta(minutes=settings.gerai_empty_grace_minutes),
+                gerai=gerai,
+                secret_key=settings.secret_key,
+                window=dt.timedelta(hours=settings.rating_window_hours),
+                per_minute=settings.rating_per_minute,
+                figures=figures,
             ),
         )
         if isinstance(queue, InProcessQueue):

@@ -34,6 +34,8 @@ CLEANED_TABLES = (
     "faces_photo_access",
     "faces_reference",
     "gerai_alert",
+    "ratings_rating",
+    "ratings_day",
 )
 
 

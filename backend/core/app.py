@@ -173,6 +173,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "days": provider("days"),
             "store": provider("store"),
             "gerai": provider("gerai"),
+            "ratings": provider("ratings"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],

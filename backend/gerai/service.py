@@ -225,6 +225,19 @@ class GeraiService:
             query = query.where(Gerai.agency == agency)
         return [row["id"] for row in await query.limit(MAX_GERAI)]
 
+    async def service_users(self, gerai_ids: list[int]) -> int:
+        """The recorded yearly service users of these gerai together (the SKM's population)."""
+        if not gerai_ids:
+            return 0
+        rows = await Gerai.select(Gerai.service_users).where(Gerai.id.is_in(gerai_ids))
+        return sum(row["service_users"] for row in rows)
+
+    async def codes(self, gerai_ids: list[int]) -> list[str]:
+        if not gerai_ids:
+            return []
+        rows = await Gerai.select(Gerai.code).where(Gerai.id.is_in(gerai_ids)).order_by(Gerai.code)
+        return [row["code"] for row in rows]
+
     # --- CCTV ---------------------------------------------------------------------------------
 
     async def record_load(self, gerai_code: str, people: int, at: dt.datetime) -> None:

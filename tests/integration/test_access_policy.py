@@ -174,6 +174,14 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"files": {"file": ("g.csv", b"Kode Gerai,Nama Gerai\n", "text/csv")}},
         ),
     ),
+    "ratingsIkm": (
+        False,
+        lambda w, t: (
+            "GET",
+            "/api/v1/ratings/ikm",
+            {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+        ),
+    ),
 }
 
 

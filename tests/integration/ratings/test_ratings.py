@@ -1,0 +1,136 @@
+"""Citizens' ratings on real PostgreSQL: the public gerai, submission with replay, the device
+window, bad input in words, the aggregates against a recomputation, the IKM and who reads it."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import httpx
+
+from backend.gerai import demo
+from backend.ratings import skm
+from backend.ratings.tables import Rating
+from tests.support.factories import by_role, login
+
+GERAI = "MPP-G01"
+
+
+def rating(**overrides):
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "gerai": GERAI,
+        "service": "Perekaman KTP-el",
+        "answers": {code: 3 for code in skm.CODES},
+        "comment": "<script>alert(1)</script> antre lama",
+        "profile": {"sex": "P", "age": "30-39"},
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_public_gerai_has_services_and_the_nine_questions(client: httpx.AsyncClient):
+    answer = await client.get(f"/api/v1/public/gerai/{GERAI}")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["name"] == "Gerai Disdukcapil" and "Perekaman KTP-el" in body["services"]
+    assert [q["code"] for q in body["questions"]] == list(skm.CODES)
+    assert (await client.get("/api/v1/public/gerai/NOPE")).status_code == 404
+    svg = await client.get(f"/api/v1/public/gerai/{GERAI}/qr.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")
+    png = await client.get(f"/api/v1/public/gerai/{GERAI}/qr.png")
+    assert png.content.startswith(b"\x89PNG")
+    page = await client.get(f"/nilai/{GERAI}")
+    assert page.status_code == 200 and "/src/nilai.js" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    poster = await client.get(f"/nilai/{GERAI}/poster")
+    assert "Gerai Disdukcapil" in poster.text and "qr.svg" in poster.text
+
+
+async def test_one_rating_per_device_per_window_and_replays_answer_200(client: httpx.AsyncClient):
+    first = rating()
+    created = await client.post("/api/v1/public/ratings", json=first)
+    assert created.status_code == 201, created.text
+    cookie = created.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "hadir_nilai=" in cookie
+    replay = await client.post("/api/v1/public/ratings", json=first)
+    assert replay.status_code == 200
+    assert await Rating.count() == 1
+    second = await client.post("/api/v1/public/ratings", json=rating())
+    assert second.status_code == 409 and "sudah kami terima" in second.json()["detail"]
+    # Another gerai from the same device is fine; a forged cookie is a new device.
+    other = rating(gerai="MPP-G04", service="Pindah Faskes")
+    assert (await client.post("/api/v1/public/ratings", json=other)).status_code == 201
+    client.cookies.set("hadir_nilai", "forged.0000", path="/api/v1/public/")
+    client.cookies.clear()
+    assert (await client.post("/api/v1/public/ratings", json=rating())).status_code == 201
+
+
+async def test_bad_ratings_are_refused_in_words_and_nothing_is_stored(client: httpx.AsyncClient):
+    cases = [
+        (rating(answers={**{c: 3 for c in skm.CODES}, "U3": 5}), "U3"),
+        (rating(answers={c: 3 for c in skm.CODES[:8]}), "U9"),
+        (rating(gerai="NOPE"), "tidak dikenal"),
+        (rating(service="Layanan lain"), "tidak ada"),
+        (rating(comment="x" * 1001), "comment"),
+        (rating(profile={"sex": "X"}), "sex"),
+    ]
+    for body, words in cases:
+        answer = await client.post("/api/v1/public/ratings", json=body)
+        assert 400 <= answer.status_code < 500, (body, answer.text)
+        assert words in answer.text, (words, answer.text)
+    assert await Rating.count() == 0
+    big = await client.post(
+        "/api/v1/public/ratings",
+        content=b"{" + b" " * 9000 + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert big.status_code == 413
+
+
+async def test_ikm_from_aggregates_equals_a_recomputation(app, client: httpx.AsyncClient):
+    sent = []
+    for n in range(12):
+        answers = {code: 1 + (n + i) % 4 for i, code in enumerate(skm.CODES)}
+        client.cookies.clear()
+        answer = await client.post("/api/v1/public/ratings", json=rating(answers=answers))
+        assert answer.status_code == 201
+        sent.append(answers)
+    bkd = await login(client, by_role("bkd").nip)
+    report = await client.get(
+        "/api/v1/ratings/ikm",
+        params={"gerai": GERAI, "from": "2026-01-01", "to": "2027-12-31"},
+        headers=bkd,
+    )
+    assert report.status_code == 200, report.text
+    body = report.json()
+    totals = {c: (sum(a[c] for a in sent), len(sent)) for c in skm.CODES}
+    assert body["respondents"] == 12
+    assert {c: (e["sum"], e["count"]) for c, e in body["elements"].items()} == totals
+    assert Decimal(body["ikm"]) == skm.round2(skm.ikm(totals))
+    assert body["grade"] == skm.grade(skm.ikm(totals))[0]
+    assert body["min_sample"] > 12 and body["sample_reached"] is False
+    # The MPP's head (unit scope) reads it; a teacher sees nothing of it.
+    head = await login(client, demo.WAHYU)
+    assert (
+        await client.get(
+            "/api/v1/ratings/ikm",
+            params={"gerai": GERAI, "from": "2026-01-01", "to": "2027-12-31"},
+            headers=head,
+        )
+    ).json()["respondents"] == 12
+    teacher = await login(client)
+    hidden = await client.get(
+        "/api/v1/ratings/ikm",
+        params={"gerai": GERAI, "from": "2026-01-01", "to": "2027-12-31"},
+        headers=teacher,
+    )
+    assert hidden.status_code == 404
+    # The board shows it too.
+    board = {
+        g.code: g
+        for g in await app.state.services.gerai.board(
+            __import__("datetime").datetime.now(__import__("datetime").UTC)
+        )
+    }
+    assert board[GERAI].ikm is not None and board[GERAI].ikm.respondents == 12
