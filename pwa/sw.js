@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '824c7ced8528';
+const VERSION = 'bc92d8a5e459';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -37,8 +37,9 @@ const SHELL = [
   '/src/views/permits.js',
   '/src/views/approvals.js',
   '/src/push.js',
-  // The rating page for citizens (served at /nilai/CODE) and the poster style.
+  // The rating page for citizens (served at /nilai/CODE), its own worker, the poster style.
   '/nilai.html',
+  '/nilai-sw.js',
   '/src/nilai.js',
   '/src/nilai.css',
   '/src/poster.css',

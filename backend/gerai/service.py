@@ -89,7 +89,9 @@ class GeraiService:
             query = query.where(where)
         return await query.order_by(Gerai.code).limit(MAX_GERAI)
 
-    async def _unit_of(self, row: dict[str, Any]) -> UnitRef:
+    async def unit_of(self, row: dict[str, Any]) -> UnitRef:
+        """The unit of a gerai row (as `by_code` returns it): its code and timezone, for the
+        local day of a rating or a check-in."""
         units = await self.units.snapshot.get()
         unit = units.get(row["unit"])
         if unit is None:  # a unit added since the snapshot was taken
@@ -110,7 +112,7 @@ class GeraiService:
         by_day: dict[dt.date, list[dict[str, Any]]] = {}
         local: dict[int, dt.datetime] = {}
         for row in rows:
-            unit = await self._unit_of(row)
+            unit = await self.unit_of(row)
             local[row["id"]] = now.astimezone(ZoneInfo(unit.timezone))
             if rules.window_at(_hours(row), local[row["id"]]) is not None:
                 by_day.setdefault(local[row["id"]].date(), []).append(row)
@@ -144,7 +146,7 @@ class GeraiService:
         states = await self._states(rows, now)
         items = []
         for row in rows:
-            unit = await self._unit_of(row)
+            unit = await self.unit_of(row)
             items.append(
                 GeraiSummary(
                     code=row["code"],
@@ -181,7 +183,7 @@ class GeraiService:
             ikm = await self.ikm.ikm_by_gerai(ids, today.replace(month=1, day=1), today)
         result = []
         for row in rows:
-            unit = await self._unit_of(row)
+            unit = await self.unit_of(row)
             result.append(
                 GeraiState(
                     code=row["code"],
@@ -204,7 +206,7 @@ class GeraiService:
         if not rows:
             raise NotFound(f"Gerai '{code[:40]}' tidak dikenal")
         row = rows[0]
-        row["unit_code"] = (await self._unit_of(row)).code
+        row["unit_code"] = (await self.unit_of(row)).code
         return row
 
     async def supervised_by(self, employee_id: int) -> list[int]:
@@ -289,7 +291,7 @@ class GeraiService:
             supervisors = await GeraiMember.select(GeraiMember.employee).where(
                 (GeraiMember.gerai == row["id"]) & (GeraiMember.role == SUPERVISOR)
             )
-            unit = await self._unit_of(row)
+            unit = await self.unit_of(row)
             local = since.astimezone(ZoneInfo(unit.timezone)).strftime("%H:%M")
             await self.outbox.add(
                 *[

@@ -218,7 +218,7 @@ class Ratings:
                 f"Satu perangkat dapat menilai satu gerai sekali dalam "
                 f"{int(self.window.total_seconds() // 3600)} jam."
             )
-        zone = ZoneInfo((await self.gerai._unit_of(gerai)).timezone)
+        zone = ZoneInfo((await self.gerai.unit_of(gerai)).timezone)
         day = now.astimezone(zone).date()
         scores = msgspec.structs.asdict(body.answers)
         async with self.outbox.transaction():

@@ -2,6 +2,9 @@
 // first and sent from there, oldest first, until the server answers; a citizen in a basement
 // with no signal rates anyway and it goes out once the signal returns. The server stores each
 // client_id once, so a resend after a lost answer is harmless.
+// The page opens without signal after a first visit: its files come from its own service
+// worker (/nilai-sw.js, scope /nilai/) and the gerai's questions from the copy kept in
+// localStorage when they last loaded.
 // Nothing here builds HTML from strings: every text goes in through textContent.
 
 const DB = 'hadir-nilai';
@@ -9,6 +12,8 @@ const STORE = 'pending';
 const code = decodeURIComponent(location.pathname.split('/')[2] || '');
 const root = document.getElementById('nilai');
 const status = document.getElementById('status');
+const KEPT = `hadir-nilai:gerai:${code}`;
+const LOAD_TIMEOUT_MS = 8000;
 let sending = false;
 
 function el(tag, attrs = {}, ...children) {
@@ -25,6 +30,17 @@ function say(text, warn = false) {
   status.textContent = text;
   status.classList.toggle('warn', warn);
   status.hidden = !text;
+}
+
+// The thank-you panel of a rating just made tells what became of it; a rating sent later
+// (the page opened again) is told in the status line. False: no panel for it.
+function outcome(clientId, heading, text) {
+  const panel = document.getElementById('done');
+  if (!panel || panel.dataset.clientId !== clientId) return false;
+  panel.replaceChildren(el('h1', { text: heading }), el('p', { text }));
+  panel.classList.toggle('warn', heading !== 'Terima kasih!');
+  say('');
+  return true;
 }
 
 function openDb() {
@@ -76,8 +92,16 @@ async function sendPending() {
       } catch {
         detail = '';
       }
-      if (response.ok) say('Terima kasih! Penilaian Anda sudah terkirim.');
-      else say(detail || 'Penilaian tidak dapat diterima.', true);
+      if (response.ok) {
+        if (!outcome(item.client_id, 'Terima kasih!', 'Penilaian Anda sudah terkirim.')) {
+          say('Terima kasih! Penilaian Anda sudah terkirim.');
+        }
+      } else {
+        // 409: this device already rated the gerai in the visit window (the server's words).
+        const words = detail || 'Penilaian tidak dapat diterima.';
+        const heading = response.status === 409 ? 'Sudah dinilai' : 'Belum dapat diterima';
+        if (!outcome(item.client_id, heading, words)) say(words, true);
+      }
     }
   } finally {
     sending = false;
@@ -150,7 +174,12 @@ function render(gerai) {
     submit.disabled = true;
     await withStore('readwrite', (s) => s.put({ client_id: clientId, body, capturedAt: Date.now() }));
     root.replaceChildren(
-      el('div', { class: 'done' }, el('h1', { text: 'Terima kasih!' }), el('p', { text: `Penilaian Anda untuk ${gerai.name} sudah disimpan.` })),
+      el(
+        'div',
+        { class: 'done', id: 'done', 'data-client-id': clientId },
+        el('h1', { text: 'Terima kasih!' }),
+        el('p', { text: `Penilaian Anda untuk ${gerai.name} sudah disimpan dan akan dikirim.` }),
+      ),
     );
     say('Mengirim…');
     await sendPending();
@@ -158,22 +187,58 @@ function render(gerai) {
   root.replaceChildren(el('h1', { text: gerai.name }), el('p', { class: 'agency', text: gerai.agency }), form);
 }
 
+function kept() {
+  try {
+    return JSON.parse(localStorage.getItem(KEPT) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function keep(gerai) {
+  try {
+    localStorage.setItem(KEPT, JSON.stringify(gerai));
+  } catch {
+    // storage full or refused: the page still works while there is signal
+  }
+}
+
+async function loadGerai() {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), LOAD_TIMEOUT_MS);
+  try {
+    const response = await fetch(`/api/v1/public/gerai/${encodeURIComponent(code)}`, {
+      signal: abort.signal,
+    });
+    if (response.status === 404) return { unknown: true };
+    if (!response.ok) return { gerai: kept() };
+    const gerai = await response.json();
+    keep(gerai);
+    return { gerai };
+  } catch {
+    return { gerai: kept() }; // no signal, or too slow: the copy from the last visit
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function start() {
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/nilai-sw.js', { scope: '/nilai/' }).catch(() => {});
+  }
   window.addEventListener('online', sendPending);
   setInterval(sendPending, 15_000);
   sendPending();
-  let response;
-  try {
-    response = await fetch(`/api/v1/public/gerai/${encodeURIComponent(code)}`);
-  } catch {
-    root.replaceChildren(el('p', { text: 'Tidak ada sinyal. Coba buka lagi halaman ini saat ada sinyal.' }));
-    return;
-  }
-  if (!response.ok) {
+  const { gerai, unknown } = await loadGerai();
+  if (unknown) {
     root.replaceChildren(el('p', { text: 'Gerai tidak dikenal. Periksa kode QR di meja layanan.' }));
     return;
   }
-  render(await response.json());
+  if (!gerai) {
+    root.replaceChildren(el('p', { text: 'Tidak ada sinyal. Coba buka lagi halaman ini saat ada sinyal.' }));
+    return;
+  }
+  render(gerai);
 }
 
 start();
