@@ -63,6 +63,8 @@ POLICY: dict[str, dict[str, str]] = {
     # SKM figures: a gerai's supervisors (asn, own: the gerai they supervise), the head of the
     # MPP (and above), bkd and command.
     "ratings.ikm": {"asn": OWN, "kepala_unit": UNIT, "bkd": ANY, "command": ANY},
+    # Citizens' comments: read by the same people as the figures.
+    "ratings.comments": {"asn": OWN, "kepala_unit": UNIT, "bkd": ANY, "command": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.

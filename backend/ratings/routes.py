@@ -12,9 +12,16 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.app import PWA_DIR
 from backend.core.auth import Principal
+from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
 from backend.core.schema import MaybeWord
-from backend.ratings.schemas import IkmReport, PublicGerai, RatingCreate, RatingReceipt
+from backend.ratings.schemas import (
+    CommentList,
+    IkmReport,
+    PublicGerai,
+    RatingCreate,
+    RatingReceipt,
+)
 from backend.ratings.service import DEVICE_COOKIE, Ratings
 
 MAX_RATING_BODY = 8_000  # nine answers, a comment of 1,000 characters, a profile
@@ -150,4 +157,35 @@ async def ratings_ikm(
     )
 
 
-ROUTES = [public_gerai, submit_rating, qr_svg, qr_png, rating_page, rating_poster, ratings_ikm]
+@get(
+    "/api/v1/ratings/comments",
+    operation_id="ratingComments",
+    summary="Citizens' comments on a gerai over a period, oldest first, paged; plain text",
+    guards=[allow("ratings.comments")],
+)
+async def rating_comments(
+    request: Request[Principal, Any, Any],
+    ratings: NamedDependency[Ratings],
+    start: Annotated[dt.date, QueryParameter(name="from")],
+    end: Annotated[dt.date, QueryParameter(name="to")],
+    gerai_code: Annotated[
+        str | None, QueryParameter(name="gerai", min_length=1, max_length=40)
+    ] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> CommentList:
+    return await ratings.comments(
+        request.user, gerai=gerai_code, start=start, end=end, limit=limit, cursor=cursor
+    )
+
+
+ROUTES = [
+    public_gerai,
+    submit_rating,
+    qr_svg,
+    qr_png,
+    rating_page,
+    rating_poster,
+    ratings_ikm,
+    rating_comments,
+]

@@ -93,3 +93,19 @@ class IkmReport(msgspec.Struct, frozen=True):
     start: dt.date
     end: dt.date
     gerai: list[str]  # the gerai counted
+
+
+class RatingComment(msgspec.Struct, frozen=True):
+    """A citizen's comment, as text: never HTML, whatever it contains (show it with textContent
+    or escaped). Nothing about who wrote it."""
+
+    gerai: str
+    service: str
+    day: dt.date  # the gerai's local day
+    received_at: dt.datetime
+    comment: str
+
+
+class CommentList(msgspec.Struct, frozen=True):
+    items: list[RatingComment]
+    next_cursor: str | None = None  # pass as `cursor` for the next page

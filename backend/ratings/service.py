@@ -25,16 +25,19 @@ from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
 from backend.core.outbox import Outbox
+from backend.core.paging import after, page
 from backend.gerai.schemas import IkmBrief
 from backend.gerai.service import GeraiService
 from backend.org import service as org
 from backend.ratings import skm
 from backend.ratings.schemas import (
+    CommentList,
     ElementFigures,
     IkmReport,
     ProfileField,
     PublicGerai,
     Question,
+    RatingComment,
     RatingCreate,
     RatingReceipt,
 )
@@ -274,14 +277,73 @@ class Ratings:
 
     # --- the numbers --------------------------------------------------------------------------
 
-    async def _allowed_gerai(self, who: Principal) -> list[int] | None:
+    async def _allowed_gerai(self, who: Principal, action: str = "ratings.ikm") -> list[int] | None:
         """None: any gerai; else the gerai `who` supervises and those of the units they head."""
-        if policy.scope(who, "ratings.ikm") == policy.ANY:
+        if policy.scope(who, action) == policy.ANY:
             return None
         ids = set(await self.gerai.supervised_by(who.employee_id))
-        if policy.scope(who, "ratings.ikm") == policy.UNIT:
+        if policy.scope(who, action) == policy.UNIT:
             ids |= set(await self.gerai.ids_where(unit_ids=await org.unit_ids_under(who.unit_id)))
         return sorted(ids)
+
+    @staticmethod
+    def _check_period(start: dt.date, end: dt.date) -> None:
+        if end < start:
+            raise Invalid("Tanggal 'to' tidak boleh sebelum 'from'")
+        if (end - start).days > MAX_PERIOD_DAYS:
+            raise Invalid(f"Periode paling panjang {MAX_PERIOD_DAYS} hari")
+
+    async def comments(
+        self,
+        who: Principal,
+        *,
+        gerai: str | None,
+        start: dt.date,
+        end: dt.date,
+        limit: int,
+        cursor: str | None,
+    ) -> CommentList:
+        """Non-empty comments of the gerai `who` may read, oldest first, one page at a time."""
+        self._check_period(start, end)
+        allowed = await self._allowed_gerai(who, "ratings.comments")
+        where = (Rating.day >= start) & (Rating.day <= end) & (Rating.comment != "")
+        if gerai is not None:
+            row = await self.gerai.by_code(gerai)
+            if allowed is not None and row["id"] not in allowed:
+                raise NotFound(f"Gerai '{gerai[:40]}' tidak dikenal")
+            where &= Rating.gerai == row["id"]
+        elif allowed is not None:
+            where &= Rating.gerai.is_in(allowed or [-1])
+        later = after(Rating.created_at, Rating.id, cursor)
+        if later is not None:
+            where &= later
+        rows = await (
+            Rating.select(
+                Rating.id,
+                Rating.gerai.code.as_alias("gerai_code"),
+                Rating.service,
+                Rating.day,
+                Rating.created_at,
+                Rating.comment,
+            )
+            .where(where)
+            .order_by(Rating.created_at, Rating.id)
+            .limit(limit + 1)
+        )
+        rows, next_cursor = page(rows, limit, "created_at")
+        return CommentList(
+            items=[
+                RatingComment(
+                    gerai=r["gerai_code"],
+                    service=r["service"],
+                    day=r["day"],
+                    received_at=r["created_at"],
+                    comment=r["comment"],
+                )
+                for r in rows
+            ],
+            next_cursor=next_cursor,
+        )
 
     async def ikm(
         self,
@@ -293,10 +355,7 @@ class Ratings:
         start: dt.date,
         end: dt.date,
     ) -> IkmReport:
-        if end < start:
-            raise Invalid("Tanggal 'to' tidak boleh sebelum 'from'")
-        if (end - start).days > MAX_PERIOD_DAYS:
-            raise Invalid(f"Periode paling panjang {MAX_PERIOD_DAYS} hari")
+        self._check_period(start, end)
         allowed = await self._allowed_gerai(who)
         unit_ids = None
         if unit is not None:

@@ -182,6 +182,14 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
         ),
     ),
+    "ratingComments": (
+        False,
+        lambda w, t: (
+            "GET",
+            "/api/v1/ratings/comments",
+            {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+        ),
+    ),
 }
 
 

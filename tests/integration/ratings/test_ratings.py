@@ -134,3 +134,58 @@ async def test_ikm_from_aggregates_equals_a_recomputation(app, client: httpx.Asy
         )
     }
     assert board[GERAI].ikm is not None and board[GERAI].ikm.respondents == 12
+
+
+async def test_comments_come_back_as_text_paged_to_those_who_may_read_them(
+    client: httpx.AsyncClient,
+):
+    script = "<script>alert('x')</script> & <b>antre</b> lama"
+    sent = []
+    for n in range(5):
+        client.cookies.clear()
+        body = rating(comment=f"{script} #{n}" if n != 2 else "   ")  # a blank one is no comment
+        assert (await client.post("/api/v1/public/ratings", json=body)).status_code == 201
+        sent.append(body["comment"].strip())
+    client.cookies.clear()
+    other = rating(gerai="MPP-G04", service="Pindah Faskes", comment="gerai lain")
+    assert (await client.post("/api/v1/public/ratings", json=other)).status_code == 201
+    period = {"from": "2026-01-01", "to": "2027-12-31"}
+
+    bkd = await login(client, by_role("bkd").nip)
+    seen, cursor = [], None
+    while True:
+        params = {**period, "gerai": GERAI, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        answer = await client.get("/api/v1/ratings/comments", params=params, headers=bkd)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        body = answer.json()
+        assert len(body["items"]) <= 2
+        seen += body["items"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    # Exactly the text sent, every character, oldest first, no blank ones, no other gerai.
+    assert [item["comment"] for item in seen] == [c for c in sent if c]
+    assert {item["gerai"] for item in seen} == {GERAI}
+    assert set(seen[0]) == {"gerai", "service", "day", "received_at", "comment"}  # no identity
+    everything = await client.get("/api/v1/ratings/comments", params=period, headers=bkd)
+    assert "gerai lain" in [item["comment"] for item in everything.json()["items"]]
+
+    # The MPP's head reads them; a teacher (no gerai supervised) gets none; a gerai not theirs
+    # is not confirmed.
+    head = await login(client, demo.WAHYU)
+    mine = await client.get("/api/v1/ratings/comments", params=period, headers=head)
+    assert len(mine.json()["items"]) == 5
+    teacher = await login(client)
+    assert (await client.get("/api/v1/ratings/comments", params=period, headers=teacher)).json()[
+        "items"
+    ] == []
+    hidden = await client.get(
+        "/api/v1/ratings/comments", params={**period, "gerai": GERAI}, headers=teacher
+    )
+    assert hidden.status_code == 404
+    bad = await client.get(
+        "/api/v1/ratings/comments", params={**period, "cursor": "zz"}, headers=bkd
+    )
+    assert bad.status_code == 422 and "cursor" in bad.text
