@@ -234,6 +234,13 @@ class GeraiService:
         rows = await Gerai.select(Gerai.service_users).where(Gerai.id.is_in(gerai_ids))
         return sum(row["service_users"] for row in rows)
 
+    async def code_by_id(self, gerai_ids: list[int]) -> dict[int, str]:
+        """Id -> code of these gerai (active or not: old ratings keep their gerai's code)."""
+        if not gerai_ids:
+            return {}
+        rows = await Gerai.select(Gerai.id, Gerai.code).where(Gerai.id.is_in(sorted(gerai_ids)))
+        return {row["id"]: row["code"] for row in rows}
+
     async def codes(self, gerai_ids: list[int]) -> list[str]:
         if not gerai_ids:
             return []

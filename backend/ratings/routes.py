@@ -179,6 +179,35 @@ async def rating_comments(
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@get(
+    "/api/v1/ratings/report.xlsx",
+    operation_id="ratingsReport",
+    summary="The SKM tabulation as XLSX in PermenPANRB 14/2017's layout, with the respondent profile",
+    guards=[allow("ratings.ikm")],
+    media_type=XLSX,
+)
+async def ratings_report(
+    request: Request[Principal, Any, Any],
+    ratings: NamedDependency[Ratings],
+    start: Annotated[dt.date, QueryParameter(name="from")],
+    end: Annotated[dt.date, QueryParameter(name="to")],
+    gerai_code: Annotated[
+        str | None, QueryParameter(name="gerai", min_length=1, max_length=40)
+    ] = None,
+    agency: Annotated[str | None, Parameter(min_length=1, max_length=200)] = None,
+    unit: MaybeWord = None,
+) -> Response[bytes]:
+    data, name = await ratings.report(
+        request.user, gerai=gerai_code, agency=agency, unit=unit, start=start, end=end
+    )
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 ROUTES = [
     public_gerai,
     submit_rating,
@@ -188,4 +217,5 @@ ROUTES = [
     rating_poster,
     ratings_ikm,
     rating_comments,
+    ratings_report,
 ]

@@ -29,7 +29,7 @@ from backend.core.paging import after, page
 from backend.gerai.schemas import IkmBrief
 from backend.gerai.service import GeraiService
 from backend.org import service as org
-from backend.ratings import skm
+from backend.ratings import report, skm
 from backend.ratings.schemas import (
     CommentList,
     ElementFigures,
@@ -101,6 +101,12 @@ def sums_sql(prefix: str = "") -> str:
 
 def figures(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
     return {f"U{i}": (int(row.get(f"s{i}") or 0), int(row.get(f"n{i}") or 0)) for i in range(1, 10)}
+
+
+def _profile(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        value = msgspec.json.decode(value or "{}")
+    return {k: v for k, v in (value or {}).items() if isinstance(v, str)}
 
 
 class IkmFigures:
@@ -198,9 +204,7 @@ class Ratings:
         """(receipt, created, cookie to set). A replay of a client_id answers its receipt."""
         now = now or dt.datetime.now(dt.UTC)
         stored = (
-            await Rating.select(Rating.created_at, Rating.gerai.code)
-            .where(Rating.client_id == body.client_id)
-            .first()
+            await Rating.select(Rating.created_at).where(Rating.client_id == body.client_id).first()
         )
         if stored:
             return self._receipt(body, stored["created_at"]), False, None
@@ -320,7 +324,7 @@ class Ratings:
         rows = await (
             Rating.select(
                 Rating.id,
-                Rating.gerai.code.as_alias("gerai_code"),
+                Rating.gerai,
                 Rating.service,
                 Rating.day,
                 Rating.created_at,
@@ -331,10 +335,11 @@ class Ratings:
             .limit(limit + 1)
         )
         rows, next_cursor = page(rows, limit, "created_at")
+        code = await self.gerai.code_by_id(list({r["gerai"] for r in rows}))
         return CommentList(
             items=[
                 RatingComment(
-                    gerai=r["gerai_code"],
+                    gerai=code[r["gerai"]],
                     service=r["service"],
                     day=r["day"],
                     received_at=r["created_at"],
@@ -345,17 +350,11 @@ class Ratings:
             next_cursor=next_cursor,
         )
 
-    async def ikm(
-        self,
-        who: Principal,
-        *,
-        gerai: str | None,
-        agency: str | None,
-        unit: str | None,
-        start: dt.date,
-        end: dt.date,
-    ) -> IkmReport:
-        self._check_period(start, end)
+    async def _gerai_ids(
+        self, who: Principal, *, gerai: str | None, agency: str | None, unit: str | None
+    ) -> list[int]:
+        """The gerai counted: those of the filters (unit and below, agency, one gerai) that
+        `who` may read. A gerai not theirs is NotFound, as if it did not exist."""
         allowed = await self._allowed_gerai(who)
         unit_ids = None
         if unit is not None:
@@ -371,6 +370,64 @@ class Ratings:
                 raise NotFound(f"Gerai '{gerai[:40]}' tidak dikenal")
         if allowed is not None:
             ids = [i for i in ids if i in set(allowed)]
+        return ids
+
+    async def report(
+        self,
+        who: Principal,
+        *,
+        gerai: str | None,
+        agency: str | None,
+        unit: str | None,
+        start: dt.date,
+        end: dt.date,
+    ) -> tuple[bytes, str]:
+        """(the XLSX in the standard's layout, its file name), from the ratings themselves."""
+        self._check_period(start, end)
+        ids = await self._gerai_ids(who, gerai=gerai, agency=agency, unit=unit)
+        scores = ", ".join(f"(r.answers->>'U{i}')::int AS u{i}" for i in range(1, 10))
+        rows = (
+            await Rating.raw(
+                f"SELECT r.day, r.gerai, r.service, r.profile, {scores} FROM ratings_rating r "
+                f"WHERE r.day >= {{}} AND r.day <= {{}} "
+                f"AND r.gerai IN ({', '.join(str(int(i)) for i in ids)}) "
+                f"ORDER BY r.day, r.created_at, r.id",
+                start,
+                end,
+            )
+            if ids
+            else []
+        )
+        code = await self.gerai.code_by_id(ids)
+        respondents = [
+            report.Respondent(
+                day=row["day"],
+                gerai=code[row["gerai"]],
+                service=row["service"],
+                scores={f"U{i}": row[f"u{i}"] for i in range(1, 10)},
+                profile=_profile(row["profile"]),
+            )
+            for row in rows
+        ]
+        codes = await self.gerai.codes(ids)
+        scope = gerai or unit or agency or "semua gerai"
+        title = f"{scope} ({', '.join(codes) or 'tidak ada gerai'})"
+        data = report.to_xlsx(respondents, title=title, start=start, end=end, weights=self.weights)
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in scope)[:60]
+        return data, f"skm-{safe}-{start.isoformat()}-{end.isoformat()}.xlsx"
+
+    async def ikm(
+        self,
+        who: Principal,
+        *,
+        gerai: str | None,
+        agency: str | None,
+        unit: str | None,
+        start: dt.date,
+        end: dt.date,
+    ) -> IkmReport:
+        self._check_period(start, end)
+        ids = await self._gerai_ids(who, gerai=gerai, agency=agency, unit=unit)
         rows = (
             await RatingDay.raw(
                 f"SELECT {sums_sql()} FROM ratings_day WHERE day >= {{}} AND day <= {{}} "

@@ -190,6 +190,14 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
         ),
     ),
+    "ratingsReport": (
+        False,
+        lambda w, t: (
+            "GET",
+            "/api/v1/ratings/report.xlsx",
+            {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+        ),
+    ),
 }
 
 

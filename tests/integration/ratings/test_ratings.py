@@ -189,3 +189,83 @@ async def test_comments_come_back_as_text_paged_to_those_who_may_read_them(
         "/api/v1/ratings/comments", params={**period, "cursor": "zz"}, headers=bkd
     )
     assert bad.status_code == 422 and "cursor" in bad.text
+
+
+def summary_rows(sheet) -> dict[str, list]:
+    """Column A label -> the row's values from the first score column (U1..U9)."""
+    from backend.ratings import report
+
+    found = {}
+    for row in sheet.iter_rows(values_only=True):
+        if isinstance(row[0], str):
+            found[row[0]] = list(row[report.FIRST_SCORE_COLUMN - 1 :][:9])
+    return found
+
+
+async def test_the_xlsx_report_has_the_standards_table_and_equals_the_ikm_endpoint(
+    client: httpx.AsyncClient,
+):
+    import io
+
+    import openpyxl
+
+    from backend.ratings import report
+
+    sent = []
+    profiles = [{"sex": "P", "age": "30-39"}, {"sex": "L"}, None, {"education": "SMA"}] * 3
+    for n in range(11):
+        answers = {code: 1 + (n * 3 + i) % 4 for i, code in enumerate(skm.CODES)}
+        client.cookies.clear()
+        body = rating(answers=answers, profile=profiles[n])
+        assert (await client.post("/api/v1/public/ratings", json=body)).status_code == 201
+        sent.append(answers)
+    client.cookies.clear()  # another gerai: not in a report of MPP-G01
+    other = rating(gerai="MPP-G04", service="Pindah Faskes")
+    assert (await client.post("/api/v1/public/ratings", json=other)).status_code == 201
+    bkd = await login(client, by_role("bkd").nip)
+    params = {"gerai": GERAI, "from": "2026-01-01", "to": "2027-12-31"}
+    ikm = (await client.get("/api/v1/ratings/ikm", params=params, headers=bkd)).json()
+    answer = await client.get("/api/v1/ratings/report.xlsx", params=params, headers=bkd)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in answer.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames == [report.TABULATION, report.PROFILE]
+
+    table = book[report.TABULATION]
+    rows = list(table.iter_rows(values_only=True))
+    header = rows.index(("No. Responden", "Tanggal", "Gerai", "Layanan", *skm.CODES))
+    respondents = rows[header + 1 : header + 12]
+    assert [r[0] for r in respondents] == list(range(1, 12))
+    assert [list(r[4:13]) for r in respondents] == [[a[c] for c in skm.CODES] for a in sent]
+    assert rows[header + 12] == (None,) * len(rows[header + 12])  # the respondents end here
+    summary = summary_rows(table)
+    elements = [ikm["elements"][c] for c in skm.CODES]
+    assert summary[report.SUM] == [e["sum"] for e in elements]
+    assert summary[report.COUNT] == [e["count"] for e in elements]
+    assert [Decimal(str(v)) for v in summary[report.NRR]] == [Decimal(e["nrr"]) for e in elements]
+    assert [round(Decimal(str(v)), 3) for v in summary[report.WEIGHT]] == [Decimal("0.111")] * 9
+    weighted = [Decimal(str(v)) for v in summary[report.WEIGHTED]]
+    assert weighted == [
+        (Decimal(e["sum"]) / e["count"] / 9).quantize(Decimal("0.001")) for e in elements
+    ]
+    assert Decimal(str(summary[report.IKM][0])) == Decimal(ikm["ikm"])
+    assert summary[report.GRADE][0] == ikm["grade"]
+    assert summary[report.LABEL][0] == ikm["label"]
+    assert summary[report.RESPONDENTS][0] == ikm["respondents"] == 11
+
+    profile = {
+        (r[1], r[2])
+        for r in book[report.PROFILE].iter_rows(values_only=True)
+        if r and isinstance(r[2], int)
+    }
+    assert {("P", 3), ("L", 3), ("SMA", 2), ("30-39", 3)} <= profile
+    assert ("Tidak diisi", 5) in profile  # sex left out by 5 of 11
+
+    # A teacher (no gerai) is not told the gerai exists; a period backwards is refused.
+    teacher = await login(client)
+    hidden = await client.get("/api/v1/ratings/report.xlsx", params=params, headers=teacher)
+    assert hidden.status_code == 404
+    backwards = {**params, "from": "2027-12-31", "to": "2026-01-01"}
+    bad = await client.get("/api/v1/ratings/report.xlsx", params=backwards, headers=bkd)
+    assert bad.status_code == 422 and "to" in bad.json()["detail"]
