@@ -20,5 +20,7 @@ APP_REGISTRY = AppRegistry(
         "backend.faces.piccolo_app",
         "backend.push.piccolo_app",
         "backend.permits.piccolo_app",
+        "backend.gerai.piccolo_app",
+        "backend.ratings.piccolo_app",
     ]
 )

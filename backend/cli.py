@@ -27,10 +27,16 @@ async def _migrate(settings: Settings) -> None:
 async def _seed(settings: Settings) -> None:
     from backend.core.db import open_engine
     from backend.demo import seed_demo
+    from backend.gerai.demo import seed_gerai
 
     async with open_engine(settings):
         report = await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)
-    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+        gerai = await seed_gerai()
+    print(
+        msgspec.json.format(
+            msgspec.json.encode({**msgspec.to_builtins(report), "gerai": gerai})
+        ).decode()
+    )
 
 
 def _serve(settings: Settings) -> None:
@@ -189,6 +195,25 @@ def cmd_enrol_faces(settings: Settings, args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_import_gerai(settings: Settings, args: argparse.Namespace) -> None:
+    from backend.core.errors import DomainError
+    from backend.services import open_services
+
+    data = Path(args.file).read_bytes()
+
+    async def run() -> object:
+        async with open_services(settings, face_executor=lambda: None) as services:
+            return await services.gerai.import_sheet(data, apply=args.apply)
+
+    try:
+        report = asyncio.run(run())
+    except DomainError as exc:
+        sys.exit(exc.detail)
+    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    if report.refused:  # type: ignore[attr-defined]
+        sys.exit(1)
+
+
 def cmd_partition_checkins(settings: Settings, args: argparse.Namespace) -> None:
     import datetime as dt
 
@@ -256,6 +281,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     enrol.add_argument("folder")
     enrol.set_defaults(func=cmd_enrol_faces)
+    gerai = sub.add_parser(
+        "import-gerai", help="check (or --apply) a CSV/XLSX sheet of gerai of the MPP"
+    )
+    gerai.add_argument("file")
+    gerai.add_argument("--apply", action="store_true", help="write the rows that pass")
+    gerai.set_defaults(func=cmd_import_gerai)
     part = sub.add_parser(
         "partition-checkins",
         help="PostgreSQL: partition check-ins by month (large deployments; rerun monthly)",

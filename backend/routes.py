@@ -2,9 +2,11 @@
 
 from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.faces.routes import ROUTES as FACES
+from backend.gerai.routes import ROUTES as GERAI
 from backend.imports.routes import ROUTES as IMPORTS
 from backend.org.routes import ROUTES as ORG
 from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
+from backend.ratings.routes import ROUTES as RATINGS
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS, *GERAI, *RATINGS]

@@ -9,6 +9,7 @@ not callbacks, so the order below is simply who reads whom.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
@@ -25,11 +26,13 @@ from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
+from backend.gerai.service import GeraiService
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
 from backend.org.service import UnitDirectory, token_state
 from backend.permits.service import Permits
 from backend.push.service import Push
+from backend.ratings.service import IkmFigures, Ratings, parse_weights
 
 # What core.auth.TokenVersions reads to tell a current token from a revoked one.
 TOKEN_STATE = token_state
@@ -50,6 +53,8 @@ class Services(msgspec.Struct):
     permits: Permits
     days: DayRecords
     imports: Imports
+    gerai: GeraiService
+    ratings: Ratings
 
 
 @contextlib.asynccontextmanager
@@ -112,6 +117,15 @@ async def open_services(
             on_permit=permits.approved_on,
             checked_in=checkins.checked_in,
         )
+        # The board's IKM comes from the ratings' aggregates; gerai does not import ratings.
+        figures = IkmFigures(parse_weights(settings.skm_weights))
+        gerai = GeraiService(
+            ikm=figures,
+            outbox=outbox,
+            units=units,
+            on_duty=checkins.on_duty,
+            empty_grace=dt.timedelta(minutes=settings.gerai_empty_grace_minutes),
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -127,6 +141,15 @@ async def open_services(
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
             imports=Imports(org_imports.importers(outbox.transaction)),
+            gerai=gerai,
+            ratings=Ratings(
+                outbox=outbox,
+                gerai=gerai,
+                secret_key=settings.secret_key,
+                window=dt.timedelta(hours=settings.rating_window_hours),
+                per_minute=settings.rating_per_minute,
+                figures=figures,
+            ),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

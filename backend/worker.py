@@ -25,6 +25,7 @@ from backend.attendance.jobs import (
 from backend.core.outbox import outbox_job
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
+from backend.gerai import jobs as gerai_jobs
 from backend.push import jobs as push_jobs
 
 JOBS = [
@@ -34,6 +35,7 @@ JOBS = [
     recompute_day,
     recompute_yesterday,
     *push_jobs.FUNCTIONS,
+    *gerai_jobs.FUNCTIONS,
 ]
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
@@ -46,6 +48,7 @@ PERIODIC = [
     # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
     (recompute_yesterday, {30}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
+    *[(job, minutes, None) for job, minutes in gerai_jobs.PERIODIC],
 ]
 
 

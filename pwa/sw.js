@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '15ddde50579a';
+const VERSION = 'bc92d8a5e459';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -37,6 +37,12 @@ const SHELL = [
   '/src/views/permits.js',
   '/src/views/approvals.js',
   '/src/push.js',
+  // The rating page for citizens (served at /nilai/CODE), its own worker, the poster style.
+  '/nilai.html',
+  '/nilai-sw.js',
+  '/src/nilai.js',
+  '/src/nilai.css',
+  '/src/poster.css',
 ];
 
 self.addEventListener('install', (event) => {
@@ -77,10 +83,12 @@ self.addEventListener('fetch', (event) => {
   // The API always goes to the network: check-ins are queued in IndexedDB by the page, and a
   // cached answer would show a stale status.
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  // The citizens' rating page and its poster are their own small documents, not the app.
   if (
     url.pathname.startsWith('/api/') ||
     url.pathname === '/health' ||
-    url.pathname.startsWith('/schema')
+    url.pathname.startsWith('/schema') ||
+    url.pathname.startsWith('/nilai/')
   )
     return;
   event.respondWith(fromShell(request, url));

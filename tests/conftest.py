@@ -17,6 +17,7 @@ from backend.core.app import create_app
 from backend.core.db import migrate, open_engine
 from backend.core.settings import Settings
 from backend.demo import seed_demo
+from backend.gerai.demo import seed_gerai
 from tests.support import services as real
 from tests.support.factories import login
 
@@ -32,6 +33,9 @@ CLEANED_TABLES = (
     "attendance_review",
     "faces_photo_access",
     "faces_reference",
+    "gerai_alert",
+    "ratings_rating",
+    "ratings_day",
 )
 
 
@@ -78,6 +82,7 @@ async def migrated(settings: Settings) -> Settings:
     async with open_engine(settings) as engine:
         await migrate(engine)
         await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)
+        await seed_gerai()
     return settings
 
 

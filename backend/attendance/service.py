@@ -551,6 +551,25 @@ class CheckIns:
         )
         return {(row["employee"], row["work_date"]) for row in rows}
 
+    async def on_duty(self, employee_ids: list[int], day: dt.date) -> set[int]:
+        """Those among `employee_ids` whose latest record of `day` (a work date) that was not
+        rejected is a check-in: in and not yet out. Reads those employees' records of one day."""
+        if not employee_ids:
+            return set()
+        rows = (
+            await CheckInTable.select(
+                CheckInTable.employee, CheckInTable.kind, CheckInTable.corrected_captured_at
+            )
+            .where(
+                CheckInTable.employee.is_in(sorted(set(employee_ids)))
+                & (CheckInTable.work_date == day)
+                & (CheckInTable.status != REJECTED)
+            )
+            .order_by(CheckInTable.corrected_captured_at)
+        )
+        latest = {row["employee"]: row["kind"] for row in rows}
+        return {employee for employee, kind in latest.items() if kind == "in"}
+
     async def stale_pending_ids(self, older_than: dt.timedelta, limit: int = 500) -> list[int]:
         cutoff = dt.datetime.now(dt.UTC) - older_than
         rows = (

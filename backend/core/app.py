@@ -173,6 +173,8 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "days": provider("days"),
             "store": provider("store"),
             "imports": provider("imports"),
+            "gerai": provider("gerai"),
+            "ratings": provider("ratings"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],

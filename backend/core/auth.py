@@ -152,6 +152,8 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/login",
     "^/api/v1/objects/",  # signed URLs carry their own proof
     r"^/(index\.html|manifest\.webmanifest|sw\.js|src/|icons/|favicon)",
+    # Citizens rate a gerai with no account: the rating page, its data, QR and poster.
+    r"^/(nilai/|nilai\.html|nilai-sw\.js|api/v1/public/)",
 ]
 
 

@@ -93,6 +93,7 @@ ERROR_WORDS = {
     403: "The caller's role or unit may not do this",
     404: "No such record, or not one the caller may see",
     409: "The record's state does not allow it (already decided, a replay with other content)",
+    429: "Too many requests from this address; retry after `Retry-After` seconds",
     413: "The body is larger than this operation takes",
     422: "Well-formed, but breaks a rule (the message says which, in Indonesian)",
     503: "A backing service is busy or down; retry after `Retry-After` seconds",
@@ -100,6 +101,10 @@ ERROR_WORDS = {
 # Operations whose service raises Conflict (409): the record's state decides.
 CONFLICTS = {"createCheckIn", "decideReview", "createPermit", "decidePermit", "cancelPermit"}
 PUBLIC_OPERATIONS = {"login", "health"}
+# Citizens' ratings: public, one per device per visit window (409), limited per address (429).
+CONFLICTS |= {"submitRating"}
+PUBLIC_OPERATIONS |= {"publicGerai", "submitRating", "geraiQrSvg", "geraiQrPng"}
+RATE_LIMITED = {"submitRating"}
 
 
 def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
@@ -124,6 +129,8 @@ def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
         statuses.add(HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if handler.operation_id in CONFLICTS:
         statuses.add(HTTP_409_CONFLICT)
+    if handler.operation_id in RATE_LIMITED:
+        statuses.add(429)
     return statuses
 
 

@@ -218,7 +218,9 @@ def _response(
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Unavailable) else None
+    # Unavailable (503) and rate limits (429) say when to come back.
+    retry_after = getattr(exc, "retry_after_s", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
     return _response(
         exc.status_code, ErrorBody(detail=exc.detail, code=exc.code, errors=exc.errors), headers
     )

@@ -59,6 +59,15 @@ POLICY: dict[str, dict[str, str]] = {
     # The back office (issue 9): bulk import, accounts.
     "import.run": {"bkd": ANY, "admin": ANY},
     "me.password": _everyone(),
+    # Gerai of the MPP: the MPP's own staff see theirs (unit scope: the gerai of their unit,
+    # and those they serve at or supervise); bkd, command and admin see all.
+    "gerai.list": {"asn": UNIT, "kepala_unit": UNIT, "bkd": ANY, "command": ANY, "admin": ANY},
+    "gerai.import": {"bkd": ANY, "admin": ANY},
+    # SKM figures: a gerai's supervisors (asn, own: the gerai they supervise), the head of the
+    # MPP (and above), bkd and command.
+    "ratings.ikm": {"asn": OWN, "kepala_unit": UNIT, "bkd": ANY, "command": ANY},
+    # Citizens' comments: read by the same people as the figures.
+    "ratings.comments": {"asn": OWN, "kepala_unit": UNIT, "bkd": ANY, "command": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
@@ -66,7 +75,20 @@ NOT_OWN = frozenset({"permit.decide", "review.decide"})
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
 # objects behind signed links (the signature is the proof). The PWA's static files too.
-PUBLIC = frozenset({"login", "health", "getObject"})
+PUBLIC = frozenset(
+    {
+        "login",
+        "health",
+        "getObject",
+        # Citizens rate a gerai with no account (abuse limits in backend/ratings/service.py).
+        "publicGerai",
+        "submitRating",
+        "geraiQrSvg",
+        "geraiQrPng",
+        "ratingPage",
+        "ratingPoster",
+    }
+)
 
 
 def scope(who: Principal, action: str) -> str | None:

@@ -249,6 +249,30 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "How long an api process trusts what it last read of an employee's token version and active flag; a deactivation, a new password or new roles end that employee's sessions within this many seconds."
         ),
     ] = 5.0
+    gerai_empty_grace_minutes: Annotated[
+        int,
+        Doc(
+            "A gerai with nobody checked in this many minutes into its service hours (or after its staff left) raises an alert to its supervisors."
+        ),
+    ] = 15
+    rating_window_hours: Annotated[
+        int,
+        Doc(
+            "One citizen rating per device (a signed HttpOnly cookie) per gerai within this many hours: a visit."
+        ),
+    ] = 6
+    rating_per_minute: Annotated[
+        int,
+        Doc(
+            "Ratings accepted per client address per minute in each api process; more answer 429 with Retry-After."
+        ),
+    ] = 30
+    skm_weights: Annotated[
+        str,
+        Doc(
+            "Weights of the SKM elements, 'U1=0.2,U2=0.1,...' summing to 1; empty means 1/9 each (PermenPANRB 14/2017)."
+        ),
+    ] = ""
 
     @property
     def data_path(self) -> Path:

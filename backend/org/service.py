@@ -359,3 +359,13 @@ async def holidays_between(start: dt.date, end: dt.date) -> dict[dt.date, str]:
 async def employee_unit(employee_id: int) -> int | None:
     row = await Employee.select(Employee.unit).where(Employee.id == employee_id).first()
     return row["unit"] if row else None
+
+
+async def employees_by_nip(nips: list[str]) -> dict[str, int]:
+    """Ids of the active employees with these NIPs (an import's staff lists); bounded by the list."""
+    if not nips:
+        return {}
+    rows = await Employee.select(Employee.id, Employee.nip).where(
+        Employee.nip.is_in(sorted(set(nips))) & (Employee.active == True)  # noqa: E712
+    )
+    return {row["nip"]: row["id"] for row in rows}

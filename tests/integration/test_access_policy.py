@@ -182,6 +182,40 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"json": {"old_password": "bukan-ini", "new_password": "kata-sandi-baru-1"}},
         ),
     ),
+    # Gerai of the MPP.
+    "listGerai": (False, lambda w, t: ("GET", "/api/v1/gerai", {})),
+    "importGerai": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/gerai/import",
+            {"files": {"file": ("g.csv", b"Kode Gerai,Nama Gerai\n", "text/csv")}},
+        ),
+    ),
+    "ratingsIkm": (
+        False,
+        lambda w, t: (
+            "GET",
+            "/api/v1/ratings/ikm",
+            {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+        ),
+    ),
+    "ratingComments": (
+        False,
+        lambda w, t: (
+            "GET",
+            "/api/v1/ratings/comments",
+            {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+        ),
+    ),
+    "ratingsReport": (
+        False,
+        lambda w, t: (
+            "GET",
+            "/api/v1/ratings/report.xlsx",
+            {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+        ),
+    ),
 }
 
 
