@@ -26,6 +26,11 @@ class UnsafeUrl(Exception):
     """An outbound URL refused, with the reason in words the PWA can show."""
 
 
+class HostNotFound(UnsafeUrl):
+    """The name did not resolve (now): at subscription a refusal, at send time a failed try
+    (a DNS hiccup must not cost a browser its subscription)."""
+
+
 def origin_of(url: str) -> str:
     """`scheme://host:port`, lower-cased, with the default port written out."""
     parts = urlsplit(url.strip())
@@ -90,8 +95,8 @@ def check_public_url(
         try:
             addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(host, port)]
         except (OSError, UnicodeError, ValueError):
-            raise UnsafeUrl(f"nama host {host} tidak ditemukan") from None
+            raise HostNotFound(f"nama host {host} tidak ditemukan") from None
     if not addresses:
-        raise UnsafeUrl(f"nama host {host} tidak ditemukan")
+        raise HostNotFound(f"nama host {host} tidak ditemukan")
     if not all(is_public(address) for address in addresses):
         raise UnsafeUrl("alamatnya menunjuk ke jaringan lokal atau alamat khusus")

@@ -32,7 +32,7 @@ from pywebpush import WebPushException, webpush
 from backend.core import outbox as events
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
-from backend.core.net import UnsafeUrl, check_public_url
+from backend.core.net import HostNotFound, UnsafeUrl, check_public_url
 from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.org.tables import Employee, Holiday
@@ -330,6 +330,8 @@ class Push:
                 failures.append(
                     f"no answer within {self.settings.push_timeout_s} s from {_origin(subscription)}"
                 )
+            except HostNotFound as exc:
+                failures.append(f"{exc} ({_origin(subscription)})")
             except UnsafeUrl as exc:
                 # Allowed when subscribed but not now (DNS changed, or the operator dropped the
                 # origin): never called, and dropped like a subscription the service forgot.

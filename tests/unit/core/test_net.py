@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from backend.core.net import UnsafeUrl, check_public_url, is_public, origin_of
+from backend.core.net import HostNotFound, UnsafeUrl, check_public_url, is_public, origin_of
 from backend.core.settings import Settings
 
 NOT_PUBLIC = [
@@ -117,3 +117,12 @@ def test_origins_are_normalised() -> None:
     assert Settings.from_env(
         {"HADIR_PUSH_ALLOWED_ORIGINS": "http://127.0.0.1:8123,http://localhost:9"}
     ).push_origins == {"http://127.0.0.1:8123", "http://localhost:9"}
+
+
+def test_a_name_that_does_not_resolve_is_told_apart_from_a_private_one() -> None:
+    # At send time a DNS hiccup is a failed try, retried; only a refusal drops a subscription.
+    with pytest.raises(HostNotFound):
+        check_public_url("https://push.invalid/abc", resolver=NAMES)
+    with pytest.raises(UnsafeUrl) as refused:
+        check_public_url("https://127.0.0.1/abc", resolver=NAMES)
+    assert not isinstance(refused.value, HostNotFound)
