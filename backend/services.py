@@ -18,6 +18,8 @@ from piccolo.engine.base import Engine
 from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
+from backend.board.service import Board
+from backend.board.signal import ChangeSignal
 from backend.core.db import open_engine
 from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
@@ -44,6 +46,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    board: Board
 
 
 @contextlib.asynccontextmanager
@@ -106,6 +109,18 @@ async def open_services(
             on_permit=permits.approved_on,
             checked_in=checkins.checked_in,
         )
+        days = DayRecords(rules_table=settings.tpp_rules, permits=permits, outbox=outbox)
+        signal = ChangeSignal(settings.redis_url, timeout_s=settings.redis_timeout_s)
+        stack.push_async_callback(signal.close)
+        # The gerai registry (backend/gerai) is handed in as `gerai=` once it exists; without
+        # it the board's gerai section is empty.
+        board = Board(
+            outbox=outbox,
+            days=days,
+            checkins=checkins,
+            signal=signal,
+            slow_ttl_s=settings.board_slow_ttl_s,
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -119,7 +134,8 @@ async def open_services(
             reviews=Reviews(checkins=checkins, faces=faces),
             push=push,
             permits=permits,
-            days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
+            days=days,
+            board=board,
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -32,6 +32,10 @@ CLEANED_TABLES = (
     "attendance_review",
     "faces_photo_access",
     "faces_reference",
+    "board_day",
+    "board_count",
+    "board_teguran_log",
+    "board_teguran",
 )
 
 
