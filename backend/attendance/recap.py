@@ -244,14 +244,16 @@ class DayRecords:
         query (the board's watch list: a few dozen people)."""
         if not employee_ids:
             return {}
-        rows = await DayRecord.select(
-            DayRecord.employee, Count(DayRecord.id, alias="absent")
-        ).where(
-            DayRecord.employee.is_in(employee_ids)
-            & (DayRecord.day >= until.replace(month=1, day=1))
-            & (DayRecord.day <= until)
-            & (DayRecord.status == "absent")
-        ).group_by(DayRecord.employee)
+        rows = (
+            await DayRecord.select(DayRecord.employee, Count(DayRecord.id, alias="absent"))
+            .where(
+                DayRecord.employee.is_in(employee_ids)
+                & (DayRecord.day >= until.replace(month=1, day=1))
+                & (DayRecord.day <= until)
+                & (DayRecord.status == "absent")
+            )
+            .group_by(DayRecord.employee)
+        )
         counted = {row["employee"]: row["absent"] for row in rows}
         return {
             employee: (counted.get(employee, 0), rules.discipline_for(counted.get(employee, 0)))

@@ -78,16 +78,17 @@ def share(part: int, whole: int) -> float:
 
 def staff_state(state: DayState | None, *, checked_in: bool, expected: bool) -> str:
     """How a head sees one of their staff today: in | late | permit | absent | not_yet_in | off.
-    A check-in still being verified already shows the person in."""
+    A check-in still being verified or waiting for BKD's review already shows the person in
+    (the day record counts only accepted ones, so it may say absent until then)."""
     status = state[0] if state else None
     if status == "permit":
         return "permit"
     if status == "present":
         return "late" if state and state[2] else "in"
-    if status == "absent":
-        return "absent"
     if checked_in:
         return "in"
+    if status == "absent":
+        return "absent"
     return "not_yet_in" if expected else "off"
 
 

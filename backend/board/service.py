@@ -108,8 +108,9 @@ class Board:
         state: rules.DayState,
         computed_at: dt.datetime,
     ) -> bool:
-        """Take the new state of one employee-day; returns whether any count changed. A state
-        older than the one kept (an event delivered late) changes nothing."""
+        """Take the new state of one employee-day; returns whether it differs from the one kept
+        (the counts, or what a head sees of that person, changed). A state older than the one
+        kept (an event delivered late) changes nothing."""
         async with self.outbox.transaction():
             query = BoardDay.select().where(
                 (BoardDay.employee == employee_id) & (BoardDay.day == day)
@@ -143,7 +144,7 @@ class Board:
                 action="DO UPDATE",
                 values=[getattr(BoardDay, name) for name in values],
             )
-        return any(changes.values())
+        return old_state != state or old is None or old["unit"] != unit_id
 
     # --- the state ---------------------------------------------------------------------------
 

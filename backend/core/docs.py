@@ -98,7 +98,14 @@ ERROR_WORDS = {
     503: "A backing service is busy or down; retry after `Retry-After` seconds",
 }
 # Operations whose service raises Conflict (409): the record's state decides.
-CONFLICTS = {"createCheckIn", "decideReview", "createPermit", "decidePermit", "cancelPermit"}
+CONFLICTS = {
+    "createCheckIn",
+    "decideReview",
+    "createPermit",
+    "decidePermit",
+    "cancelPermit",
+    "ackTeguran",
+}
 PUBLIC_OPERATIONS = {"login", "health"}
 
 

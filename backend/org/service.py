@@ -382,7 +382,9 @@ async def staff_by_id(employee_ids: list[int]) -> dict[int, StaffRef]:
         .where(Employee.id.is_in(employee_ids))
         .output(load_json=True)
     )
-    return {row["id"]: msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows}
+    return {
+        row["id"]: msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows
+    }
 
 
 async def heads_of(unit_id: int) -> list[int]:

@@ -1,8 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Date, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -13,9 +10,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="board", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="board", description=DESCRIPTION)
 
     manager.add_table(
         class_name="TeguranLog",
@@ -24,13 +19,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Teguran", tablename="board_teguran", schema=None, columns=None
-    )
+    manager.add_table(class_name="Teguran", tablename="board_teguran", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="BoardDay", tablename="board_day", schema=None, columns=None
-    )
+    manager.add_table(class_name="BoardDay", tablename="board_day", schema=None, columns=None)
 
     manager.add_table(
         class_name="BoardCount",

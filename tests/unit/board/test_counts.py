@@ -85,6 +85,7 @@ def test_staff_state_for_the_head() -> None:
     assert state(("present", None, None, None), checked_in=True, expected=True) == "in"
     assert state(("permit", "sakit", None, None), checked_in=False, expected=True) == "permit"
     assert state(("absent", None, None, None), checked_in=False, expected=True) == "absent"
+    assert state(("absent", None, None, None), checked_in=True, expected=True) == "in"
 
 
 def _watch(name: str, absent: int, late: int, following: int | None) -> Watch:
