@@ -260,6 +260,43 @@ class DayRecords:
             for employee in employee_ids
         }
 
+    async def stored_states(
+        self, start: dt.date, end: dt.date, *, after_id: int = 0, limit: int = 5000
+    ) -> list[tuple[int, int, int, dt.date, str, str | None, str | None, str | None, dt.datetime]]:
+        """A page of the stored day records of [start, end], by record id: (id, employee, unit,
+        day, status, permit, tl, psw, computed_at). For rebuilding the board's counts
+        (`hadir board-rebuild`), read in pages so no read holds the whole window."""
+        rows = (
+            await DayRecord.select(
+                DayRecord.id,
+                DayRecord.employee,
+                DayRecord.employee.unit.as_alias("unit"),
+                DayRecord.day,
+                DayRecord.status,
+                DayRecord.permit,
+                DayRecord.tl,
+                DayRecord.psw,
+                DayRecord.computed_at,
+            )
+            .where((DayRecord.day >= start) & (DayRecord.day <= end) & (DayRecord.id > after_id))
+            .order_by(DayRecord.id)
+            .limit(limit)
+        )
+        return [
+            (
+                r["id"],
+                r["employee"],
+                r["unit"],
+                r["day"],
+                r["status"],
+                r["permit"],
+                r["tl"],
+                r["psw"],
+                r["computed_at"],
+            )
+            for r in rows
+        ]
+
     async def days_of(self, employee_id: int, start: dt.date, end: dt.date) -> list[DayView]:
         return [_view(status) for status in await self.compute_range(employee_id, start, end)]
 

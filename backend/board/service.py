@@ -146,6 +146,52 @@ class Board:
             )
         return old_state != state or old is None or old["unit"] != unit_id
 
+    async def rebuild(self, start: dt.date, end: dt.date) -> int:
+        """Count [start, end] afresh from attendance's stored day records (`hadir
+        board-rebuild`): for days stored before the board existed, or after restoring a
+        backup. Replaces the window's board rows in one transaction; returns the days read."""
+        states: list[tuple[Any, ...]] = []
+        after = 0
+        while page := await self.days.stored_states(start, end, after_id=after):
+            states += [row[1:] for row in page]
+            after = page[-1][0]
+        totals: dict[tuple[int, dt.date], dict[str, int]] = {}
+        for _, unit, day, status, permit, tl, psw, _ in states:
+            bucket = totals.setdefault((unit, day), {})
+            for key, n in rules.contribution((status, permit, tl, psw)).items():
+                bucket[key] = bucket.get(key, 0) + n
+        async with self.outbox.transaction():
+            window = (BoardDay.day >= start) & (BoardDay.day <= end)
+            await BoardDay.delete().where(window)
+            await BoardCount.delete().where((BoardCount.day >= start) & (BoardCount.day <= end))
+            for chunk in range(0, len(states), 1000):
+                await BoardDay.insert(
+                    *[
+                        BoardDay(
+                            employee=employee,
+                            unit=unit,
+                            day=day,
+                            status=status,
+                            permit=permit,
+                            tl=tl,
+                            psw=psw,
+                            computed_at=computed_at,
+                        )
+                        for employee, unit, day, status, permit, tl, psw, computed_at in states[
+                            chunk : chunk + 1000
+                        ]
+                    ]
+                )
+            counts = [
+                BoardCount(unit=unit, day=day, key=key, n=n)
+                for (unit, day), bucket in totals.items()
+                for key, n in bucket.items()
+            ]
+            for chunk in range(0, len(counts), 1000):
+                await BoardCount.insert(*counts[chunk : chunk + 1000])
+        await self.signal.publish()
+        return len(states)
+
     # --- the state ---------------------------------------------------------------------------
 
     async def state(self, now: dt.datetime, unit_code: str | None = None) -> BoardState:

@@ -158,3 +158,42 @@ async def test_apply_day_is_idempotent_and_ordered(db) -> None:
             unit_id=other["unit"], state=("present", None, None, None), computed_at=later, **kwargs
         )
         assert await kept_counts() == {(other["unit"], day): {"present": 1}}
+
+
+async def test_rebuild_counts_days_stored_before_the_board_existed(db) -> None:
+    from backend.services import open_services
+
+    people = await Employee.select(Employee.id).limit(6)
+    today = dt.date.today()
+    states = [
+        ("present", None, "TL1", None),
+        ("absent", None, None, None),
+        ("permit", "sakit", None, None),
+        ("present", None, None, "PSW2"),
+        ("open", None, None, None),
+        ("off", None, None, None),
+    ]
+    await DayRecord.insert(
+        *[
+            DayRecord(
+                employee=person["id"],
+                day=today - dt.timedelta(days=back),
+                status=state[0],
+                permit=state[1],
+                tl=state[2],
+                psw=state[3],
+                reasons=[],
+                computed_at=dt.datetime.now(dt.UTC),
+            )
+            for back in range(3)
+            for person, state in zip(people, states, strict=True)
+        ]
+    )
+    assert await kept_counts() == {}  # stored without telling the board
+    async with open_services(db) as services:
+        read = await services.board.rebuild(today - dt.timedelta(days=2), today)
+        assert read == 18
+        assert await kept_counts() == await recount_from_day_records()
+        # Counting twice changes nothing.
+        await services.board.rebuild(today - dt.timedelta(days=2), today)
+        assert await kept_counts() == await recount_from_day_records()
