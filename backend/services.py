@@ -118,6 +118,7 @@ async def open_services(
             outbox=outbox,
             days=days,
             checkins=checkins,
+            permits=permits,
             signal=signal,
             slow_ttl_s=settings.board_slow_ttl_s,
         )

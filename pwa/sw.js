@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'd51c56ba6db0';
+const VERSION = 'c0aedbde4dad';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

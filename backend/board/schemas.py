@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.attendance.day_status import Discipline
+from backend.permits.schemas import Permit
 
 
 class UnitToday(msgspec.Struct, frozen=True):
@@ -106,6 +107,7 @@ class UnitTodayView(msgspec.Struct, frozen=True):
     unit: UnitToday
     staff: list[StaffToday]
     month: list[MonthDay]
+    decided: list[Permit] = []  # the permits the caller decided, newest first (20)
 
 
 class RemindRequest(msgspec.Struct, frozen=True):

@@ -49,6 +49,7 @@ from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.outbox import Outbox
 from backend.org import service as org
 from backend.org.schemas import ScheduledGroup, UnitNode
+from backend.permits.service import Permits
 
 WATCH_CANDIDATES = 50  # most often late or absent, before sorting by the PP 94/2021 scale
 WATCH_SHOWN = 20
@@ -80,6 +81,7 @@ class Board:
         outbox: Outbox,
         days: DayRecords,
         checkins: CheckIns,
+        permits: Permits,
         signal: ChangeSignal,
         slow_ttl_s: float = 60.0,
         gerai: GeraiSource | None = None,
@@ -87,6 +89,7 @@ class Board:
         self.outbox = outbox
         self.days = days
         self.checkins = checkins
+        self.permits = permits
         self.signal = signal
         self.gerai = gerai
         self.slow_ttl_s = slow_ttl_s
@@ -381,7 +384,8 @@ class Board:
 
     async def today(self, who: Principal, unit_code: str | None, now: dt.datetime) -> UnitTodayView:
         view, _ = await self._staff_today(await self._unit_for(who, unit_code, "board.today"), now)
-        return view
+        decided = (await self.permits.decided_by(who)).items
+        return msgspec.structs.replace(view, decided=decided)
 
     async def _staff_today(
         self, node: UnitNode, now: dt.datetime

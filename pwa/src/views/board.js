@@ -432,7 +432,8 @@ export function todayView(app) {
   const staff = h('section', { class: 'card', id: 'today-staff', 'aria-labelledby': 'staff-title' });
   const month = h('section', { class: 'card', id: 'today-month', 'aria-labelledby': 'month-title' });
   const inbox = h('section', { class: 'card', id: 'teguran-inbox', 'aria-labelledby': 'inbox-title' });
-  const el = h('div', { class: 'screen today', id: 'today' }, head, staff, month, inbox);
+  const decided = h('section', { class: 'card', id: 'today-decided', 'aria-labelledby': 'decided-title' });
+  const el = h('div', { class: 'screen today', id: 'today' }, head, staff, month, inbox, decided);
 
   async function load() {
     try {
@@ -503,6 +504,25 @@ export function todayView(app) {
           ),
         ),
       ),
+    );
+    clear(
+      decided,
+      h('h2', { id: 'decided-title' }, 'Izin yang sudah Anda putuskan'),
+      view.decided.length
+        ? h(
+            'ul',
+            { class: 'list' },
+            ...view.decided.map((p) =>
+              h(
+                'li',
+                { class: 'item', 'data-permit-id': p.id },
+                h('strong', null, p.employee.name),
+                h('p', null, `${p.kind_name} · ${p.start_date}${p.end_date !== p.start_date ? ` s.d. ${p.end_date}` : ''}`),
+                h('span', { class: `chip ${p.status === 'approved' ? 'chip-accepted' : 'chip-failed'}` }, p.status === 'approved' ? 'Disetujui' : p.status === 'rejected' ? 'Ditolak' : p.status),
+              ),
+            ),
+          )
+        : h('p', { class: 'hint' }, 'Belum ada izin yang Anda putuskan.'),
     );
     clear(
       month,

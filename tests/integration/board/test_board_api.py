@@ -4,6 +4,9 @@ trends; a head's today and the reminder; teguran sent, pushed, acknowledged and 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+
+import msgspec
 
 from backend.attendance.day_status import window_for
 from backend.attendance.tables import DayRecord
@@ -135,6 +138,29 @@ async def test_the_head_sees_their_staff_today_and_reminds_those_not_yet_in(clie
     await drain(clean)
     notes = await PushNotification.select().where(PushNotification.kind == "board_remind")
     assert len(notes) == len(waiting)  # once per person and day, however often pressed
+    # The permits the head decided are listed with their today.
+    start = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "kind": "izin",
+        "start_date": start,
+        "end_date": start,
+        "reason": "Keperluan keluarga",
+    }
+    permit = await client.post(
+        "/api/v1/permits",
+        files={"meta": ("m.json", msgspec.json.encode(body), "application/json")},
+        headers=teacher,
+    )
+    assert permit.status_code == 201, permit.text
+    decided = await client.post(
+        f"/api/v1/permits/{permit.json()['id']}/decision",
+        json={"decision": "approve", "note": "Silakan"},
+        headers=head,
+    )
+    assert decided.status_code == 200, decided.text
+    view = (await client.get("/api/v1/board/today", headers=head)).json()
+    assert [p["id"] for p in view["decided"]] == [permit.json()["id"]]
     other = await client.get("/api/v1/board/today", params={"unit": "BKD"}, headers=head)
     assert other.status_code == 404
     assert (await client.get("/api/v1/board/today", headers=teacher)).status_code == 403
