@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'c0aedbde4dad';
+const VERSION = '1d7a6e33de41';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

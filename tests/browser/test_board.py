@@ -102,6 +102,9 @@ async def test_the_board_on_a_wall_updates_live_and_drills_down_on_a_phone(
         await page.locator(f"[data-unit='{TEACHER.unit_code}'] button").click()
         await expect(page.locator("#board-summary .fig-ok .figure-n")).to_have_text("1")
         await expect(page.locator("#board-units")).to_contain_text("Tidak ada unit di bawahnya")
+        # The watch list follows the drill-down: only the school's people.
+        for row in await page.locator("#board-watch [data-nip]").all():
+            assert TEACHER.unit_code in await row.inner_text()
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, width  # nothing runs off a 360 px screen
         await screenshot(page, "board-phone-360")

@@ -210,7 +210,7 @@ export function boardView(app) {
         ? h('ul', { class: 'unit-list' }, ...children.map(unitRow))
         : h('p', { class: 'hint' }, 'Tidak ada unit di bawahnya.'),
     );
-    renderWatch();
+    renderWatch(subtree(current.code));
     renderTrends();
     renderGerai();
   }
@@ -272,8 +272,15 @@ export function boardView(app) {
     el.querySelector('#board-summary h2')?.focus?.();
   }
 
-  function renderWatch() {
-    const rows = state.watch.map((w) => {
+  // The codes of a unit and every unit under it: the watch list follows the drill-down.
+  function subtree(code) {
+    const codes = new Set([code]);
+    for (const u of state.units) if (u.parent && codes.has(u.parent)) codes.add(u.code);
+    return codes;
+  }
+
+  function renderWatch(codes) {
+    const rows = state.watch.filter((w) => codes.has(w.unit)).map((w) => {
       const next = w.discipline.next_threshold;
       return h(
         'li',
