@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "backend.permits.piccolo_app",
         "backend.gerai.piccolo_app",
         "backend.ratings.piccolo_app",
+        "backend.board.piccolo_app",
     ]
 )

@@ -239,6 +239,21 @@ def cmd_partition_checkins(settings: Settings, args: argparse.Namespace) -> None
     print(msgspec.json.format(msgspec.json.encode(report)).decode())
 
 
+def cmd_board_rebuild(settings: Settings, args: argparse.Namespace) -> None:
+    import datetime as dt
+
+    from backend.services import open_services
+
+    async def run() -> dict[str, object]:
+        async with open_services(settings) as services:
+            end = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+            start = end - dt.timedelta(days=args.days)
+            days = await services.board.rebuild(start, end)
+            return {"from": start.isoformat(), "to": end.isoformat(), "day_records": days}
+
+    print(msgspec.json.format(msgspec.json.encode(asyncio.run(run()))).decode())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="hadir", description="hadir: geofenced presensi for Pemda"
@@ -293,6 +308,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     part.add_argument("--months-ahead", type=int, default=3)
     part.set_defaults(func=cmd_partition_checkins)
+    board = sub.add_parser(
+        "board-rebuild",
+        help="count the board afresh from the stored day records (days before the board existed)",
+    )
+    board.add_argument("--days", type=int, default=31)
+    board.set_defaults(func=cmd_board_rebuild)
     args = parser.parse_args(argv)
     args.func(Settings.from_env(os.environ), args)
 

@@ -1,6 +1,7 @@
 """Every domain's route handlers, in one list for the app factory."""
 
 from backend.attendance.routes import ROUTES as ATTENDANCE
+from backend.board.routes import ROUTES as BOARD
 from backend.faces.routes import ROUTES as FACES
 from backend.gerai.routes import ROUTES as GERAI
 from backend.imports.routes import ROUTES as IMPORTS
@@ -9,4 +10,4 @@ from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
 from backend.ratings.routes import ROUTES as RATINGS
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS, *GERAI, *RATINGS]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS, *GERAI, *RATINGS, *BOARD]

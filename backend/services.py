@@ -19,6 +19,9 @@ from piccolo.engine.base import Engine
 from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
+from backend.board.schemas import GeraiTile
+from backend.board.service import Board
+from backend.board.signal import ChangeSignal
 from backend.core.db import open_engine
 from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
@@ -38,6 +41,38 @@ from backend.ratings.service import IkmFigures, Ratings, parse_weights
 TOKEN_STATE = token_state
 
 
+class GeraiOnBoard:
+    """The gerai registry as the board reads it (board.service.GeraiSource): the alert in
+    words and the IKM as a number, so that neither domain imports the other."""
+
+    def __init__(self, gerai: GeraiService) -> None:
+        self.gerai = gerai
+
+    async def board(self, now: dt.datetime) -> list[GeraiTile]:
+        tiles = []
+        for state in await self.gerai.board(now):
+            alert = None
+            if state.alert is not None:
+                minutes = max(0, int((now - state.alert.empty_since).total_seconds() // 60))
+                alert = f"Kosong selama {minutes} menit"
+            ikm = state.ikm.ikm if state.ikm is not None else None
+            tiles.append(
+                GeraiTile(
+                    code=state.code,
+                    name=state.name,
+                    agency=state.agency,
+                    state=state.state,
+                    load=state.load,
+                    alert=alert,
+                    ikm=float(ikm) if ikm is not None else None,
+                )
+            )
+        return tiles
+
+    async def supervisors(self, code: str) -> list[int]:
+        return await self.gerai.supervisors(code)
+
+
 class Services(msgspec.Struct):
     settings: Settings
     engine: Engine
@@ -55,6 +90,7 @@ class Services(msgspec.Struct):
     imports: Imports
     gerai: GeraiService
     ratings: Ratings
+    board: Board
 
 
 @contextlib.asynccontextmanager
@@ -126,6 +162,18 @@ async def open_services(
             on_duty=checkins.on_duty,
             empty_grace=dt.timedelta(minutes=settings.gerai_empty_grace_minutes),
         )
+        days = DayRecords(rules_table=settings.tpp_rules, permits=permits, outbox=outbox)
+        signal = ChangeSignal(settings.redis_url, timeout_s=settings.redis_timeout_s)
+        stack.push_async_callback(signal.close)
+        board = Board(
+            outbox=outbox,
+            days=days,
+            checkins=checkins,
+            permits=permits,
+            signal=signal,
+            slow_ttl_s=settings.board_slow_ttl_s,
+            gerai=GeraiOnBoard(gerai),
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -139,7 +187,7 @@ async def open_services(
             reviews=Reviews(checkins=checkins, faces=faces),
             push=push,
             permits=permits,
-            days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
+            days=days,
             imports=Imports(org_imports.importers(outbox.transaction)),
             gerai=gerai,
             ratings=Ratings(
@@ -150,6 +198,7 @@ async def open_services(
                 per_minute=settings.rating_per_minute,
                 figures=figures,
             ),
+            board=board,
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

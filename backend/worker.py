@@ -22,6 +22,7 @@ from backend.attendance.jobs import (
     sweep_pending,
     verify_checkin,
 )
+from backend.board import jobs as board_jobs
 from backend.core.outbox import outbox_job
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
@@ -36,6 +37,7 @@ JOBS = [
     recompute_yesterday,
     *push_jobs.FUNCTIONS,
     *gerai_jobs.FUNCTIONS,
+    *board_jobs.FUNCTIONS,
 ]
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 

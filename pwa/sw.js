@@ -36,6 +36,7 @@ const SHELL = [
   '/src/views/reviews.js',
   '/src/views/permits.js',
   '/src/views/approvals.js',
+  '/src/views/board.js',
   '/src/push.js',
   // The rating page for citizens (served at /nilai/CODE), its own worker, the poster style.
   '/nilai.html',

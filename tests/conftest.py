@@ -36,6 +36,10 @@ CLEANED_TABLES = (
     "gerai_alert",
     "ratings_rating",
     "ratings_day",
+    "board_day",
+    "board_count",
+    "board_teguran_log",
+    "board_teguran",
 )
 
 

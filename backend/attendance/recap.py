@@ -17,12 +17,15 @@ from zoneinfo import ZoneInfo
 import msgspec
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from piccolo.query.functions.aggregate import Count
 
 from backend.attendance import day_status as rules
 from backend.attendance.tables import CheckIn, DayRecord
+from backend.core import outbox as events
 from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Forbidden, Invalid, NotFound
+from backend.core.outbox import Outbox
 from backend.core.settings import TppRules
 from backend.org import service as org
 from backend.org.tables import Employee, Holiday, Unit
@@ -59,9 +62,10 @@ def _view(status: rules.DayStatus) -> DayView:
 
 
 class DayRecords:
-    def __init__(self, *, rules_table: TppRules, permits: Permits) -> None:
+    def __init__(self, *, rules_table: TppRules, permits: Permits, outbox: Outbox) -> None:
         self.rules = rules_table
         self.permits = permits
+        self.outbox = outbox
 
     async def compute_range(
         self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
@@ -128,6 +132,21 @@ class DayRecords:
         record judged while its day was still open is known to be provisional."""
         now = now or dt.datetime.now(dt.UTC)
         statuses = await self.compute_range(employee_id, start, end, now=now)
+        if not statuses:
+            return statuses
+        unit_id = await org.employee_unit(employee_id)
+        # What the board counts of each stored day: a change of it is told to the board in the
+        # transaction that stores the day (an unchanged recompute tells nothing).
+        counted = {
+            row["day"]: (row["status"], row["permit"], row["tl"], row["psw"])
+            for row in await DayRecord.select(
+                DayRecord.day, DayRecord.status, DayRecord.permit, DayRecord.tl, DayRecord.psw
+            ).where(
+                (DayRecord.employee == employee_id)
+                & (DayRecord.day >= statuses[0].day)
+                & (DayRecord.day <= statuses[-1].day)
+            )
+        }
         for status in statuses:
             values = {
                 "status": status.status,
@@ -140,13 +159,28 @@ class DayRecords:
                 "reasons": list(status.reasons),
                 "computed_at": now,
             }
-            await DayRecord.insert(
-                DayRecord(employee=employee_id, day=status.day, **values)
-            ).on_conflict(
-                target=(DayRecord.employee, DayRecord.day),
-                action="DO UPDATE",
-                values=[getattr(DayRecord, name) for name in values],
-            )
+            board_view = (status.status, status.permit, status.tl, status.psw)
+            async with self.outbox.transaction():
+                await DayRecord.insert(
+                    DayRecord(employee=employee_id, day=status.day, **values)
+                ).on_conflict(
+                    target=(DayRecord.employee, DayRecord.day),
+                    action="DO UPDATE",
+                    values=[getattr(DayRecord, name) for name in values],
+                )
+                if unit_id is not None and counted.get(status.day) != board_view:
+                    await self.outbox.add(
+                        events.day_recorded(
+                            employee_id,
+                            unit_id,
+                            status.day,
+                            status=status.status,
+                            permit=status.permit,
+                            tl=status.tl,
+                            psw=status.psw,
+                            computed_at=now,
+                        )
+                    )
         return statuses
 
     async def settle_ended(
@@ -201,6 +235,67 @@ class DayRecords:
                 await self.recompute_range(person["id"], due[0], due[-1], now=now)
                 settled += len(due)
         return settled
+
+    async def standing(
+        self, employee_ids: list[int], until: dt.date
+    ) -> dict[int, tuple[int, rules.Discipline]]:
+        """Employee -> (days absent without reason this year up to `until`, where that stands on
+        the PP 94/2021 scale), from the stored day records of these employees in one grouped
+        query (the board's watch list: a few dozen people)."""
+        if not employee_ids:
+            return {}
+        rows = (
+            await DayRecord.select(DayRecord.employee, Count(DayRecord.id, alias="absent"))
+            .where(
+                DayRecord.employee.is_in(employee_ids)
+                & (DayRecord.day >= until.replace(month=1, day=1))
+                & (DayRecord.day <= until)
+                & (DayRecord.status == "absent")
+            )
+            .group_by(DayRecord.employee)
+        )
+        counted = {row["employee"]: row["absent"] for row in rows}
+        return {
+            employee: (counted.get(employee, 0), rules.discipline_for(counted.get(employee, 0)))
+            for employee in employee_ids
+        }
+
+    async def stored_states(
+        self, start: dt.date, end: dt.date, *, after_id: int = 0, limit: int = 5000
+    ) -> list[tuple[int, int, int, dt.date, str, str | None, str | None, str | None, dt.datetime]]:
+        """A page of the stored day records of [start, end], by record id: (id, employee, unit,
+        day, status, permit, tl, psw, computed_at). For rebuilding the board's counts
+        (`hadir board-rebuild`), read in pages so no read holds the whole window."""
+        rows = (
+            await DayRecord.select(
+                DayRecord.id,
+                DayRecord.employee,
+                DayRecord.employee.unit.as_alias("unit"),
+                DayRecord.day,
+                DayRecord.status,
+                DayRecord.permit,
+                DayRecord.tl,
+                DayRecord.psw,
+                DayRecord.computed_at,
+            )
+            .where((DayRecord.day >= start) & (DayRecord.day <= end) & (DayRecord.id > after_id))
+            .order_by(DayRecord.id)
+            .limit(limit)
+        )
+        return [
+            (
+                r["id"],
+                r["employee"],
+                r["unit"],
+                r["day"],
+                r["status"],
+                r["permit"],
+                r["tl"],
+                r["psw"],
+                r["computed_at"],
+            )
+            for r in rows
+        ]
 
     async def days_of(self, employee_id: int, start: dt.date, end: dt.date) -> list[DayView]:
         return [_view(status) for status in await self.compute_range(employee_id, start, end)]

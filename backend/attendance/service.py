@@ -570,6 +570,32 @@ class CheckIns:
         latest = {row["employee"]: row["kind"] for row in rows}
         return {employee for employee, kind in latest.items() if kind == "in"}
 
+    async def first_last(
+        self, employee_ids: list[int], day: dt.date
+    ) -> dict[int, tuple[dt.datetime | None, dt.datetime | None]]:
+        """Employee -> (first check-in, last check-out) of one work date, in UTC, among records
+        not rejected (a pending or flagged one shows the head someone is in): the board's
+        "today" of a head's staff, bounded by that staff."""
+        if not employee_ids:
+            return {}
+        rows = await CheckInTable.select(
+            CheckInTable.employee, CheckInTable.kind, CheckInTable.corrected_captured_at
+        ).where(
+            CheckInTable.employee.is_in(employee_ids)
+            & (CheckInTable.work_date == day)
+            & (CheckInTable.status != REJECTED)
+        )
+        result: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
+        for row in rows:
+            first, last = result.get(row["employee"], (None, None))
+            at = row["corrected_captured_at"]
+            if row["kind"] == "in":
+                first = at if first is None or at < first else first
+            else:
+                last = at if last is None or at > last else last
+            result[row["employee"]] = (first, last)
+        return result
+
     async def stale_pending_ids(self, older_than: dt.timedelta, limit: int = 500) -> list[int]:
         cutoff = dt.datetime.now(dt.UTC) - older_than
         rows = (

@@ -175,12 +175,17 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "imports": provider("imports"),
             "gerai": provider("gerai"),
             "ratings": provider("ratings"),
+            "board": provider("board"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],
         # The PWA shell must load over 2G: gzip everything sizeable (small JSON is not worth it).
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6
+            backend="gzip",
+            minimum_size=1024,
+            gzip_compress_level=6,
+            # Event streams (the board) must not wait in a compressor's buffer.
+            exclude_opt_key="skip_compression",
         ),
         openapi_config=OpenAPIConfig(
             title="hadir", version="1.0.0", path="/schema", render_plugins=[LocalSwagger()]

@@ -99,7 +99,14 @@ ERROR_WORDS = {
     503: "A backing service is busy or down; retry after `Retry-After` seconds",
 }
 # Operations whose service raises Conflict (409): the record's state decides.
-CONFLICTS = {"createCheckIn", "decideReview", "createPermit", "decidePermit", "cancelPermit"}
+CONFLICTS = {
+    "createCheckIn",
+    "decideReview",
+    "createPermit",
+    "decidePermit",
+    "cancelPermit",
+    "ackTeguran",
+}
 PUBLIC_OPERATIONS = {"login", "health"}
 # Citizens' ratings: public, one per device per visit window (409), limited per address (429).
 CONFLICTS |= {"submitRating"}

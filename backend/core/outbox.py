@@ -85,6 +85,41 @@ def notification_created(notification_id: int) -> Event:
     return Event("send_notification", f"notify:{notification_id}", {"id": notification_id})
 
 
+def day_recorded(
+    employee_id: int,
+    unit_id: int,
+    day: dt.date,
+    *,
+    status: str,
+    permit: str | None,
+    tl: str | None,
+    psw: str | None,
+    computed_at: dt.datetime,
+) -> Event:
+    """An employee's stored day record changed what the board counts: the board's aggregates
+    take the new state (the payload is the whole state, so running it twice changes nothing)."""
+    return Event(
+        "apply_board_day",
+        f"board-day:{employee_id}:{day.isoformat()}",
+        {
+            "employee_id": employee_id,
+            "unit_id": unit_id,
+            "day": day.isoformat(),
+            "status": status,
+            "permit": permit,
+            "tl": tl,
+            "psw": psw,
+            "computed_at": computed_at.isoformat(),
+        },
+    )
+
+
+def board_changed(subject: str) -> Event:
+    """Something the command board shows changed outside the day records (a gerai's state, a
+    teguran): every board stream is told. `subject` names it, so one change signals once."""
+    return Event("signal_board", f"board-signal:{subject}", {"subject": subject})
+
+
 class Outbox:
     def __init__(
         self,

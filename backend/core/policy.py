@@ -68,6 +68,13 @@ POLICY: dict[str, dict[str, str]] = {
     "ratings.ikm": {"asn": OWN, "kepala_unit": UNIT, "bkd": ANY, "command": ANY},
     # Citizens' comments: read by the same people as the figures.
     "ratings.comments": {"asn": OWN, "kepala_unit": UNIT, "bkd": ANY, "command": ANY},
+    # The command board (backend/board): aggregates for command and BKD; a head's own today.
+    "board.read": {"command": ANY, "bkd": ANY},
+    "board.today": {"kepala_unit": UNIT, "bkd": ANY, "command": ANY, "admin": ANY},
+    "board.remind": {"kepala_unit": UNIT},
+    "teguran.send": {"command": ANY, "bkd": ANY},
+    "teguran.list": {**_everyone(), "command": ANY, "bkd": ANY},
+    "teguran.ack": _everyone(),  # only what was sent to oneself
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.

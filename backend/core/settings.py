@@ -274,6 +274,20 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         ),
     ] = ""
 
+    # --- the command board (backend/board) ----------------------------------------------------
+    board_slow_ttl_s: Annotated[
+        float,
+        Doc(
+            "The board's 30-day part (those most often late or absent, the trends) is rebuilt at most this often per api process; the counts of today are always current."
+        ),
+    ] = 60.0
+    board_refresh_s: Annotated[
+        float,
+        Doc(
+            "A board stream sends the state at least this often even with no change signal (a signal lost while Redis was away), and a keep-alive comment in between."
+        ),
+    ] = 30.0
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)

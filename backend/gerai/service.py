@@ -249,6 +249,16 @@ class GeraiService:
 
     # --- CCTV ---------------------------------------------------------------------------------
 
+    async def supervisors(self, gerai_code: str) -> list[int]:
+        """The employee ids who answer for a gerai (a teguran, a queue alert goes to them)."""
+        gerai = await Gerai.select(Gerai.id).where(Gerai.code == gerai_code).first()
+        if gerai is None:
+            raise NotFound(f"Gerai {gerai_code} tidak ditemukan")
+        rows = await GeraiMember.select(GeraiMember.employee).where(
+            (GeraiMember.gerai == gerai["id"]) & (GeraiMember.role == SUPERVISOR)
+        )
+        return sorted(row["employee"] for row in rows)
+
     async def record_load(self, gerai_code: str, people: int, at: dt.datetime) -> None:
         """The queue load a camera counted at `at` (the CCTV domain calls this). An older count
         arriving late does not replace a newer one."""

@@ -57,3 +57,34 @@ class NipParts(msgspec.Struct, frozen=True):
     pppk: bool
     sex: str  # "L" | "P"
     sequence: int
+
+
+# --- read by the board (backend/board) -------------------------------------------------------
+
+
+class UnitNode(msgspec.Struct, frozen=True):
+    """A unit with its place in the tree: what the board draws its drill-down from."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    timezone: str
+    parent: int | None
+
+
+class ScheduledGroup(msgspec.Struct, frozen=True):
+    """How many active staff of a unit follow one schedule (`days` as stored; {} for none)."""
+
+    unit: int
+    days: dict[str, list[str]]
+    staff: int
+
+
+class StaffRef(msgspec.Struct, frozen=True):
+    id: int
+    nip: str
+    name: str
+    unit: int
+    position: str
+    days: dict[str, list[str]]  # the schedule's working hours per ISO weekday; {} for none

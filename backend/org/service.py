@@ -11,8 +11,16 @@ from piccolo.columns.combination import WhereRaw
 from backend.core.auth import PasswordChecker, Principal
 from backend.core.cache import Snapshot
 from backend.core.errors import Invalid, Unauthenticated
-from backend.org.schemas import NipParts, ScheduleToday, UnitRef, User
-from backend.org.tables import Employee, Holiday, Unit
+from backend.org.schemas import (
+    NipParts,
+    ScheduledGroup,
+    ScheduleToday,
+    StaffRef,
+    UnitNode,
+    UnitRef,
+    User,
+)
+from backend.org.tables import Employee, Holiday, Schedule, Unit
 
 PPPK_MONTH = 21
 
@@ -369,3 +377,90 @@ async def employees_by_nip(nips: list[str]) -> dict[str, int]:
         Employee.nip.is_in(sorted(set(nips))) & (Employee.active == True)  # noqa: E712
     )
     return {row["nip"]: row["id"] for row in rows}
+
+
+# --- what the board reads (backend/board): bounded by the unit count or one subtree --------------
+
+
+async def unit_nodes() -> list[UnitNode]:
+    """Every unit with its parent (a few hundred rows for a regency)."""
+    rows = await Unit.select(
+        Unit.id, Unit.code, Unit.name, Unit.kind, Unit.timezone, Unit.parent
+    ).order_by(Unit.id)
+    return [msgspec.convert(row, UnitNode) for row in rows]
+
+
+async def scheduled_groups() -> list[ScheduledGroup]:
+    """Active staff counted per unit and schedule, in one grouped query: a unit's staff
+    expected on a day follow from its rows without reading any employee."""
+    rows = await Employee.raw(
+        "SELECT e.unit AS unit, e.schedule AS schedule, COUNT(*) AS staff FROM org_employee e"
+        " WHERE e.active GROUP BY e.unit, e.schedule"
+    )
+    schedules = {
+        row["id"]: row["days"]
+        for row in await Schedule.select(Schedule.id, Schedule.days).output(load_json=True)
+    }
+    return [
+        ScheduledGroup(
+            unit=row["unit"], days=schedules.get(row["schedule"]) or {}, staff=row["staff"]
+        )
+        for row in rows
+    ]
+
+
+async def staff_of(unit_ids: list[int]) -> list[StaffRef]:
+    """Active staff of these units (a head's subtree), by name."""
+    if not unit_ids:
+        return []
+    rows = (
+        await Employee.select(
+            Employee.id,
+            Employee.nip,
+            Employee.name,
+            Employee.unit,
+            Employee.position,
+            Employee.schedule.days.as_alias("days"),
+        )
+        .where(Employee.unit.is_in(unit_ids) & Employee.active.eq(True))
+        .order_by(Employee.name)
+        .output(load_json=True)
+    )
+    return [msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows]
+
+
+async def staff_by_id(employee_ids: list[int]) -> dict[int, StaffRef]:
+    if not employee_ids:
+        return {}
+    rows = (
+        await Employee.select(
+            Employee.id,
+            Employee.nip,
+            Employee.name,
+            Employee.unit,
+            Employee.position,
+            Employee.schedule.days.as_alias("days"),
+        )
+        .where(Employee.id.is_in(employee_ids))
+        .output(load_json=True)
+    )
+    return {
+        row["id"]: msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows
+    }
+
+
+async def heads_of(unit_id: int) -> list[int]:
+    """The active heads (kepala_unit) of one unit; none when it has no head of its own."""
+    rows = await Employee.select(Employee.id, Employee.roles).where(
+        (Employee.unit == unit_id) & Employee.active.eq(True)
+    )
+    return sorted(row["id"] for row in rows if "kepala_unit" in row["roles"])
+
+
+async def unit_by_code(code: str) -> UnitNode | None:
+    row = (
+        await Unit.select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.timezone, Unit.parent)
+        .where(Unit.code == code)
+        .first()
+    )
+    return msgspec.convert(row, UnitNode) if row else None

@@ -327,6 +327,16 @@ class Permits:
         )
         return PermitList(items=await self._permits(rows))
 
+    async def decided_by(self, who: Principal, *, limit: int = 20) -> PermitList:
+        """The permits this person decided, newest first (a head's "today" on the board)."""
+        rows = await (
+            self._select()
+            .where(PermitTable.decided_by == who.employee_id)
+            .order_by(PermitTable.decided_at, ascending=False)
+            .limit(limit)
+        )
+        return PermitList(items=await self._permits(rows))
+
     async def inbox(
         self, who: Principal, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
     ) -> PermitList:

@@ -45,6 +45,19 @@ const TABS = [
     roles: ['bkd'],
     view: (app) => lazyView(app, () => import('./views/reviews.js'), 'reviewsView'),
   },
+  {
+    route: 'papan',
+    label: 'Papan',
+    roles: ['command', 'bkd'],
+    view: (app) => lazyView(app, () => import('./views/board.js'), 'boardView'),
+  },
+  {
+    route: 'hari-ini',
+    label: 'Hari ini',
+    roles: ['kepala_unit'],
+    unlessRoles: ['command', 'bkd'], // they reach their unit's today from the board
+    view: (app) => lazyView(app, () => import('./views/board.js'), 'todayView'),
+  },
   { route: 'akun', label: 'Akun', view: accountView },
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
@@ -237,7 +250,11 @@ function currentRoute() {
 
 function tabsFor(session) {
   const roles = (session && session.user && session.user.roles) || [];
-  return TABS.filter((t) => !t.roles || t.roles.some((role) => roles.includes(role)));
+  return TABS.filter(
+    (t) =>
+      (!t.roles || t.roles.some((role) => roles.includes(role))) &&
+      !(t.unlessRoles || []).some((role) => roles.includes(role)),
+  );
 }
 
 let showing = 0;

@@ -258,6 +258,7 @@ async def world(client: httpx.AsyncClient, clean) -> World:
         assert permit.status_code == 201, permit.text
         world.permit[nip] = permit.json()["id"]
     await drain(clean)  # verification flags every check-in: no location, no enrolled face
+    await board_world(world, people)
     return world
 
 
@@ -286,3 +287,68 @@ async def test_every_route_answers_every_role_as_the_table_says(
                     )
     assert not mismatches, "\n".join(mismatches)
     assert walked >= 5 * len(REQUESTS)
+
+
+# --- the command board (backend/board) ---------------------------------------------------------
+
+
+async def board_world(world: World, people: set[str]) -> None:
+    """A teguran to each target, for the acknowledgement route."""
+    from backend.board.tables import Teguran
+    from backend.org.tables import Employee
+
+    ids = {
+        row["nip"]: row["id"]
+        for row in await Employee.select(Employee.id, Employee.nip).where(
+            Employee.nip.is_in(sorted(people))
+        )
+    }
+    sender = ids.get(ACCOUNTS["command"].nip) or next(iter(ids.values()))
+    world.teguran = {}
+    for nip in sorted(people):
+        [row] = await Teguran.insert(
+            Teguran(
+                sender=sender,
+                recipient=ids[nip],
+                kind="catatan",
+                message="uji",
+                sent_at=dt.datetime.now(dt.UTC),
+            )
+        ).returning(Teguran.id)
+        world.teguran[nip] = row["id"]
+
+
+REQUESTS.update(
+    {
+        "getBoard": (False, lambda w, t: ("GET", "/api/v1/board", {})),
+        "streamBoard": (
+            False,
+            lambda w, t: ("GET", "/api/v1/board/stream", {"params": {"once": "true"}}),
+        ),
+        "unitToday": (
+            True,
+            lambda w, t: ("GET", "/api/v1/board/today", {"params": {"unit": t.unit_code}}),
+        ),
+        "remindNotYetIn": (
+            True,
+            lambda w, t: ("POST", "/api/v1/board/remind", {"json": {"unit": t.unit_code}}),
+        ),
+        "sendTeguran": (
+            False,
+            lambda w, t: (
+                "POST",
+                "/api/v1/board/teguran",
+                {"json": {"kind": "catatan", "message": "uji", "unit": OTHER_UNIT}},
+            ),
+        ),
+        "listTeguran": (False, lambda w, t: ("GET", "/api/v1/board/teguran", {})),
+        "ackTeguran": (
+            True,
+            lambda w, t: (
+                "POST",
+                f"/api/v1/board/teguran/{w.teguran[t.nip]}/ack",
+                {"json": {"note": "siap"}},
+            ),
+        ),
+    }
+)

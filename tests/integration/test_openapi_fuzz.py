@@ -83,6 +83,9 @@ def test_the_api_keeps_its_documented_contract(api_schema: Any, server: str, cle
 
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 15
+    # The board's event stream never ends by design: tests/integration/board/test_stream.py
+    # reads it with a real SSE client.
+    operations = [op for op in operations if op.path != "/api/v1/board/stream"]
     started = time.perf_counter()
     for operation in operations:
         for mode in MODES:
