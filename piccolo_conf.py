@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "backend.faces.piccolo_app",
         "backend.push.piccolo_app",
         "backend.permits.piccolo_app",
+        "backend.cctv.piccolo_app",
     ]
 )

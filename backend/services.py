@@ -18,6 +18,7 @@ from piccolo.engine.base import Engine
 from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
+from backend.cctv.service import Cctv, GeraiDesk
 from backend.core.db import open_engine
 from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
@@ -25,6 +26,7 @@ from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
+from backend.org import service as org
 from backend.org.service import UnitDirectory
 from backend.permits.service import Permits
 from backend.push.service import Push
@@ -44,6 +46,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    cctv: Cctv
 
 
 @contextlib.asynccontextmanager
@@ -54,6 +57,7 @@ async def open_services(
     face_executor: Callable[[], Executor | None] | None = None,
     periodic: bool = False,
     dispatch: bool = False,
+    gerai: GeraiDesk | None = None,
 ) -> AsyncIterator[Services]:
     """Open the database, storage, queue and face pool; close them in reverse order.
 
@@ -120,6 +124,18 @@ async def open_services(
             push=push,
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
+            # Queue loads and alerts go to the gerai domain once it is wired here (`gerai`);
+            # until then alerts go to the admins.
+            cctv=Cctv(
+                settings=settings,
+                engine=engine,
+                store=store,
+                outbox=outbox,
+                geofences=geofences,
+                photo_url=faces.photo_url,
+                admins=lambda: org.employees_with_role("admin"),
+                gerai=gerai,
+            ),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

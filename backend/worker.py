@@ -22,6 +22,7 @@ from backend.attendance.jobs import (
     sweep_pending,
     verify_checkin,
 )
+from backend.cctv import jobs as cctv_jobs
 from backend.core.outbox import outbox_job
 from backend.core.queue import ArqQueue, deserialize, serialize
 from backend.core.settings import Settings
@@ -34,6 +35,7 @@ JOBS = [
     recompute_day,
     recompute_yesterday,
     *push_jobs.FUNCTIONS,
+    *cctv_jobs.FUNCTIONS,
 ]
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
@@ -46,6 +48,7 @@ PERIODIC = [
     # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
     (recompute_yesterday, {30}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
+    *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],
 ]
 
 

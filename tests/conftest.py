@@ -32,6 +32,10 @@ CLEANED_TABLES = (
     "attendance_review",
     "faces_photo_access",
     "faces_reference",
+    "cctv_seen",
+    "cctv_alert",
+    "cctv_snapshot",
+    "cctv_camera",
 )
 
 

@@ -172,6 +172,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "permits": provider("permits"),
             "days": provider("days"),
             "store": provider("store"),
+            "cctv": provider("cctv"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],

@@ -98,8 +98,15 @@ ERROR_WORDS = {
     503: "A backing service is busy or down; retry after `Retry-After` seconds",
 }
 # Operations whose service raises Conflict (409): the record's state decides.
-CONFLICTS = {"createCheckIn", "decideReview", "createPermit", "decidePermit", "cancelPermit"}
-PUBLIC_OPERATIONS = {"login", "health"}
+CONFLICTS = {
+    "createCheckIn",
+    "decideReview",
+    "createPermit",
+    "decidePermit",
+    "cancelPermit",
+    "createCamera",
+}
+PUBLIC_OPERATIONS = {"login", "health", "pushSnapshot"}
 
 
 def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:

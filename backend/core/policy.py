@@ -56,14 +56,20 @@ POLICY: dict[str, dict[str, str]] = {
     "push.key": _everyone(),
     "push.subscribe": _everyone(),
     "push.unsubscribe": _everyone(),
+    # CCTV: BKD and admins keep the cameras; the command centre watches them too.
+    "cctv.camera.manage": {"bkd": ANY, "admin": ANY},
+    "cctv.camera.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    "cctv.snapshot.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    "cctv.alert.list": {"bkd": ANY, "admin": ANY, "command": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
 NOT_OWN = frozenset({"permit.decide", "review.decide"})
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
-# objects behind signed links (the signature is the proof). The PWA's static files too.
-PUBLIC = frozenset({"login", "health", "getObject"})
+# objects behind signed links (the signature is the proof), cameras pushing snapshots (HTTP
+# Basic with the camera's own key, checked by the cctv service). The PWA's static files too.
+PUBLIC = frozenset({"login", "health", "getObject", "pushSnapshot"})
 
 
 def scope(who: Principal, action: str) -> str | None:

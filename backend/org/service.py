@@ -300,3 +300,15 @@ async def approver_for(employee_id: int) -> int | None:
 async def employee_unit(employee_id: int) -> int | None:
     row = await Employee.select(Employee.unit).where(Employee.id == employee_id).first()
     return row["unit"] if row else None
+
+
+async def employees_with_role(role: str, *, limit: int = 50) -> list[int]:
+    """Active employees holding `role`, fewest ids first: who is told of machine alerts (a dark
+    camera) when nobody more specific is responsible. Bounded: a Pemda has a handful of admins."""
+    rows = await (
+        Employee.select(Employee.id)
+        .where(Employee.active.eq(True) & Employee.roles.any(role))
+        .order_by(Employee.id)
+        .limit(limit)
+    )
+    return [row["id"] for row in rows]

@@ -1,0 +1,29 @@
+"""CCTV's jobs: count the people in a snapshot, and the periodic sweeps.
+
+`analyse_snapshot` is asked for through the outbox (`service.snapshot_received`), written in the
+transaction that stores the snapshot.
+"""
+
+import datetime as dt
+from typing import Any
+
+
+async def analyse_snapshot(ctx: dict[str, Any], *, id: int) -> int | None:
+    return await ctx["services"].cctv.analyse(id)
+
+
+async def purge_snapshots(ctx: dict[str, Any]) -> int:
+    """Delete snapshots older than HADIR_CCTV_RETENTION_DAYS (UU PDP 27/2022); counts stay."""
+    services = ctx["services"]
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=services.settings.cctv_retention_days)
+    return await services.cctv.purge(cutoff)
+
+
+async def find_dark_cameras(ctx: dict[str, Any]) -> int:
+    """Raise an alert for each camera that stopped sending pictures."""
+    return await ctx["services"].cctv.find_dark(dt.datetime.now(dt.UTC))
+
+
+FUNCTIONS = [analyse_snapshot, purge_snapshots, find_dark_cameras]
+# (job, minutes of the hour)
+PERIODIC = [(purge_snapshots, {47}), (find_dark_cameras, set(range(0, 60, 5)))]

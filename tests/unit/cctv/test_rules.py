@@ -1,0 +1,112 @@
+"""CCTV's plain rules: object keys, health, queue hysteresis, zones, camera definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+import pytest
+
+from backend.cctv import people
+from backend.cctv.schemas import CameraCreate
+from backend.cctv.service import (
+    check_camera,
+    hash_key,
+    health_state,
+    key_matches,
+    new_key,
+    object_key,
+    queue_step,
+)
+from backend.core.errors import Invalid
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+def test_object_keys_name_camera_and_utc_time_to_the_microsecond():
+    at = dt.datetime(2026, 11, 30, 7, 5, 9, 42, tzinfo=WIB)
+    assert object_key("CAM-1", at) == "cctv/CAM-1/2026/11/30/000509-000042.jpg"
+
+
+def test_keys_are_hashed_and_checked():
+    key = new_key()
+    assert key_matches(key, hash_key(key))
+    assert not key_matches(key + "x", hash_key(key))
+    assert new_key() != key
+
+
+def test_a_camera_is_dark_after_its_allowance_of_intervals():
+    created = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    now = created + dt.timedelta(seconds=120)
+    assert health_state(None, created, 30, 4, now) == "online"
+    assert health_state(None, created, 30, 4, now + dt.timedelta(seconds=1)) == "dark"
+    assert health_state(now, created, 30, 4, now + dt.timedelta(seconds=60)) == "online"
+
+
+def run(counts: list[int], threshold: int = 5, open_after: int = 3, close_after: int = 2):
+    above = below = 0
+    is_open = False
+    actions = []
+    for people_now in counts:
+        step = queue_step(
+            people=people_now,
+            threshold=threshold,
+            above=above,
+            below=below,
+            is_open=is_open,
+            open_after=open_after,
+            close_after=close_after,
+        )
+        above, below = step.above, step.below
+        is_open = (is_open or step.action == "open") and step.action != "close"
+        actions.append(step.action)
+    return actions
+
+
+def test_queue_alerts_open_and_close_with_hysteresis():
+    assert run([5, 6, 7, 2, 9, 1, 1]) == ["", "", "open", "", "", "", "close"]
+    # A lone spike or a lone dip restarts the run instead of flapping the alert.
+    assert run([6, 6, 1, 6, 6, 6]) == ["", "", "", "", "", "open"]
+    assert run([6, 6, 6, 1, 6, 1, 1]) == ["", "", "open", "", "", "", "close"]
+    assert run([4, 4, 4, 4]) == ["", "", "", ""]
+
+
+def box(left: int, top: int, right: int, bottom: int, score: float = 1.0) -> people.Box:
+    return people.Box(left=left, top=top, right=right, bottom=bottom, score=score)
+
+
+def test_a_person_is_in_the_zone_by_the_bottom_centre_of_their_box():
+    zone = people.zone_polygon([[0, 200], [300, 200], [300, 400], [0, 400]])
+    feet_in = box(100, 50, 140, 250)
+    head_in_feet_out = box(100, 250, 140, 450)
+    beside = box(320, 200, 360, 300)
+    assert people.in_zone([feet_in, head_in_feet_out, beside], zone) == 1
+    assert people.in_zone([feet_in, head_in_feet_out, beside], None) == 3
+
+
+def test_overlapping_detections_of_one_person_are_one():
+    kept = people.suppress(
+        [box(0, 0, 64, 128, 1.0), box(4, 6, 70, 136, 0.8), box(200, 0, 264, 128)]
+    )
+    assert len(kept) == 2 and kept[0].score == 1.0
+
+
+def camera(**fields) -> CameraCreate:
+    return msgspec.convert(
+        {"code": "C1", "name": "c", "location_id": 1, "mode": "push", **fields}, CameraCreate
+    )
+
+
+def test_camera_definitions_follow_their_mode():
+    check_camera(camera())
+    check_camera(
+        camera(mode="pull", snapshot_url="http://10.0.0.5/ISAPI/Streaming/channels/101/picture")
+    )
+    with pytest.raises(Invalid, match="snapshot_url"):
+        check_camera(camera(mode="pull"))
+    with pytest.raises(Invalid, match="snapshot_url"):
+        check_camera(camera(mode="frigate", snapshot_url="ftp://nvr"))
+    with pytest.raises(Invalid, match="zone"):
+        check_camera(camera(zone=[[0, 0], [10, 10], [10, 0], [0, 10]]))
+    with pytest.raises(msgspec.ValidationError):
+        camera(code="a:b")
