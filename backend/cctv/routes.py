@@ -140,8 +140,11 @@ async def rotate_camera_key(camera_id: FromPath[Id], cctv: NamedDependency[Cctv]
     operation_class=JpegUpload,
     opt={"exclude_from_auth": True},
     responses={
+        400: _error("The multipart form cannot be read"),
         401: _error("No or wrong camera code and key (HTTP Basic)"),
+        413: _error("Larger than HADIR_CCTV_MAX_BYTES, or a header claiming too many pixels"),
         415: _error("The body is not a JPEG"),
+        422: _error("An empty body, or a JPEG cut short"),
         429: _error("The camera pushes faster than it may; retry after `Retry-After` seconds"),
     },
 )

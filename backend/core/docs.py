@@ -106,7 +106,7 @@ CONFLICTS = {
     "cancelPermit",
     "createCamera",
 }
-PUBLIC_OPERATIONS = {"login", "health", "pushSnapshot"}
+PUBLIC_OPERATIONS = {"login", "health"}
 
 
 def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
