@@ -24,7 +24,7 @@ from backend.attendance.jobs import (
 )
 from backend.cctv import jobs as cctv_jobs
 from backend.core.outbox import outbox_job
-from backend.core.queue import ArqQueue, deserialize, serialize
+from backend.core.queue import ArqQueue, Periodic, deserialize, schedule, serialize
 from backend.core.settings import Settings
 from backend.push import jobs as push_jobs
 
@@ -40,15 +40,16 @@ JOBS = [
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
 # Periodic jobs: (function, minutes of the hour, hours of the day in UTC or None for every
-# hour). arq's cron runs them on workers; the in-process queue of the embedded default runs the
-# same schedule itself.
-PERIODIC = [
+# hour[, seconds of the minute]). arq's cron runs them on workers; the in-process queue of the
+# embedded default runs the same schedule itself.
+PERIODIC: list[Periodic] = [
     (sweep_pending, set(range(0, 60, 5)), None),
     (purge_selfies, {17}, None),
     # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
     (recompute_yesterday, {30}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],
+    *[(job, set(range(60)), None, seconds) for job, seconds in cctv_jobs.FREQUENT],
 ]
 
 
@@ -85,8 +86,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         "functions": FUNCTIONS,
         "cron_jobs": [
-            cron(outbox_job(job), minute=minutes, hour=hours, run_at_startup=job is sweep_pending)
-            for job, minutes, hours in PERIODIC
+            cron(
+                outbox_job(job),
+                minute=minutes,
+                hour=hours,
+                second=seconds,
+                run_at_startup=job is sweep_pending,
+            )
+            for job, minutes, hours, seconds in map(schedule, PERIODIC)
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

@@ -24,6 +24,13 @@ async def find_dark_cameras(ctx: dict[str, Any]) -> int:
     return await ctx["services"].cctv.find_dark(dt.datetime.now(dt.UTC))
 
 
-FUNCTIONS = [analyse_snapshot, purge_snapshots, find_dark_cameras]
+async def pull_cameras(ctx: dict[str, Any]) -> int:
+    """Fetch the snapshots of the pull and Frigate cameras that are due. How many came."""
+    return (await ctx["services"].cctv.pull_due()).pulled
+
+
+FUNCTIONS = [analyse_snapshot, purge_snapshots, find_dark_cameras, pull_cameras]
 # (job, minutes of the hour)
 PERIODIC = [(purge_snapshots, {47}), (find_dark_cameras, set(range(0, 60, 5)))]
+# (job, seconds of every minute): a camera's interval may be as short as 5 s.
+FREQUENT = [(pull_cameras, set(range(0, 60, 5)))]

@@ -7,6 +7,7 @@ Frigate lives in `pull.py`, Frigate's MQTT counts in `mqtt.py`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -17,10 +18,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import anyio.to_thread
+import httpx
 import msgspec
 from piccolo.engine.base import Engine
 
 from backend.cctv import people as counter
+from backend.cctv import pull
 from backend.cctv.schemas import (
     Alert,
     AlertList,
@@ -128,6 +131,11 @@ def health_state(
     the same allowance from its creation)."""
     since = last_snapshot_at or created_at
     return DARK if now - since > dark_after(interval_s, intervals) else ONLINE
+
+
+class PullRun(msgspec.Struct, frozen=True):
+    pulled: int  # snapshots fetched and stored
+    failed: int  # cameras that gave none (counted in their `failures`)
 
 
 class QueueStep(msgspec.Struct, frozen=True):
@@ -428,6 +436,87 @@ class Cctv:
             await CameraTable.update(changes).where(CameraTable.id == camera["id"])
             await self.outbox.add(snapshot_received(snapshot_id))
         return snapshot_id
+
+    # --- pull -----------------------------------------------------------------------------------
+
+    async def pull_due(self, now: dt.datetime | None = None) -> PullRun:
+        """Fetch every pull and Frigate camera whose `next_pull_at` has come.
+
+        Each camera is claimed first (a conditional update of `next_pull_at` to its next
+        interval), so workers running the job at once never fetch one camera twice. At most
+        `cctv_pull_concurrency` fetches run at once, each bounded by `cctv_pull_timeout_s`: a
+        camera that never answers holds one place for that long and no other camera waits for
+        it. A failure counts in `failures` and pushes `next_pull_at` back (`pull.backoff_s`).
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        due = await CameraTable.select(
+            CameraTable.id,
+            CameraTable.code,
+            CameraTable.mode,
+            CameraTable.snapshot_url,
+            CameraTable.frigate_camera,
+            CameraTable.auth,
+            CameraTable.username,
+            CameraTable.password,
+            CameraTable.interval_s,
+            CameraTable.failures,
+            CameraTable.next_pull_at,
+            CameraTable.last_snapshot_at,
+            CameraTable.dark_alert,
+        ).where(
+            CameraTable.mode.is_in(["pull", "frigate"])
+            & CameraTable.next_pull_at.is_not_null()
+            & (CameraTable.next_pull_at <= now)
+        )
+        claimed = []
+        for camera in due:
+            rows = (
+                await CameraTable.update(
+                    {CameraTable.next_pull_at: now + dt.timedelta(seconds=camera["interval_s"])}
+                )
+                .where(
+                    (CameraTable.id == camera["id"])
+                    & (CameraTable.next_pull_at == camera["next_pull_at"])
+                )
+                .returning(CameraTable.id)
+            )
+            if rows:
+                claimed.append(camera)
+        if not claimed:
+            return PullRun(pulled=0, failed=0)
+        places = asyncio.Semaphore(max(1, self.settings.cctv_pull_concurrency))
+        async with pull.client(self.settings) as http:
+
+            async def one(camera: dict[str, Any]) -> bool:
+                async with places:
+                    return await self._pull_one(http, camera, now)
+
+            done = await asyncio.gather(*[one(camera) for camera in claimed])
+        pulled = sum(done)
+        return PullRun(pulled=pulled, failed=len(done) - pulled)
+
+    async def _pull_one(
+        self, http: httpx.AsyncClient, camera: dict[str, Any], now: dt.datetime
+    ) -> bool:
+        try:
+            data = await pull.fetch(http, camera, self.settings)
+        except pull.PullFailed as exc:
+            failures = camera["failures"] + 1
+            wait = pull.backoff_s(
+                camera["interval_s"], failures, self.settings.cctv_pull_backoff_max_s
+            )
+            log.info("cctv pull %s failed (%d in a row): %s", camera["code"], failures, exc)
+            await CameraTable.update(
+                {
+                    CameraTable.failures: failures,
+                    CameraTable.last_error: str(exc)[:300],
+                    CameraTable.next_pull_at: now + dt.timedelta(seconds=wait),
+                }
+            ).where(CameraTable.id == camera["id"])
+            return False
+        # The same path as a push: the object, the row, the analysis asked for, health reset.
+        await self.keep(camera, data, source=camera["mode"], at=dt.datetime.now(dt.UTC))
+        return True
 
     # --- analysis -----------------------------------------------------------------------------
 

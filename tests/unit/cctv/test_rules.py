@@ -110,3 +110,32 @@ def test_camera_definitions_follow_their_mode():
         check_camera(camera(zone=[[0, 0], [10, 10], [10, 0], [0, 10]]))
     with pytest.raises(msgspec.ValidationError):
         camera(code="a:b")
+
+
+def test_a_failing_pull_camera_waits_twice_as_long_each_time_up_to_the_cap():
+    from backend.cctv.pull import backoff_s
+
+    assert [backoff_s(30, n, 900) for n in range(7)] == [30, 60, 120, 240, 480, 900, 900]
+    assert backoff_s(30, 10_000, 900) == 900  # no overflow however long it stays dark
+
+
+def test_pull_urls_for_a_camera_and_for_frigate():
+    from backend.cctv.pull import snapshot_url
+
+    cam = {"mode": "pull", "snapshot_url": "http://10.0.0.5/cgi-bin/snapshot.cgi"}
+    assert snapshot_url(cam) == "http://10.0.0.5/cgi-bin/snapshot.cgi"
+    nvr = {"mode": "frigate", "snapshot_url": "http://nvr:5000/", "frigate_camera": "loket_1"}
+    assert snapshot_url(nvr) == "http://nvr:5000/api/loket_1/latest.jpg"
+
+
+def test_the_pull_job_runs_every_five_seconds_on_arq_and_in_process():
+    from backend.core.queue import schedule
+    from backend.core.settings import Settings
+    from backend.worker import PERIODIC, worker_settings
+
+    crons = {job.name: job for job in worker_settings(Settings())["cron_jobs"]}
+    assert crons["cron:pull_cameras"].second == set(range(0, 60, 5))
+    assert crons["cron:purge_snapshots"].second in (0, {0})
+    entries = {job.__name__: schedule(entry) for entry in PERIODIC for job in entry[:1]}
+    assert entries["pull_cameras"][3] == set(range(0, 60, 5))
+    assert entries["purge_snapshots"][3] == {0}
