@@ -7,6 +7,7 @@ The worker also runs the outbox's dispatcher, so queued work flows with no api p
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -68,6 +69,20 @@ async def startup(ctx: dict[str, Any]) -> None:
             dispatch=True,
         )
     )
+    if settings.mqtt_url:
+        # Frigate's live counts: one consumer per worker process, never in the api processes.
+        from backend.cctv.mqtt import consume
+
+        task = asyncio.create_task(
+            consume(settings, ctx["services"].cctv.count_from_frigate), name="hadir-mqtt"
+        )
+        stack.push_async_callback(_cancel, task)  # entered last: stopped first
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

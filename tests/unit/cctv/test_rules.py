@@ -139,3 +139,35 @@ def test_the_pull_job_runs_every_five_seconds_on_arq_and_in_process():
     entries = {job.__name__: schedule(entry) for entry in PERIODIC for job in entry[:1]}
     assert entries["pull_cameras"][3] == set(range(0, 60, 5))
     assert entries["purge_snapshots"][3] == {0}
+
+
+def test_frigate_count_messages_are_read_and_anything_else_ignored():
+    from backend.cctv.mqtt import parse_count
+
+    assert parse_count("frigate/loket_1/person", b"4", "frigate") == ("loket_1", 4)
+    assert parse_count("frigate/zona_antre/person", b" 0\n", "frigate/") == ("zona_antre", 0)
+    assert parse_count("site-a/frigate/loket_1/person", b"2", "site-a/frigate") == ("loket_1", 2)
+    for topic, payload in [
+        ("frigate/loket_1/person", b"banyak"),
+        ("frigate/loket_1/person", b"-1"),
+        ("frigate/loket_1/person", b"\xff"),
+        ("frigate/loket_1/car", b"2"),
+        ("frigate/loket_1/person/snapshot", b"2"),
+        ("other/loket_1/person", b"2"),
+        ("frigate//person", b"2"),
+    ]:
+        assert parse_count(topic, payload, "frigate") is None, topic
+
+
+def test_the_broker_url_and_the_reconnect_wait():
+    from backend.cctv.mqtt import broker, retry_wait
+
+    plain = broker("mqtt://127.0.0.1:1883")
+    assert plain["hostname"] == "127.0.0.1" and plain["port"] == 1883
+    assert plain["tls_context"] is None and plain["username"] is None
+    secure = broker("mqtts://hadir:rah%40sia@mqtt.kab.go.id")
+    assert secure["port"] == 8883 and secure["tls_context"] is not None
+    assert (secure["username"], secure["password"]) == ("hadir", "rah@sia")
+    with pytest.raises(ValueError):
+        broker("http://127.0.0.1:1883")
+    assert [retry_wait(n) for n in (1, 2, 3, 7, 50)] == [1, 2, 4, 60, 60]
