@@ -66,7 +66,7 @@ async def open_services(
     in-process, where `periodic` also runs the periodic jobs (the api process of the embedded
     default). `dispatch` runs the outbox's dispatcher (api processes and workers).
     """
-    from backend.worker import FUNCTIONS, PERIODIC
+    from backend.worker import FUNCTIONS, SCHEDULE
 
     settings = settings.with_secret()
     async with contextlib.AsyncExitStack() as stack:
@@ -75,7 +75,7 @@ async def open_services(
         if queue is None:
             queue = await stack.enter_async_context(
                 open_queue(
-                    settings.redis_url, FUNCTIONS, PERIODIC, timeout_s=settings.redis_timeout_s
+                    settings.redis_url, FUNCTIONS, SCHEDULE, timeout_s=settings.redis_timeout_s
                 )
             )
         outbox = Outbox(
@@ -110,6 +110,21 @@ async def open_services(
             on_permit=permits.approved_on,
             checked_in=checkins.checked_in,
         )
+        # Queue loads and alerts go to the gerai domain once it is wired here (`gerai`); until
+        # then alerts go to the admins. CCTV reads check-ins (attendance) and faces for evidence;
+        # the review desk gets that evidence back through `Reviews(evidence=...)`.
+        cctv = Cctv(
+            settings=settings,
+            engine=engine,
+            store=store,
+            outbox=outbox,
+            geofences=geofences,
+            photo_url=faces.photo_url,
+            admins=lambda: org.employees_with_role("admin"),
+            gerai=gerai,
+            checkins=checkins,
+            faces=faces,
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -120,22 +135,11 @@ async def open_services(
             geofences=geofences,
             checkins=checkins,
             faces=faces,
-            reviews=Reviews(checkins=checkins, faces=faces),
+            reviews=Reviews(checkins=checkins, faces=faces, evidence=cctv),
             push=push,
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
-            # Queue loads and alerts go to the gerai domain once it is wired here (`gerai`);
-            # until then alerts go to the admins.
-            cctv=Cctv(
-                settings=settings,
-                engine=engine,
-                store=store,
-                outbox=outbox,
-                geofences=geofences,
-                photo_url=faces.photo_url,
-                admins=lambda: org.employees_with_role("admin"),
-                gerai=gerai,
-            ),
+            cctv=cctv,
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -41,17 +41,22 @@ JOBS = [
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
 # Periodic jobs: (function, minutes of the hour, hours of the day in UTC or None for every
-# hour[, seconds of the minute]). arq's cron runs them on workers; the in-process queue of the
-# embedded default runs the same schedule itself.
-PERIODIC: list[Periodic] = [
+# hour). arq's cron runs them on workers; the in-process queue of the embedded default runs the
+# same schedule itself.
+PERIODIC = [
     (sweep_pending, set(range(0, 60, 5)), None),
     (purge_selfies, {17}, None),
     # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
     (recompute_yesterday, {30}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],
-    *[(job, set(range(60)), None, seconds) for job, seconds in cctv_jobs.FREQUENT],
 ]
+# Jobs run more than once a minute: (function, every minute, every hour, seconds of the minute).
+FREQUENT: list[Periodic] = [
+    (job, set(range(60)), None, seconds) for job, seconds in cctv_jobs.FREQUENT
+]
+# What arq's cron and the in-process clock run.
+SCHEDULE: list[Periodic] = [*PERIODIC, *FREQUENT]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -108,7 +113,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 second=seconds,
                 run_at_startup=job is sweep_pending,
             )
-            for job, minutes, hours, seconds in map(schedule, PERIODIC)
+            for job, minutes, hours, seconds in map(schedule, SCHEDULE)
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

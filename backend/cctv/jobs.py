@@ -29,7 +29,23 @@ async def pull_cameras(ctx: dict[str, Any]) -> int:
     return (await ctx["services"].cctv.pull_due()).pulled
 
 
-FUNCTIONS = [analyse_snapshot, purge_snapshots, find_dark_cameras, pull_cameras]
+async def link_checkin_evidence(
+    ctx: dict[str, Any], *, checkin_id: int, employee_id: int, location_id: int, at: str
+) -> int:
+    """A check-in settled (attendance's outbox event `checkin_settled`): link the snapshots of
+    its location's cameras around it, and match the employee's face in them."""
+    return await ctx["services"].cctv.link_checkin(
+        checkin_id, employee_id, location_id, dt.datetime.fromisoformat(at)
+    )
+
+
+FUNCTIONS = [
+    analyse_snapshot,
+    purge_snapshots,
+    find_dark_cameras,
+    pull_cameras,
+    link_checkin_evidence,
+]
 # (job, minutes of the hour)
 PERIODIC = [(purge_snapshots, {47}), (find_dark_cameras, set(range(0, 60, 5)))]
 # (job, seconds of every minute): a camera's interval may be as short as 5 s.

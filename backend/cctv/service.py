@@ -22,6 +22,7 @@ import httpx
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.schemas import CctvEvidence
 from backend.cctv import people as counter
 from backend.cctv import pull
 from backend.cctv.schemas import (
@@ -38,7 +39,7 @@ from backend.cctv.schemas import (
 )
 from backend.cctv.tables import Alert as AlertTable
 from backend.cctv.tables import Camera as CameraTable
-from backend.cctv.tables import Snapshot
+from backend.cctv.tables import Seen, Snapshot
 from backend.core.auth import Principal
 from backend.core.errors import (
     Conflict,
@@ -59,6 +60,7 @@ from backend.geofence.service import Geofences
 log = logging.getLogger(__name__)
 
 ONLINE, DARK = "online", "dark"
+MAX_EVIDENCE = 12  # snapshots linked to one check-in (the nearest in time)
 BASIC_CHALLENGE = 'Basic realm="hadir-cctv", charset="UTF-8"'
 WRONG_KEY = "Kode kamera atau kunci salah"
 
@@ -72,6 +74,22 @@ class GeraiDesk(Protocol):
     async def record_load(self, gerai_code: str, people: int, at: dt.datetime) -> None: ...
 
     async def supervisors(self, gerai_code: str) -> list[int]: ...
+
+
+class NearbyCheckIns(Protocol):
+    """What CCTV needs of attendance (its service, handed in): check-ins at a location."""
+
+    async def near(
+        self, location_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[dict[str, Any]]: ...
+
+
+class FaceMatcher(Protocol):
+    """What CCTV needs of faces: the faces in a picture, and how near an employee's come."""
+
+    async def faces_in_picture(self, jpeg: bytes, *, max_pixels: int) -> list[Any]: ...
+
+    async def nearest(self, employee_id: int, encodings: list[Any]) -> float | None: ...
 
 
 class NoGerai:
@@ -219,6 +237,8 @@ class Cctv:
         photo_url: Callable[..., Awaitable[str]],
         admins: Callable[[], Awaitable[list[int]]],
         gerai: GeraiDesk | None = None,
+        checkins: NearbyCheckIns | None = None,
+        faces: FaceMatcher | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -229,6 +249,9 @@ class Cctv:
         self.photo_url = photo_url
         self.admins = admins
         self.gerai: GeraiDesk = gerai or NoGerai()
+        # Evidence at the BKD desk: none without both.
+        self.checkins = checkins
+        self.faces = faces
 
     # --- registry ---------------------------------------------------------------------------
 
@@ -534,25 +557,29 @@ class Cctv:
             .output(load_json=True)
             .first()
         )
-        if row is None or row["people"] is not None or not row["object_key"]:
-            return row["people"] if row else None  # gone, done already, or purged
-        data = await self.store.get(row["object_key"])
-        try:
-            count = await anyio.to_thread.run_sync(
-                lambda: counter.count_people(
-                    data, row["zone"], max_pixels=self.settings.cctv_max_pixels
+        if row is None or not row["object_key"]:
+            return row["people"] if row else None  # gone, or purged
+        people = row["people"]
+        if people is None:  # not counted yet (a retry after the count only links)
+            data = await self.store.get(row["object_key"])
+            try:
+                count = await anyio.to_thread.run_sync(
+                    lambda: counter.count_people(
+                        data, row["zone"], max_pixels=self.settings.cctv_max_pixels
+                    )
                 )
-            )
-        except recognition.BadImage as exc:
-            await Snapshot.update(
-                {
-                    Snapshot.analysed_at: dt.datetime.now(dt.UTC),
-                    Snapshot.analysis_error: str(exc)[:200],
-                }
-            ).where(Snapshot.id == snapshot_id)
-            return None
-        await self.record_count(snapshot_id, count.people)
-        return count.people
+            except recognition.BadImage as exc:
+                await Snapshot.update(
+                    {
+                        Snapshot.analysed_at: dt.datetime.now(dt.UTC),
+                        Snapshot.analysis_error: str(exc)[:200],
+                    }
+                ).where(Snapshot.id == snapshot_id)
+                return None
+            people = count.people
+            await self.record_count(snapshot_id, people)
+        await self.link_snapshot(snapshot_id)
+        return people
 
     async def record_count(self, snapshot_id: int, people: int) -> None:
         """Store a snapshot's count, keep the camera's latest, step its queue alert."""
@@ -665,6 +692,133 @@ class Cctv:
                 )
             await self.record_count(rows[0]["id"], people)
         return len(cameras)
+
+    # --- evidence at the BKD desk ------------------------------------------------------------
+
+    def _window(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settings.cctv_evidence_window_s)
+
+    async def link_snapshot(self, snapshot_id: int) -> int:
+        """After a snapshot's analysis: link it to the check-ins at its camera's location within
+        the window (those that came before it; later ones link it when they settle)."""
+        if self.checkins is None:
+            return 0
+        row = (
+            await Snapshot.select(
+                Snapshot.id,
+                Snapshot.taken_at,
+                Snapshot.object_key,
+                Snapshot.camera.location.as_alias("location"),
+            )
+            .where(Snapshot.id == snapshot_id)
+            .first()
+        )
+        if row is None or not row["object_key"]:
+            return 0
+        at, window = row["taken_at"], self._window()
+        near = await self.checkins.near(row["location"], at - window, at + window)
+        return await self._link(row, [(c["id"], c["employee"]) for c in near])
+
+    async def link_checkin(
+        self, checkin_id: int, employee_id: int, location_id: int, at: dt.datetime
+    ) -> int:
+        """A check-in settled at a location: link the snapshots of its cameras within the
+        window, nearest in time first, at most MAX_EVIDENCE (a snapshot analysed later links
+        itself). How many were linked now."""
+        window = self._window()
+        rows = await (
+            Snapshot.select(Snapshot.id, Snapshot.taken_at, Snapshot.object_key)
+            .where(
+                (Snapshot.camera.location == location_id)
+                & (Snapshot.taken_at >= at - window)
+                & (Snapshot.taken_at <= at + window)
+                & (Snapshot.object_key != "")
+            )
+            .order_by(Snapshot.taken_at)
+            .limit(500)
+        )
+        rows.sort(key=lambda r: abs(r["taken_at"] - at))
+        linked = 0
+        for row in rows[:MAX_EVIDENCE]:
+            linked += await self._link(row, [(checkin_id, employee_id)])
+        return linked
+
+    async def _link(self, snapshot: dict[str, Any], pairs: list[tuple[int, int]]) -> int:
+        """Record (check-in, snapshot) evidence rows not there yet; where the employee is
+        enrolled and a face in the picture is within HADIR_FACE_TOLERANCE of their references,
+        the row keeps that distance. The faces are found once per picture, in the face pool."""
+        if not pairs:
+            return 0
+        existing = await Seen.select(Seen.checkin_id).where(
+            (Seen.snapshot == snapshot["id"]) & Seen.checkin_id.is_in([c for c, _ in pairs])
+        )
+        done = {r["checkin_id"] for r in existing}
+        fresh = [(c, e) for c, e in pairs if c not in done]
+        if not fresh:
+            return 0
+        encodings: list[Any] = []
+        if self.faces is not None:
+            data = await self.store.get(snapshot["object_key"])
+            try:
+                encodings = await self.faces.faces_in_picture(
+                    data, max_pixels=self.settings.cctv_max_pixels
+                )
+            except recognition.BadImage:
+                encodings = []
+        now = dt.datetime.now(dt.UTC)
+        linked = 0
+        for checkin_id, employee_id in fresh:
+            distance = None
+            if self.faces is not None and encodings:
+                distance = await self.faces.nearest(employee_id, encodings)
+                if distance is not None and distance > self.settings.face_tolerance:
+                    distance = None  # someone else's face: linked, not matched
+            inserted = (
+                await Seen.insert(
+                    Seen(
+                        checkin_id=checkin_id,
+                        employee_id=employee_id,
+                        snapshot=snapshot["id"],
+                        distance=distance,
+                        created_at=now,
+                    )
+                )
+                .on_conflict(target=(Seen.checkin_id, Seen.snapshot), action="DO NOTHING")
+                .returning(Seen.id)
+            )
+            linked += len(inserted)
+        return linked
+
+    async def for_checkin(self, who: Principal, checkin_id: int) -> list[CctvEvidence]:
+        """The snapshots linked to a check-in for the review desk: matched ones first (closest
+        face first), then by time; each image link signed, short-lived and logged."""
+        rows = await Seen.select(
+            Seen.snapshot,
+            Seen.distance,
+            Seen.snapshot.taken_at.as_alias("taken_at"),
+            Seen.snapshot.object_key.as_alias("object_key"),
+            Seen.snapshot.camera.code.as_alias("camera_code"),
+            Seen.snapshot.camera.name.as_alias("camera_name"),
+        ).where(Seen.checkin_id == checkin_id)
+        rows.sort(key=lambda r: (r["distance"] is None, r["distance"] or 0.0, r["taken_at"]))
+        items = []
+        for row in rows[:MAX_EVIDENCE]:
+            url = None
+            if row["object_key"]:
+                url = await self.photo_url(
+                    who, row["object_key"], checkin_id=checkin_id, purpose="cctv"
+                )
+            items.append(
+                CctvEvidence(
+                    snapshot_id=row["snapshot"],
+                    camera_code=row["camera_code"],
+                    camera_name=row["camera_name"],
+                    taken_at=row["taken_at"],
+                    image_url=url,
+                    distance=row["distance"],
+                )
+            )
+        return items
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -317,6 +317,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     mqtt_topic_prefix: Annotated[
         str, Doc("Frigate's MQTT topic prefix (Frigate's `mqtt.topic_prefix`).")
     ] = "frigate"
+    cctv_evidence_window_s: Annotated[
+        int,
+        Doc(
+            "Snapshots this many seconds either side of a check-in at a location with cameras are linked to it as evidence."
+        ),
+    ] = 300
 
     @property
     def data_path(self) -> Path:

@@ -10,12 +10,12 @@ import uuid
 import aiomqtt
 import msgspec
 import pytest
-from arq.worker import Worker
 
 from backend.cctv.mqtt import consume
 from backend.cctv.tables import Alert, Snapshot
+from backend.core.queue import arq_pool
 from backend.services import open_services
-from backend.worker import worker_settings
+from backend.worker import shutdown, startup
 from tests.support import people as frames
 from tests.support.cameras import CameraServer
 from tests.support.cctv import admin, camera
@@ -143,20 +143,20 @@ async def test_the_worker_runs_the_mqtt_consumer(client, clean):
         snapshot_url="http://127.0.0.1:9/",
         frigate_camera="loket_2",
     )
-    worker = Worker(**worker_settings(settings), handle_signals=False, poll_delay=0.2)
-    running = asyncio.create_task(worker.main())
+    # The arq worker's own start-up and shutdown hooks, on a real Redis connection.
+    redis = arq_pool(settings.redis_url, settings.redis_timeout_s)
+    ctx = {"settings": settings, "redis": redis}
+    await startup(ctx)
     try:
-        # The worker subscribes during its start-up; retained nothing, so say it until heard.
+        # The consumer subscribes in the background; nothing is retained, so say it until heard.
         for _ in range(100):
             await publish(settings, "loket_2", "2")
             if await _has(1):
                 break
             await asyncio.sleep(0.1)
     finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
-        await worker.close()
+        await shutdown(ctx)
+        await redis.aclose()
     assert (await counts())[:1] == [2]
 
 

@@ -131,12 +131,12 @@ def test_pull_urls_for_a_camera_and_for_frigate():
 def test_the_pull_job_runs_every_five_seconds_on_arq_and_in_process():
     from backend.core.queue import schedule
     from backend.core.settings import Settings
-    from backend.worker import PERIODIC, worker_settings
+    from backend.worker import SCHEDULE, worker_settings
 
     crons = {job.name: job for job in worker_settings(Settings())["cron_jobs"]}
     assert crons["cron:pull_cameras"].second == set(range(0, 60, 5))
     assert crons["cron:purge_snapshots"].second in (0, {0})
-    entries = {job.__name__: schedule(entry) for entry in PERIODIC for job in entry[:1]}
+    entries = {job.__name__: schedule(entry) for entry in SCHEDULE for job in entry[:1]}
     assert entries["pull_cameras"][3] == set(range(0, 60, 5))
     assert entries["purge_snapshots"][3] == {0}
 
