@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "backend.gerai.piccolo_app",
         "backend.ratings.piccolo_app",
         "backend.board.piccolo_app",
+        "backend.cctv.piccolo_app",
     ]
 )

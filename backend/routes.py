@@ -2,6 +2,7 @@
 
 from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.board.routes import ROUTES as BOARD
+from backend.cctv.routes import ROUTES as CCTV
 from backend.faces.routes import ROUTES as FACES
 from backend.gerai.routes import ROUTES as GERAI
 from backend.imports.routes import ROUTES as IMPORTS
@@ -10,4 +11,4 @@ from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
 from backend.ratings.routes import ROUTES as RATINGS
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS, *GERAI, *RATINGS, *BOARD]
+ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS, *GERAI, *RATINGS, *BOARD, *CCTV]

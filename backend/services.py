@@ -22,6 +22,7 @@ from backend.attendance.service import CheckIns
 from backend.board.schemas import GeraiTile
 from backend.board.service import Board
 from backend.board.signal import ChangeSignal
+from backend.cctv.service import Cctv, GeraiDesk
 from backend.core.db import open_engine
 from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
@@ -32,6 +33,7 @@ from backend.geofence.service import Geofences
 from backend.gerai.service import GeraiService
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
+from backend.org import service as org
 from backend.org.service import UnitDirectory, token_state
 from backend.permits.service import Permits
 from backend.push.service import Push
@@ -91,6 +93,7 @@ class Services(msgspec.Struct):
     gerai: GeraiService
     ratings: Ratings
     board: Board
+    cctv: Cctv
 
 
 @contextlib.asynccontextmanager
@@ -101,6 +104,7 @@ async def open_services(
     face_executor: Callable[[], Executor | None] | None = None,
     periodic: bool = False,
     dispatch: bool = False,
+    gerai: GeraiDesk | None = None,
 ) -> AsyncIterator[Services]:
     """Open the database, storage, queue and face pool; close them in reverse order.
 
@@ -109,7 +113,7 @@ async def open_services(
     in-process, where `periodic` also runs the periodic jobs (the api process of the embedded
     default). `dispatch` runs the outbox's dispatcher (api processes and workers).
     """
-    from backend.worker import FUNCTIONS, PERIODIC
+    from backend.worker import FUNCTIONS, SCHEDULE
 
     settings = settings.with_secret()
     async with contextlib.AsyncExitStack() as stack:
@@ -118,7 +122,7 @@ async def open_services(
         if queue is None:
             queue = await stack.enter_async_context(
                 open_queue(
-                    settings.redis_url, FUNCTIONS, PERIODIC, timeout_s=settings.redis_timeout_s
+                    settings.redis_url, FUNCTIONS, SCHEDULE, timeout_s=settings.redis_timeout_s
                 )
             )
         outbox = Outbox(
@@ -155,7 +159,7 @@ async def open_services(
         )
         # The board's IKM comes from the ratings' aggregates; gerai does not import ratings.
         figures = IkmFigures(parse_weights(settings.skm_weights))
-        gerai = GeraiService(
+        registry = GeraiService(
             ikm=figures,
             outbox=outbox,
             units=units,
@@ -172,7 +176,22 @@ async def open_services(
             permits=permits,
             signal=signal,
             slow_ttl_s=settings.board_slow_ttl_s,
-            gerai=GeraiOnBoard(gerai),
+            gerai=GeraiOnBoard(registry),
+        )
+        # Queue loads and queue alerts go to the gerai registry (its supervisors); a test may
+        # hand in another desk (`gerai`). CCTV reads check-ins (attendance) and faces for
+        # evidence; the review desk gets that evidence back through `Reviews(evidence=...)`.
+        cctv = Cctv(
+            settings=settings,
+            engine=engine,
+            store=store,
+            outbox=outbox,
+            geofences=geofences,
+            photo_url=faces.photo_url,
+            admins=lambda: org.employees_with_role("admin"),
+            gerai=gerai or registry,
+            checkins=checkins,
+            faces=faces,
         )
         services = Services(
             settings=settings,
@@ -184,21 +203,22 @@ async def open_services(
             geofences=geofences,
             checkins=checkins,
             faces=faces,
-            reviews=Reviews(checkins=checkins, faces=faces),
+            reviews=Reviews(checkins=checkins, faces=faces, evidence=cctv),
             push=push,
             permits=permits,
             days=days,
             imports=Imports(org_imports.importers(outbox.transaction)),
-            gerai=gerai,
+            gerai=registry,
             ratings=Ratings(
                 outbox=outbox,
-                gerai=gerai,
+                gerai=registry,
                 secret_key=settings.secret_key,
                 window=dt.timedelta(hours=settings.rating_window_hours),
                 per_minute=settings.rating_per_minute,
                 figures=figures,
             ),
             board=board,
+            cctv=cctv,
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -7,6 +7,7 @@ The worker also runs the outbox's dispatcher, so queued work flows with no api p
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -23,8 +24,9 @@ from backend.attendance.jobs import (
     verify_checkin,
 )
 from backend.board import jobs as board_jobs
+from backend.cctv import jobs as cctv_jobs
 from backend.core.outbox import outbox_job
-from backend.core.queue import ArqQueue, deserialize, serialize
+from backend.core.queue import ArqQueue, Periodic, deserialize, schedule, serialize
 from backend.core.settings import Settings
 from backend.gerai import jobs as gerai_jobs
 from backend.push import jobs as push_jobs
@@ -38,6 +40,7 @@ JOBS = [
     *push_jobs.FUNCTIONS,
     *gerai_jobs.FUNCTIONS,
     *board_jobs.FUNCTIONS,
+    *cctv_jobs.FUNCTIONS,
 ]
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
@@ -51,7 +54,14 @@ PERIODIC = [
     (recompute_yesterday, {30}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in gerai_jobs.PERIODIC],
+    *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],
 ]
+# Jobs run more than once a minute: (function, every minute, every hour, seconds of the minute).
+FREQUENT: list[Periodic] = [
+    (job, set(range(60)), None, seconds) for job, seconds in cctv_jobs.FREQUENT
+]
+# What arq's cron and the in-process clock run.
+SCHEDULE: list[Periodic] = [*PERIODIC, *FREQUENT]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -69,6 +79,20 @@ async def startup(ctx: dict[str, Any]) -> None:
             dispatch=True,
         )
     )
+    if settings.mqtt_url:
+        # Frigate's live counts: one consumer per worker process, never in the api processes.
+        from backend.cctv.mqtt import consume
+
+        task = asyncio.create_task(
+            consume(settings, ctx["services"].cctv.count_from_frigate), name="hadir-mqtt"
+        )
+        stack.push_async_callback(_cancel, task)  # entered last: stopped first
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -87,8 +111,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         "functions": FUNCTIONS,
         "cron_jobs": [
-            cron(outbox_job(job), minute=minutes, hour=hours, run_at_startup=job is sweep_pending)
-            for job, minutes, hours in PERIODIC
+            cron(
+                outbox_job(job),
+                minute=minutes,
+                hour=hours,
+                second=seconds,
+                run_at_startup=job is sweep_pending,
+            )
+            for job, minutes, hours, seconds in map(schedule, SCHEDULE)
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

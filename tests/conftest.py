@@ -40,6 +40,10 @@ CLEANED_TABLES = (
     "board_count",
     "board_teguran_log",
     "board_teguran",
+    "cctv_seen",
+    "cctv_alert",
+    "cctv_snapshot",
+    "cctv_camera",
 )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
 from backend.attendance.schemas import (
+    CctvEvidence,
     CheckIn,
     Reason,
     ReviewDecision,
@@ -49,10 +50,20 @@ def _has_reason(code: str) -> WhereRaw:
     )
 
 
+class Evidence(Protocol):
+    """CCTV snapshots linked to a check-in, with logged image links: the cctv domain's, handed
+    in by the composition root (cctv reads attendance, so attendance cannot import cctv)."""
+
+    async def for_checkin(self, who: Principal, checkin_id: int) -> list[CctvEvidence]: ...
+
+
 class Reviews:
-    def __init__(self, *, checkins: CheckIns, faces: Faces) -> None:
+    def __init__(
+        self, *, checkins: CheckIns, faces: Faces, evidence: Evidence | None = None
+    ) -> None:
         self.checkins = checkins
         self.faces = faces
+        self.evidence = evidence
 
     async def queue(
         self,
@@ -120,6 +131,7 @@ class Reviews:
             reference_url=await self.faces.reference_url(
                 who, row["employee"], checkin_id=row["id"]
             ),
+            cctv=await self.evidence.for_checkin(who, row["id"]) if self.evidence else [],
         )
 
     async def decide(self, who: Principal, checkin_id: int, decision: ReviewDecision) -> CheckIn:

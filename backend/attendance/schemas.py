@@ -68,12 +68,25 @@ class ReviewLocation(msgspec.Struct, frozen=True):
     radius_m: float | None
 
 
+class CctvEvidence(msgspec.Struct, frozen=True):
+    """A CCTV snapshot at the check-in's location within minutes of it (evidence, not a verdict)."""
+
+    snapshot_id: int
+    camera_code: str
+    camera_name: str
+    taken_at: dt.datetime
+    image_url: str | None  # signed, short-lived, logged; None once retention removed it
+    # The employee's enrolled face matched in the picture at this distance; None: not matched.
+    distance: float | None
+
+
 class ReviewItem(msgspec.Struct, frozen=True):
     checkin: CheckIn
     employee: ReviewEmployee
     location: ReviewLocation | None  # the fence the point was judged against
     selfie_url: str | None  # None once the retention job has deleted it
     reference_url: str | None  # None when the employee has no reference photo
+    cctv: list[CctvEvidence] = msgspec.field(default_factory=list)  # nearest in time first
 
 
 class ReviewList(msgspec.Struct, frozen=True):

@@ -482,6 +482,7 @@ class CheckIns:
                 CheckInTable.lat,
                 CheckInTable.lon,
                 CheckInTable.corrected_captured_at,
+                CheckInTable.location,
             )
             .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
             .first()
@@ -523,6 +524,13 @@ class CheckIns:
             )
             if settled:
                 await self.outbox.add(events.day_changed(row["employee"], settled[0]["work_date"]))
+            if settled and row["location"] is not None and status != REJECTED:
+                # Evidence from the location's cameras, if it has any (the cctv domain's job).
+                await self.outbox.add(
+                    events.checkin_settled(
+                        checkin_id, row["employee"], row["location"], row["corrected_captured_at"]
+                    )
+                )
             if settled and status == FLAGGED:
                 flags = [r.message for r in reasons if r.code not in INFO_CODES]
                 await self.outbox.add(
@@ -595,6 +603,27 @@ class CheckIns:
                 last = at if last is None or at > last else last
             result[row["employee"]] = (first, last)
         return result
+
+    async def near(
+        self, location_id: int, start: dt.datetime, end: dt.datetime, *, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Check-ins (`id`, `employee`, `at`) judged at a location between two moments, not
+        rejected: the ones a CCTV snapshot there may show."""
+        return (
+            await CheckInTable.select(
+                CheckInTable.id,
+                CheckInTable.employee,
+                CheckInTable.corrected_captured_at.as_alias("at"),
+            )
+            .where(
+                (CheckInTable.location == location_id)
+                & (CheckInTable.corrected_captured_at >= start)
+                & (CheckInTable.corrected_captured_at <= end)
+                & (CheckInTable.status != REJECTED)
+            )
+            .order_by(CheckInTable.corrected_captured_at)
+            .limit(limit)
+        )
 
     async def stale_pending_ids(self, older_than: dt.timedelta, limit: int = 500) -> list[int]:
         cutoff = dt.datetime.now(dt.UTC) - older_than

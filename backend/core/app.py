@@ -176,6 +176,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "gerai": provider("gerai"),
             "ratings": provider("ratings"),
             "board": provider("board"),
+            "cctv": provider("cctv"),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],

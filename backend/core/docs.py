@@ -106,6 +106,7 @@ CONFLICTS = {
     "decidePermit",
     "cancelPermit",
     "ackTeguran",
+    "createCamera",
 }
 PUBLIC_OPERATIONS = {"login", "health"}
 # Citizens' ratings: public, one per device per visit window (409), limited per address (429).

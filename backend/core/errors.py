@@ -77,10 +77,32 @@ class Unauthenticated(DomainError):
     status_code = HTTP_401_UNAUTHORIZED
     code = "unauthenticated"
 
+    def __init__(self, detail: str, *, challenge: str = "") -> None:
+        super().__init__(detail)
+        self.challenge = challenge  # WWW-Authenticate, for machine clients (cameras)
+
 
 class Forbidden(DomainError):
     status_code = HTTP_403_FORBIDDEN
     code = "forbidden"
+
+
+class UnsupportedMedia(DomainError):
+    """A body of a type the operation does not take (415)."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(DomainError):
+    """A caller sending faster than it may (429), told when to send again."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = max(1, int(retry_after_s))
 
 
 class Unavailable(DomainError):
@@ -221,6 +243,8 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Respons
     # Unavailable (503) and rate limits (429) say when to come back.
     retry_after = getattr(exc, "retry_after_s", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else None
+    if isinstance(exc, Unauthenticated) and exc.challenge:
+        headers = {**(headers or {}), "WWW-Authenticate": exc.challenge}
     return _response(
         exc.status_code, ErrorBody(detail=exc.detail, code=exc.code, errors=exc.errors), headers
     )

@@ -60,6 +60,20 @@ def day_changed(employee_id: int, day: dt.date) -> Event:
     )
 
 
+def checkin_settled(checkin_id: int, employee_id: int, location_id: int, at: dt.datetime) -> Event:
+    """A check-in at a location settled: CCTV links the snapshots around it as evidence."""
+    return Event(
+        "link_checkin_evidence",
+        f"evidence:{checkin_id}",
+        {
+            "checkin_id": checkin_id,
+            "employee_id": employee_id,
+            "location_id": location_id,
+            "at": at.isoformat(),
+        },
+    )
+
+
 def notice(
     employee_id: int, *, kind: str, subject: str, title: str, body: str, url: str = "/"
 ) -> Event:

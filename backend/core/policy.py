@@ -75,13 +75,17 @@ POLICY: dict[str, dict[str, str]] = {
     "teguran.send": {"command": ANY, "bkd": ANY},
     "teguran.list": {**_everyone(), "command": ANY, "bkd": ANY},
     "teguran.ack": _everyone(),  # only what was sent to oneself
+    # CCTV: BKD and admins keep the cameras; the command centre watches them too.
+    "cctv.camera.manage": {"bkd": ANY, "admin": ANY},
+    "cctv.camera.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    "cctv.snapshot.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    "cctv.alert.list": {"bkd": ANY, "admin": ANY, "command": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
 NOT_OWN = frozenset({"permit.decide", "review.decide"})
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
-# objects behind signed links (the signature is the proof). The PWA's static files too.
 PUBLIC = frozenset(
     {
         "login",
@@ -94,6 +98,8 @@ PUBLIC = frozenset(
         "geraiQrPng",
         "ratingPage",
         "ratingPoster",
+        # Cameras push snapshots with HTTP Basic and their own key (checked by backend/cctv).
+        "pushSnapshot",
     }
 )
 

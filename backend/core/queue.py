@@ -19,7 +19,21 @@ import msgspec
 from arq.connections import ArqRedis
 
 JobFunction = Callable[..., Awaitable[Any]]
+# A periodic job: (function, minutes of the hour, hours of the day in UTC or None for every
+# hour), optionally with the seconds of the minute it runs at (default: second 0).
+Periodic = (
+    tuple[JobFunction, set[int], set[int] | None]
+    | tuple[JobFunction, set[int], set[int] | None, set[int]]
+)
 log = logging.getLogger(__name__)
+
+
+def schedule(entry: Periodic) -> tuple[JobFunction, set[int], set[int] | None, set[int]]:
+    """An entry of a periodic list with its seconds spelled out."""
+    if len(entry) == 4:
+        return entry  # type: ignore[return-value]
+    job, minutes, hours = entry[:3]
+    return job, minutes, hours, {0}
 
 
 def serialize(value: dict[str, Any]) -> bytes:
@@ -44,10 +58,10 @@ class InProcessQueue:
     def __init__(
         self,
         functions: Sequence[JobFunction],
-        periodic: Sequence[tuple[JobFunction, set[int], set[int] | None]] = (),
+        periodic: Sequence[Periodic] = (),
     ) -> None:
         self.functions = {f.__name__: f for f in functions}
-        self.periodic = periodic
+        self.periodic = [schedule(entry) for entry in periodic]
         self.ctx: dict[str, Any] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
         self._clock: asyncio.Task[None] | None = None
@@ -58,15 +72,26 @@ class InProcessQueue:
 
     async def _tick(self) -> None:
         first = True
+        wanted = sorted({s for *_, seconds in self.periodic for s in seconds} or {0})
         while True:
-            minute = int(time.time() // 60)
+            now = int(time.time())
+            minute = now // 60
             hour = minute // 60 % 24
-            for job, minutes, hours in self.periodic:
-                due = minute % 60 in minutes and (hours is None or hour in hours)
+            for job, minutes, hours, seconds in self.periodic:
+                due = (
+                    now % 60 in seconds
+                    and minute % 60 in minutes
+                    and (hours is None or hour in hours)
+                )
                 if due or (first and hours is None):
-                    await self.enqueue(job.__name__, job_id=f"{job.__name__}:{minute}")
+                    # Jobs run more than once a minute are named by their second.
+                    tick = minute if seconds == {0} else now
+                    await self.enqueue(job.__name__, job_id=f"{job.__name__}:{tick}")
             first = False
-            await asyncio.sleep(60 - time.time() % 60 + 0.5)
+            # On to the next second any job runs at (half a second in, like arq's cron).
+            second = time.time() % 60
+            later = [s for s in wanted if s > int(second)] or [wanted[0] + 60]
+            await asyncio.sleep(later[0] - second + 0.5)
 
     async def enqueue(self, function: str, *, job_id: str, **kwargs: Any) -> bool:
         if job_id in self._running:
@@ -137,7 +162,7 @@ def arq_pool(redis_url: str, timeout_s: float) -> ArqRedis:
 async def open_queue(
     redis_url: str,
     functions: Sequence[JobFunction],
-    periodic: Sequence[tuple[JobFunction, set[int], set[int] | None]] = (),
+    periodic: Sequence[Periodic] = (),
     *,
     timeout_s: float = 2.0,
 ) -> AsyncIterator[JobQueue]:

@@ -287,6 +287,86 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "A board stream sends the state at least this often even with no change signal (a signal lost while Redis was away), and a keep-alive comment in between."
         ),
     ] = 30.0
+    # --- CCTV ----------------------------------------------------------------------------
+    cctv_purpose: Annotated[
+        str,
+        Doc(
+            "Why CCTV pictures are kept (UU PDP 27/2022: the purpose is stated); shown with every camera list."
+        ),
+    ] = "Pemantauan antrean gerai dan bukti pendukung presensi"
+    cctv_retention_days: Annotated[
+        int,
+        Doc(
+            "Snapshots older than this are deleted from the object store; their counts stay (UU PDP)."
+        ),
+    ] = 30
+    cctv_max_bytes: Annotated[
+        int, Doc("Largest snapshot accepted from a camera (a 4K JPEG is about 1-2 MB).")
+    ] = 5_000_000
+    cctv_max_pixels: Annotated[
+        int,
+        Doc(
+            "Largest snapshot in pixels, read from the JPEG header before decoding (a decompression bomb is refused unread)."
+        ),
+    ] = 4096 * 2160
+    cctv_min_push_interval_s: Annotated[
+        float,
+        Doc(
+            "A camera pushing again sooner than this after its last accepted snapshot gets 429 with Retry-After."
+        ),
+    ] = 1.0
+    cctv_dark_intervals: Annotated[
+        int,
+        Doc(
+            "A camera with no snapshot for this many of its intervals is `dark`; the dark-camera job raises an alert."
+        ),
+    ] = 4
+    cctv_queue_threshold: Annotated[
+        int,
+        Doc(
+            "People in a queue zone at or above which the queue is long, for cameras that set none."
+        ),
+    ] = 8
+    cctv_queue_open_after: Annotated[
+        int,
+        Doc(
+            "Consecutive analysed snapshots at or above the threshold that open a queue alert (hysteresis)."
+        ),
+    ] = 3
+    cctv_queue_close_after: Annotated[
+        int,
+        Doc("Consecutive analysed snapshots below the threshold that close an open queue alert."),
+    ] = 3
+    cctv_pull_timeout_s: Annotated[
+        float,
+        Doc(
+            "Limit on each snapshot fetched from a pull or Frigate camera (connect and read together)."
+        ),
+    ] = 5.0
+    cctv_pull_concurrency: Annotated[
+        int, Doc("Cameras fetched at once by the pull job; a slow one holds one place only.")
+    ] = 16
+    cctv_pull_backoff_max_s: Annotated[
+        int,
+        Doc(
+            "Longest wait before a failing pull camera is tried again (the wait doubles per failure from its interval)."
+        ),
+    ] = 900
+    mqtt_url: Annotated[
+        str,
+        Doc(
+            "MQTT broker carrying Frigate's live person counts (`mqtt://host:1883`); empty: no MQTT consumer."
+        ),
+    ] = ""
+    mqtt_topic_prefix: Annotated[
+        str, Doc("Frigate's MQTT topic prefix (Frigate's `mqtt.topic_prefix`).")
+    ] = "frigate"
+    cctv_evidence_window_s: Annotated[
+        int,
+        Doc(
+            "Snapshots this many seconds either side of a check-in at a location with cameras are linked to it as evidence."
+        ),
+    ] = 300
 
     @property
     def data_path(self) -> Path:

@@ -302,6 +302,26 @@ def verify_selfie(
     return Verdict(code=code, faces=len(boxes), distance=distance)
 
 
+def picture_encodings(
+    jpeg: bytes, *, max_pixels: int, upsample: int = 0, max_side: int = 1920
+) -> list[np.ndarray]:
+    """Encodings of every face in a picture that is not a selfie (a CCTV snapshot): searched at
+    up to `max_side` pixels, where a face across a room is still some 80 px. Raises BadImage."""
+    image = decode_jpeg(jpeg, max_pixels=max_pixels, max_side=max_side)
+    return encode_faces(image, upsample=upsample)
+
+
+def nearest_distance(
+    references: Sequence[np.ndarray], encodings: Sequence[np.ndarray]
+) -> float | None:
+    """The smallest distance between any reference and any face; None when either is empty."""
+    if len(references) == 0 or len(encodings) == 0:
+        return None
+    known = _stack(references)
+    found = np.stack([np.asarray(e, dtype=np.float64) for e in encodings])
+    return float(np.linalg.norm(found[:, np.newaxis, :] - known[np.newaxis, :, :], axis=2).min())
+
+
 def _stack(references: Sequence[np.ndarray]) -> np.ndarray:
     known = np.stack([np.asarray(reference, dtype=np.float64) for reference in references])
     if known.shape[1:] != (ENCODING_SIZE,):

@@ -178,6 +178,23 @@ class Faces:
         check = verdict_reason(verdict, self.settings.face_tolerance)
         return msgspec.structs.replace(check, distance=verdict.distance)
 
+    async def faces_in_picture(self, jpeg: bytes, *, max_pixels: int) -> list[np.ndarray]:
+        """Encodings of the faces in a picture that is not a selfie (CCTV evidence), computed
+        in the face pool (CPU work). BadImage when it cannot be decoded."""
+        return await self._run(
+            recognition.picture_encodings,
+            jpeg,
+            max_pixels=max_pixels,
+            upsample=self.settings.face_upsample,
+        )
+
+    async def nearest(self, employee_id: int, encodings: list[np.ndarray]) -> float | None:
+        """How close the employee's enrolled references come to any of these faces (None: not
+        enrolled, or no face). A distance, never a verdict."""
+        if not encodings:
+            return None
+        return recognition.nearest_distance(await self.references(employee_id), encodings)
+
     # --- photos for people (UU PDP: every URL handed out is logged) ------------------------
 
     async def photo_url(

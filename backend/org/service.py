@@ -464,3 +464,15 @@ async def unit_by_code(code: str) -> UnitNode | None:
         .first()
     )
     return msgspec.convert(row, UnitNode) if row else None
+
+
+async def employees_with_role(role: str, *, limit: int = 50) -> list[int]:
+    """Active employees holding `role`, fewest ids first: who is told of machine alerts (a dark
+    camera) when nobody more specific is responsible. Bounded: a Pemda has a handful of admins."""
+    rows = await (
+        Employee.select(Employee.id)
+        .where(Employee.active.eq(True) & Employee.roles.any(role))
+        .order_by(Employee.id)
+        .limit(limit)
+    )
+    return [row["id"] for row in rows]

@@ -21,6 +21,7 @@ from litestar import Litestar
 
 from backend.core import policy
 from backend.org import demo_data
+from tests.support.cctv import cctv_world
 from tests.support.factories import by_role, checkin_files, jpeg, login, meta
 from tests.support.jobs import drain
 
@@ -65,6 +66,8 @@ class World:
         self.checkin: dict[str, int] = {}
         self.permit: dict[str, int] = {}
         self.counter = 0
+        self.camera = 0  # a registered camera's id
+        self.location = 0  # where it stands
 
     def next_days(self) -> tuple[str, str]:
         self.counter += 1
@@ -216,6 +219,31 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
         ),
     ),
+    "createCamera": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/cctv/cameras",
+            {
+                "json": {
+                    "code": "CAM-POLICY",
+                    "name": "x",
+                    "location_id": w.location,
+                    "mode": "push",
+                }
+            },
+        ),
+    ),
+    "listCameras": (False, lambda w, t: ("GET", "/api/v1/cctv/cameras", {})),
+    "rotateCameraKey": (
+        False,
+        lambda w, t: ("POST", f"/api/v1/cctv/cameras/{w.camera}/key", {}),
+    ),
+    "listCameraSnapshots": (
+        False,
+        lambda w, t: ("GET", f"/api/v1/cctv/cameras/{w.camera}/snapshots", {}),
+    ),
+    "listCctvAlerts": (False, lambda w, t: ("GET", "/api/v1/cctv/alerts", {})),
 }
 
 
@@ -259,6 +287,7 @@ async def world(client: httpx.AsyncClient, clean) -> World:
         world.permit[nip] = permit.json()["id"]
     await drain(clean)  # verification flags every check-in: no location, no enrolled face
     await board_world(world, people)
+    world.location, world.camera = await cctv_world(client)
     return world
 
 
