@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '15ddde50579a';
+const VERSION = 'fd4eb6d10264';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -36,6 +36,7 @@ const SHELL = [
   '/src/views/reviews.js',
   '/src/views/permits.js',
   '/src/views/approvals.js',
+  '/src/views/password.js',
   '/src/push.js',
 ];
 

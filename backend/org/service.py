@@ -131,7 +131,8 @@ async def change_password(
         await Employee.select(Employee.password_hash).where(Employee.id == who.employee_id).first()
     )
     if row is None or not await passwords.verify(row["password_hash"], old):
-        raise Unauthenticated("Kata sandi lama salah")
+        # 400, not 401: the session is valid, and a client drops its session on a 401.
+        raise Invalid("Kata sandi lama salah")
     await Employee.update(
         {
             Employee.password_hash: await passwords.hash(new),

@@ -37,9 +37,9 @@ export async function api(path, { method = 'GET', json, auth = true, timeoutMs =
     // an empty or non-JSON body
   }
   if (!response.ok) {
-    if (response.status === 401 && auth) await expireSession();
     const detail =
       body && typeof body.detail === 'string' ? body.detail : `Server menjawab ${response.status}`;
+    if (response.status === 401 && auth) await expireSession(detail);
     throw new ApiError(response.status, detail, body);
   }
   return body;

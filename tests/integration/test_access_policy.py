@@ -173,7 +173,7 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"files": {"file": ("libur.csv", b"Tanggal,Keterangan\n2031-01-01,Tahun Baru\n")}},
         ),
     ),
-    # A wrong old password: 401, so the account is not changed (allowed: not 403/404).
+    # A wrong old password: 422, so the account is not changed (allowed: not 403/404).
     "changePassword": (
         False,
         lambda w, t: (
