@@ -27,7 +27,7 @@ from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
-from backend.org.service import UnitDirectory, token_state
+from backend.org.service import Accounts, UnitDirectory, token_state
 from backend.permits.service import Permits
 from backend.push.service import Push
 
@@ -50,6 +50,7 @@ class Services(msgspec.Struct):
     permits: Permits
     days: DayRecords
     imports: Imports
+    accounts: Accounts
 
 
 @contextlib.asynccontextmanager
@@ -127,6 +128,7 @@ async def open_services(
             permits=permits,
             days=DayRecords(rules_table=settings.tpp_rules, permits=permits),
             imports=Imports(org_imports.importers(outbox.transaction)),
+            accounts=Accounts(outbox.transaction),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

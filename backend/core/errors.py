@@ -218,7 +218,8 @@ def _response(
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Unavailable) else None
+    retry = getattr(exc, "retry_after_s", None)  # Unavailable (503), too many logins (429)
+    headers = {"Retry-After": str(retry)} if retry is not None else None
     return _response(
         exc.status_code, ErrorBody(detail=exc.detail, code=exc.code, errors=exc.errors), headers
     )

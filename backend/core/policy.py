@@ -59,10 +59,13 @@ POLICY: dict[str, dict[str, str]] = {
     # The back office (issue 9): bulk import, accounts.
     "import.run": {"bkd": ANY, "admin": ANY},
     "me.password": _everyone(),
+    "employee.update": {"admin": ANY},
+    "employee.password_reset": {"admin": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
-NOT_OWN = frozenset({"permit.decide", "review.decide"})
+# An admin changes their own password as everyone does, with the old one (me.password).
+NOT_OWN = frozenset({"permit.decide", "review.decide", "employee.password_reset"})
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
 # objects behind signed links (the signature is the proof). The PWA's static files too.

@@ -182,6 +182,20 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"json": {"old_password": "bukan-ini", "new_password": "kata-sandi-baru-1"}},
         ),
     ),
+    # The position it already has: allowed answers 200 and changes nothing.
+    "updateEmployee": (
+        True,
+        lambda w, t: (
+            "PATCH",
+            f"/api/v1/admin/employees/{t.nip}",
+            {"json": {"position": t.position}},
+        ),
+    ),
+    # A reset leaves a one-time password; `clean` gives demo accounts theirs back.
+    "resetPassword": (
+        True,
+        lambda w, t: ("POST", f"/api/v1/admin/employees/{t.nip}/password-reset", {}),
+    ),
 }
 
 
