@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'fd4eb6d10264';
+const VERSION = 'eb133aa2c0a9';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -37,6 +37,7 @@ const SHELL = [
   '/src/views/permits.js',
   '/src/views/approvals.js',
   '/src/views/password.js',
+  '/src/views/imports.js',
   '/src/push.js',
 ];
 

@@ -54,6 +54,14 @@ const TABS = [
     hidden: true,
     view: (app) => lazyView(app, () => import('./views/password.js'), 'passwordView'),
   },
+  // Not a tab either (seven would not fit 360 px): BKD and admins open it from "Akun".
+  {
+    route: 'impor',
+    label: 'Impor data induk',
+    hidden: true,
+    roles: ['bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('./views/imports.js'), 'importsView'),
+  },
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
 const POLL_SLOW_MS = 30_000;

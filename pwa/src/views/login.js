@@ -121,9 +121,12 @@ export function accountView(app) {
   const logout = h('button', { class: 'btn big danger', type: 'button' }, 'Keluar');
   const password = h(
     'a',
-    { class: 'btn big', href: '#/sandi', id: 'change-password' },
+    { class: 'btn big wide', href: '#/sandi', id: 'change-password' },
     'Ganti kata sandi',
   );
+  const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
+    ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
+    : null;
   logout.addEventListener('click', async () => {
     const count = await app.waitingCount(user.nip);
     const question =
@@ -200,6 +203,7 @@ export function accountView(app) {
       ),
       waiting,
       password,
+      backOffice,
       logout,
     ),
     h(

@@ -51,7 +51,11 @@ export function passwordView(app) {
           { class: 'notice', id: 'password-forced' },
           'Anda masuk dengan kata sandi sementara. Buat kata sandi baru sebelum melanjutkan.',
         )
-      : h('p', { class: 'hint' }, 'Sesi di perangkat lain akan berakhir setelah kata sandi diganti.'),
+      : h(
+          'p',
+          { class: 'hint' },
+          'Sesi di perangkat lain akan berakhir setelah kata sandi diganti.',
+        ),
     oldLabel,
     old,
     newLabel,
