@@ -34,7 +34,7 @@ from backend.gerai.service import GeraiService
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
 from backend.org import service as org
-from backend.org.service import UnitDirectory, token_state
+from backend.org.service import Accounts, UnitDirectory, token_state
 from backend.permits.service import Permits
 from backend.push.service import Push
 from backend.ratings.service import IkmFigures, Ratings, parse_weights
@@ -94,6 +94,7 @@ class Services(msgspec.Struct):
     ratings: Ratings
     board: Board
     cctv: Cctv
+    accounts: Accounts
 
 
 @contextlib.asynccontextmanager
@@ -219,6 +220,7 @@ async def open_services(
             ),
             board=board,
             cctv=cctv,
+            accounts=Accounts(outbox.transaction),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

@@ -37,6 +37,8 @@ const SHELL = [
   '/src/views/permits.js',
   '/src/views/approvals.js',
   '/src/views/board.js',
+  '/src/views/password.js',
+  '/src/views/imports.js',
   '/src/push.js',
   // The rating page for citizens (served at /nilai/CODE), its own worker, the poster style.
   '/nilai.html',

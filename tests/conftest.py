@@ -44,7 +44,28 @@ CLEANED_TABLES = (
     "cctv_alert",
     "cctv_snapshot",
     "cctv_camera",
+    "core_audit",
 )
+
+
+_DEMO_HASH: list[str] = []
+
+
+async def restore_demo_passwords() -> None:
+    """An admin's password reset (the policy matrix walks it) leaves a demo account with a
+    one-time password: give it the demo password back, active, for the tests after it."""
+    from backend.core.auth import hash_password
+    from backend.org import demo_data
+    from backend.org.tables import Employee
+
+    if not _DEMO_HASH:
+        _DEMO_HASH.append(hash_password(demo_data.DEMO_PASSWORD))
+    await Employee.update(
+        {Employee.password_hash: _DEMO_HASH[0], Employee.must_change_password: False}
+    ).where(
+        Employee.nip.is_in([e.nip for e in demo_data.EMPLOYEES])
+        & (Employee.must_change_password.eq(True))
+    )
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +124,13 @@ async def clean(migrated: Settings) -> Settings:
             if table in existing:
                 await engine.run_ddl(f"DELETE FROM {table}")
         await engine.run_ddl("DELETE FROM attendance_checkin")
+        await restore_demo_passwords()
     s3 = Minio(migrated.minio_endpoint, access_key="test", secret_key="test", secure=False)
     if s3.bucket_exists(migrated.minio_bucket):
         for item in s3.list_objects(migrated.minio_bucket, recursive=True):
             s3.remove_object(migrated.minio_bucket, item.object_name)
     redis = aioredis.from_url(migrated.redis_url)
-    for key in await redis.keys("arq:*"):
+    for key in [*await redis.keys("arq:*"), *await redis.keys("hadir:login:*")]:
         await redis.delete(key)
     await redis.aclose()
     return migrated

@@ -23,6 +23,7 @@ from litestar.types import Message, Scope
 from backend.core.auth import PasswordChecker, TokenIssuer, TokenVersions, jwt_auth
 from backend.core.docs import LocalSwagger, document_errors
 from backend.core.errors import EXCEPTION_HANDLERS
+from backend.core.ratelimit import login_limiter
 from backend.core.settings import Settings
 
 PWA_DIR = Path(__file__).parents[2] / "pwa"
@@ -128,6 +129,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
     jwt = jwt_auth(settings, TokenVersions(TOKEN_STATE, ttl_s=settings.token_check_ttl_s))
     tokens = TokenIssuer(jwt)
     passwords = PasswordChecker.from_settings(settings)
+    logins = login_limiter(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -135,7 +137,10 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             settings, face_executor=face_executor, periodic=True, dispatch=True
         ) as services:
             app.state.services = services
-            yield
+            try:
+                yield
+            finally:
+                await logins.close()
 
     def provider(attribute: str | None) -> Provide:
         def get_it(state: State) -> Any:
@@ -177,6 +182,8 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "ratings": provider("ratings"),
             "board": provider("board"),
             "cctv": provider("cctv"),
+            "accounts": provider("accounts"),
+            "logins": Provide(lambda: logins, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[secure_headers],

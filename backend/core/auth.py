@@ -21,11 +21,10 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
-from backend.core.errors import Unavailable
+from backend.core.errors import SessionEnded, Unavailable
 from backend.core.settings import Settings
 
 ROLES = ("asn", "kepala_unit", "bkd", "command", "admin")
@@ -184,7 +183,11 @@ class TokenVersions:
     async def current(self, principal: Principal) -> bool:
         now = time.monotonic()
         hit = self._known.get(principal.employee_id)
-        if hit is None or hit[1] <= now:
+        # A token newer than what was read (just issued after a password change, here or in
+        # another process) means the read is stale: tokens are signed, so only the server
+        # itself can present a higher version.
+        stale = hit is not None and hit[0] is not None and hit[0][0] < principal.token_version
+        if hit is None or hit[1] <= now or stale:
             state = await self._load(principal.employee_id)
             self._known[principal.employee_id] = (state, now + self._ttl_s)
             if len(self._known) > self.MAX_EMPLOYEES:
@@ -223,7 +226,7 @@ class CachedJWTMiddleware(JWTAuthenticationMiddleware):
             if len(self._verified) > self.MAX_TOKENS:
                 self._verified.popitem(last=False)
         if self.versions is not None and not await self.versions.current(result.user):
-            raise NotAuthorizedException(ENDED)
+            raise SessionEnded(ENDED)
         return result
 
 

@@ -26,6 +26,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
@@ -93,7 +94,8 @@ ERROR_WORDS = {
     403: "The caller's role or unit may not do this",
     404: "No such record, or not one the caller may see",
     409: "The record's state does not allow it (already decided, a replay with other content)",
-    429: "Too many requests from this address; retry after `Retry-After` seconds",
+    429: "Too many requests (failed logins for a NIP or an address, ratings from an address, a "
+    "camera pushing too fast); retry after `Retry-After` seconds",
     413: "The body is larger than this operation takes",
     422: "Well-formed, but breaks a rule (the message says which, in Indonesian)",
     503: "A backing service is busy or down; retry after `Retry-After` seconds",
@@ -123,7 +125,7 @@ def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
     if handler.operation_id not in PUBLIC_OPERATIONS:
         statuses |= {HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN}
     if handler.operation_id == "login":
-        statuses.add(HTTP_401_UNAUTHORIZED)
+        statuses |= {HTTP_401_UNAUTHORIZED, HTTP_429_TOO_MANY_REQUESTS}
     takes_body = "data" in handler.parsed_fn_signature.parameters
     takes_params = any(
         name not in handler.resolve_dependencies()

@@ -283,7 +283,14 @@ _HTTP_WORDS = {
 }
 
 
+class SessionEnded(NotAuthorizedException):
+    """A signed token whose session was ended (deactivation, new password or roles): the 401
+    says so in full words, code `session_ended`, so a client can show it as it is."""
+
+
 def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    if isinstance(exc, SessionEnded):
+        return _response(exc.status_code, ErrorBody(detail=exc.detail, code="session_ended"))
     if exc.status_code == HTTP_400_BAD_REQUEST:
         # Litestar's own 400s (malformed JSON or multipart) carry msgspec's English text.
         error = explain_validation(msgspec.DecodeError(exc.detail))

@@ -80,10 +80,13 @@ POLICY: dict[str, dict[str, str]] = {
     "cctv.camera.list": {"bkd": ANY, "admin": ANY, "command": ANY},
     "cctv.snapshot.list": {"bkd": ANY, "admin": ANY, "command": ANY},
     "cctv.alert.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    "employee.update": {"admin": ANY},
+    "employee.password_reset": {"admin": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
-NOT_OWN = frozenset({"permit.decide", "review.decide"})
+# An admin changes their own password as everyone does, with the old one (me.password).
+NOT_OWN = frozenset({"permit.decide", "review.decide", "employee.password_reset"})
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
 PUBLIC = frozenset(

@@ -367,6 +367,34 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Snapshots this many seconds either side of a check-in at a location with cameras are linked to it as evidence."
         ),
     ] = 300
+    login_nip_free_failures: Annotated[
+        int,
+        Doc(
+            "Failed logins of one NIP that cost nothing; each further one doubles that NIP's wait before the next try (2 s, 4 s, ...), up to `HADIR_LOGIN_NIP_MAX_WAIT_S`. A success resets it."
+        ),
+    ] = 5
+    login_nip_max_wait_s: Annotated[
+        float,
+        Doc(
+            "The longest one NIP waits after failed logins: an attacker guessing its password slows it to one try per this many seconds, never locks it."
+        ),
+    ] = 300.0
+    login_address_failures: Annotated[
+        int,
+        Doc(
+            "Failed logins from one address within `HADIR_LOGIN_ADDRESS_WINDOW_S` after which that address gets 429 until the window ends (one machine trying many NIPs)."
+        ),
+    ] = 50
+    login_address_window_s: Annotated[
+        float,
+        Doc("The window of `HADIR_LOGIN_ADDRESS_FAILURES`, in seconds."),
+    ] = 600.0
+    trusted_proxies: Annotated[
+        str,
+        Doc(
+            "Comma-separated addresses of reverse proxies in front of the api: for requests from them the client's address is read from X-Forwarded-For (the rightmost entry that is not itself a trusted proxy). Empty: the peer's address."
+        ),
+    ] = ""
 
     @property
     def data_path(self) -> Path:

@@ -20,3 +20,16 @@ class OutboxItem(Table, tablename="core_outbox"):
     attempts = Integer(default=0)  # hand-overs to the queue so far
     gave_up_at = Timestamptz(null=True, default=None)  # set after `outbox_max_attempts`
     last_error = Varchar(length=300, default="")
+
+
+class AuditEntry(Table, tablename="core_audit"):
+    """Who changed master data or an account, when, and the record before and after: written
+    in the same transaction as the change (backend/core/audit.py)."""
+
+    at = Timestamptz(index=True)
+    actor = Varchar(length=18)  # the NIP of the one who did it
+    action = Varchar(length=60)  # e.g. "employee.update", "employee.password_reset", "admin.put"
+    target = Varchar(length=60)  # the table, e.g. "org_employee"
+    target_key = Varchar(length=100, index=True)  # e.g. the NIP, the row id
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)

@@ -2,23 +2,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, post
+from litestar import Request, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from backend.core.auth import PasswordChecker, Principal, TokenIssuer
 from backend.core.policy import allow
+from backend.core.ratelimit import LoginLimiter
+from backend.core.schema import Word
 from backend.org import service
-from backend.org.schemas import LoginRequest, LoginResponse, PasswordChange
+from backend.org.schemas import (
+    EmployeeAccount,
+    EmployeePatch,
+    LoginRequest,
+    LoginResponse,
+    PasswordChange,
+    PasswordReset,
+)
+from backend.org.service import Accounts
 
 
-@post("/api/v1/auth/login", operation_id="login", summary="Log in with NIP and password")
+@post(
+    "/api/v1/auth/login",
+    operation_id="login",
+    summary="Log in with NIP and password (429 with Retry-After after repeated failures)",
+)
 async def login(
+    request: Request[Any, Any, Any],
     data: JSONBody[LoginRequest],
     tokens: NamedDependency[TokenIssuer],
     passwords: NamedDependency[PasswordChecker],
+    logins: NamedDependency[LoginLimiter],
 ) -> LoginResponse:
-    principal, user = await service.authenticate(data.nip, data.password, passwords)
+    address = logins.address_of(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+    )
+    principal, user = await service.login(data.nip, data.password, passwords, logins, address)
     return LoginResponse(
         access_token=tokens.issue(principal),
         expires_in=tokens.ttl_s,
@@ -45,4 +64,33 @@ async def change_password(
     return LoginResponse(access_token=tokens.issue(principal), expires_in=tokens.ttl_s, user=user)
 
 
-ROUTES = [login, change_password]
+@patch(
+    "/api/v1/admin/employees/{nip:str}",
+    operation_id="updateEmployee",
+    summary="Change an employee (active, roles, unit, name, position, schedule); audited; "
+    "active/roles/unit changes end their sessions",
+    guards=[allow("employee.update")],
+)
+async def update_employee(
+    request: Request[Principal, Any, Any],
+    nip: FromPath[Word],
+    data: JSONBody[EmployeePatch],
+    accounts: NamedDependency[Accounts],
+) -> EmployeeAccount:
+    return await accounts.update(request.user, nip, data)
+
+
+@post(
+    "/api/v1/admin/employees/{nip:str}/password-reset",
+    operation_id="resetPassword",
+    summary="A new one-time password, shown once; the employee's sessions end; audited",
+    guards=[allow("employee.password_reset")],
+    status_code=200,
+)
+async def reset_password(
+    request: Request[Principal, Any, Any], nip: FromPath[Word], accounts: NamedDependency[Accounts]
+) -> PasswordReset:
+    return await accounts.reset_password(request.user, nip)
+
+
+ROUTES = [login, change_password, update_employee, reset_password]

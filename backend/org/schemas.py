@@ -88,3 +88,42 @@ class StaffRef(msgspec.Struct, frozen=True):
     unit: int
     position: str
     days: dict[str, list[str]]  # the schedule's working hours per ISO weekday; {} for none
+
+
+# --- an admin's account changes ----------------------------------------------------------------
+
+Role = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+
+
+class EmployeePatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Only the fields given change; `unit` and `schedule` are codes (schedule "" clears it)."""
+
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+    roles: Annotated[list[Role], msgspec.Meta(max_length=5)] | msgspec.UnsetType = msgspec.UNSET
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    position: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
+    schedule: Annotated[str, msgspec.Meta(max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class EmployeeAccount(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+    unit: str  # the unit's code
+    schedule: str | None  # the schedule's code
+    roles: list[str]
+    position: str
+    active: bool
+    must_change_password: bool
+    # Raised by this change when it ends the employee's sessions (active, roles, unit).
+    token_version: int
+
+
+class PasswordReset(msgspec.Struct, frozen=True):
+    nip: str
+    # Shown once: hand it to the employee; it must be replaced at the next login.
+    one_time_password: str

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from msgspec import UNSET
 from piccolo.columns.combination import WhereRaw
 
-from backend.core.auth import PasswordChecker, Principal
+from backend.core import audit
+from backend.core.auth import ROLES, PasswordChecker, Principal, hash_initial, initial_password
 from backend.core.cache import Snapshot
-from backend.core.errors import Invalid, Unauthenticated
+from backend.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from backend.core.ratelimit import LoginLimiter
 from backend.org.schemas import (
+    EmployeeAccount,
+    EmployeePatch,
     NipParts,
+    PasswordReset,
     ScheduledGroup,
     ScheduleToday,
     StaffRef,
@@ -106,6 +115,23 @@ async def authenticate(
     return principal, _user(row, unit)
 
 
+async def login(
+    nip: str, password: str, passwords: PasswordChecker, limiter: LoginLimiter, address: str
+) -> tuple[Principal, User]:
+    """`authenticate`, limited per NIP and per address (core.ratelimit): a refusal comes before
+    any hashing; a wrong NIP or password counts, a success resets the NIP's count."""
+    nip = nip.strip()
+    parse_nip(nip)
+    await limiter.check(nip, address)
+    try:
+        result = await authenticate(nip, password, passwords)
+    except Unauthenticated:
+        await limiter.failed(nip, address)
+        raise
+    await limiter.succeeded(nip)
+    return result
+
+
 async def token_state(employee_id: int) -> tuple[int, bool] | None:
     """(token_version, active) of an employee, for core.auth.TokenVersions."""
     row = (
@@ -139,7 +165,8 @@ async def change_password(
         await Employee.select(Employee.password_hash).where(Employee.id == who.employee_id).first()
     )
     if row is None or not await passwords.verify(row["password_hash"], old):
-        raise Unauthenticated("Kata sandi lama salah")
+        # 400, not 401: the session is valid, and a client drops its session on a 401.
+        raise Invalid("Kata sandi lama salah")
     await Employee.update(
         {
             Employee.password_hash: await passwords.hash(new),
@@ -476,3 +503,126 @@ async def employees_with_role(role: str, *, limit: int = 50) -> list[int]:
         .limit(limit)
     )
     return [row["id"] for row in rows]
+
+
+# --- an admin's account changes -------------------------------------------------------------------
+
+
+class Accounts:
+    """An admin changes an employee (active, roles, unit, name, position, schedule) or resets
+    their password. Each change is audited with the employee before and after, in the change's
+    transaction; a change of active, roles or unit raises the token version, which ends every
+    session of the employee (their tokens carry roles and unit)."""
+
+    ENDS_SESSIONS = ("active", "roles", "unit")
+
+    def __init__(self, transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]]):
+        self._transaction = transaction
+
+    async def update(self, who: Principal, nip: str, patch: EmployeePatch) -> EmployeeAccount:
+        changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not UNSET}
+        if not changes:
+            raise Invalid("Tidak ada yang diubah: kirim minimal satu isian")
+        if "roles" in changes:
+            changes["roles"] = _roles(changes["roles"])
+        if nip == who.nip and (
+            changes.get("active") is False or "admin" not in changes.get("roles", ["admin"])
+        ):
+            raise Invalid(
+                "Anda tidak dapat menonaktifkan akun sendiri atau mencabut peran admin sendiri"
+            )
+        async with self._transaction():
+            before = await _account(nip, lock=True)
+            values: dict[Any, Any] = {}
+            if "unit" in changes:
+                unit = await Unit.select(Unit.id).where(Unit.code == changes["unit"]).first()
+                if unit is None:
+                    raise Invalid(f"unit: kode unit '{changes['unit']}' tidak dikenal")
+                values[Employee.unit] = unit["id"]
+            if "schedule" in changes:
+                code = changes["schedule"]
+                schedule = (
+                    await Schedule.select(Schedule.id).where(Schedule.code == code).first()
+                    if code
+                    else {"id": None}
+                )
+                if schedule is None:
+                    raise Invalid(f"schedule: kode jadwal '{code}' tidak dikenal")
+                values[Employee.schedule] = schedule["id"]
+            for field in ("active", "roles", "name", "position"):
+                if field in changes:
+                    values[Employee._meta.get_column_by_name(field)] = changes[field]
+            ends = any(
+                field in changes and changes[field] != getattr(before, field)
+                for field in self.ENDS_SESSIONS
+            )
+            if ends:
+                values[Employee.token_version] = Employee.token_version + 1
+            await Employee.update(values).where(Employee.nip == nip)
+            after = await _account(nip)
+            if after != before:
+                await audit.record(
+                    actor=who.nip,
+                    action="employee.update",
+                    target="org_employee",
+                    target_key=nip,
+                    before=msgspec.to_builtins(before),
+                    after=msgspec.to_builtins(after),
+                )
+        return after
+
+    async def reset_password(self, who: Principal, nip: str) -> PasswordReset:
+        """A new one-time password, returned once; the employee's sessions end and the next
+        login asks for a new password."""
+        if nip == who.nip:
+            raise Forbidden("Kata sandi sendiri diganti lewat 'Ganti kata sandi', bukan direset")
+        password = initial_password()
+        async with self._transaction():
+            before = await _account(nip, lock=True)
+            await Employee.update(
+                {
+                    Employee.password_hash: hash_initial(password),
+                    Employee.must_change_password: True,
+                    Employee.token_version: Employee.token_version + 1,
+                }
+            ).where(Employee.nip == nip)
+            after = await _account(nip)
+            await audit.record(
+                actor=who.nip,
+                action="employee.password_reset",
+                target="org_employee",
+                target_key=nip,
+                before=msgspec.to_builtins(before),
+                after=msgspec.to_builtins(after),
+            )
+        return PasswordReset(nip=nip, one_time_password=password)
+
+
+def _roles(roles: list[str]) -> list[str]:
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        raise Invalid(f"roles: peran '{unknown[0]}' tidak dikenal; yang ada: {', '.join(ROLES)}")
+    if "asn" not in roles:
+        raise Invalid("roles: setiap pegawai berperan 'asn'")
+    return [role for role in ROLES if role in roles]  # one order, no repeats
+
+
+async def _account(nip: str, *, lock: bool = False) -> EmployeeAccount:
+    parse_nip(nip)
+    query = Employee.select(
+        Employee.nip,
+        Employee.name,
+        Employee.unit.code.as_alias("unit"),
+        Employee.schedule.code.as_alias("schedule"),
+        Employee.roles,
+        Employee.position,
+        Employee.active,
+        Employee.must_change_password,
+        Employee.token_version,
+    ).where(Employee.nip == nip)
+    if lock and Employee._meta.db.engine_type == "postgres":
+        query = query.lock_rows("NO KEY UPDATE", of=(Employee,))
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
+    return msgspec.convert(row, EmployeeAccount)

@@ -12,7 +12,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', json, auth = true, timeoutMs = 30_000 } = {}) {
+// `form` (a FormData) is sent as multipart instead of `json`.
+export async function api(
+  path,
+  { method = 'GET', json, form, auth = true, timeoutMs = 30_000 } = {},
+) {
   const headers = { Accept: 'application/json' };
   if (json !== undefined) headers['Content-Type'] = 'application/json';
   if (auth) {
@@ -20,27 +24,27 @@ export async function api(path, { method = 'GET', json, auth = true, timeoutMs =
     if (!session || !session.token) throw new ApiError(401, 'Silakan masuk lagi');
     headers.Authorization = `Bearer ${session.token}`;
   }
+  let body = form;
+  if (body === undefined && json !== undefined) body = JSON.stringify(json);
   let response;
   try {
-    response = await fetchWithTimeout(
-      path,
-      { method, headers, body: json === undefined ? undefined : JSON.stringify(json) },
-      timeoutMs,
-    );
+    response = await fetchWithTimeout(path, { method, headers, body }, timeoutMs);
   } catch {
     throw new ApiError(0, 'Tidak ada koneksi internet');
   }
-  let body = null;
+  let answer = null;
   try {
-    body = await response.json();
+    answer = await response.json();
   } catch {
     // an empty or non-JSON body
   }
   if (!response.ok) {
-    if (response.status === 401 && auth) await expireSession();
     const detail =
-      body && typeof body.detail === 'string' ? body.detail : `Server menjawab ${response.status}`;
-    throw new ApiError(response.status, detail, body);
+      answer && typeof answer.detail === 'string'
+        ? answer.detail
+        : `Server menjawab ${response.status}`;
+    if (response.status === 401 && auth) await expireSession(detail);
+    throw new ApiError(response.status, detail, answer);
   }
-  return body;
+  return answer;
 }

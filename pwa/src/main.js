@@ -59,6 +59,22 @@ const TABS = [
     view: (app) => lazyView(app, () => import('./views/board.js'), 'todayView'),
   },
   { route: 'akun', label: 'Akun', view: accountView },
+  // Not a tab: opened from the account screen, and the only screen after a login with a
+  // one-time password (`must_change_password`) until a new one is chosen.
+  {
+    route: 'sandi',
+    label: 'Ganti kata sandi',
+    hidden: true,
+    view: (app) => lazyView(app, () => import('./views/password.js'), 'passwordView'),
+  },
+  // Not a tab either (seven would not fit 360 px): BKD and admins open it from "Akun".
+  {
+    route: 'impor',
+    label: 'Impor data induk',
+    hidden: true,
+    roles: ['bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('./views/imports.js'), 'importsView'),
+  },
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
 const POLL_SLOW_MS = 30_000;
@@ -181,7 +197,7 @@ const app = {
     if (this.me && this.me.user.nip !== session.user.nip) this.me = null; // another user's unit
     await refreshMe();
     persistStorage();
-    location.hash = '#/presensi';
+    location.hash = mustChangePassword(session) ? '#/sandi' : '#/presensi';
     show();
     runSync(true);
   },
@@ -240,7 +256,12 @@ async function refreshMe() {
 
 // --- screens -----------------------------------------------------------------------------------
 
+function mustChangePassword(session) {
+  return Boolean(session && session.user && session.user.must_change_password);
+}
+
 function currentRoute() {
+  if (mustChangePassword(app.session)) return 'sandi';
   // Only "#/name" is a route; other fragments (the skip link's "#view") leave the screen as is.
   if (!location.hash.startsWith('#/') && app.route && app.route !== 'login') return app.route;
   const route = location.hash.replace(/^#\/?/, '');
@@ -272,9 +293,9 @@ async function show() {
   } else {
     app.route = currentRoute();
     const tabs = tabsFor(app.session);
-    nav.hidden = false;
+    nav.hidden = mustChangePassword(app.session); // nowhere else to go before a new password
     nav.replaceChildren(
-      ...tabs.map((t) =>
+      ...tabs.filter((t) => !t.hidden).map((t) =>
         h(
           'a',
           {

@@ -176,7 +176,7 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"files": {"file": ("libur.csv", b"Tanggal,Keterangan\n2031-01-01,Tahun Baru\n")}},
         ),
     ),
-    # A wrong old password: 401, so the account is not changed (allowed: not 403/404).
+    # A wrong old password: 422, so the account is not changed (allowed: not 403/404).
     "changePassword": (
         False,
         lambda w, t: (
@@ -244,6 +244,20 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
         lambda w, t: ("GET", f"/api/v1/cctv/cameras/{w.camera}/snapshots", {}),
     ),
     "listCctvAlerts": (False, lambda w, t: ("GET", "/api/v1/cctv/alerts", {})),
+    # The position it already has: allowed answers 200 and changes nothing.
+    "updateEmployee": (
+        True,
+        lambda w, t: (
+            "PATCH",
+            f"/api/v1/admin/employees/{t.nip}",
+            {"json": {"position": t.position}},
+        ),
+    ),
+    # A reset leaves a one-time password; `clean` gives demo accounts theirs back.
+    "resetPassword": (
+        True,
+        lambda w, t: ("POST", f"/api/v1/admin/employees/{t.nip}/password-reset", {}),
+    ),
 }
 
 

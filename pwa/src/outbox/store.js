@@ -89,18 +89,19 @@ export const deleteKv = (key) =>
 
 // --- session ------------------------------------------------------------------------------
 
-// {token, expiresAt (ms), user} while logged in; {token: null, expired: true, user} once the
-// server refused the token, so the login screen knows whose records are waiting.
+// {token, expiresAt (ms), user} while logged in; {token: null, expired: true, reason, user} once
+// the server refused the token, so the login screen knows whose records are waiting and why the
+// session ended (the server's words: an account deactivated, a password or role changed).
 export const getSession = () => getKv('session');
 
 export function validSession(session) {
   return Boolean(session && session.token && session.expiresAt > Date.now());
 }
 
-export async function expireSession() {
+export async function expireSession(reason = null) {
   const session = await getSession();
   if (session && session.token) {
-    await setKv('session', { ...session, token: null, expired: true });
+    await setKv('session', { ...session, token: null, expired: true, reason });
     changed('session');
   }
 }

@@ -2,6 +2,8 @@
 // service worker (Background Sync). The same rules everywhere (STYLE rule 10):
 //   2xx (201 new, 200 replay of the same client_id)  -> delivered, removed from the outbox
 //   401                                             -> kept as is; the user must log in again
+//                                                      (the server's reason is kept with the
+//                                                      ended session for the login screen)
 //   408, 429, 5xx, network error, timeout            -> kept, retried later with backoff
 //   any other 4xx                                    -> kept as failed, with the server's reason
 // Each record goes as one small multipart request with a fresh sent_at on every try.
@@ -95,7 +97,7 @@ async function attempt(item, token) {
     await settleItem(item.id, item.kind === 'checkin' ? checkin : null, item.owner);
     return { outcome: 'sent' };
   }
-  if (response.status === 401) return { outcome: 'auth' };
+  if (response.status === 401) return { outcome: 'auth', why: await reason(response) };
   const status = response.status;
   if (status >= 500 || status === 408 || status === 429) {
     const attempts = item.attempts + 1;
@@ -161,14 +163,14 @@ async function drain(force) {
       wait(item.nextTryAt);
       continue;
     }
-    const { outcome, nextTryAt } = await attempt(item, session.token);
+    const { outcome, nextTryAt, why } = await attempt(item, session.token);
     if (outcome === 'sent') {
       if (item.kind === 'permit') result.permits += 1;
       else result.sent += 1;
     }
     else if (outcome === 'failed') result.failed += 1;
     else if (outcome === 'auth') {
-      await expireSession();
+      await expireSession(why);
       result.auth = false;
       break;
     } else {

@@ -102,7 +102,8 @@ export function loginView(app) {
     const expired =
       previous && (previous.expired || (previous.token && previous.expiresAt <= Date.now()));
     let text = '';
-    if (expired) text = 'Sesi Anda sudah berakhir. Silakan masuk lagi.';
+    // The server's reason when it ended the session (deactivated, password or roles changed).
+    if (expired) text = previous.reason || 'Sesi Anda sudah berakhir. Silakan masuk lagi.';
     if (waiting > 0) {
       const queued = `${waiting} presensi tersimpan di ponsel dan akan dikirim setelah Anda masuk.`;
       text = text ? `${text} ${queued}` : queued;
@@ -118,6 +119,14 @@ export function accountView(app) {
   const { user } = app.session;
   const waiting = h('p', { class: 'hint' });
   const logout = h('button', { class: 'btn big danger', type: 'button' }, 'Keluar');
+  const password = h(
+    'a',
+    { class: 'btn big wide', href: '#/sandi', id: 'change-password' },
+    'Ganti kata sandi',
+  );
+  const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
+    ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
+    : null;
   logout.addEventListener('click', async () => {
     const count = await app.waitingCount(user.nip);
     const question =
@@ -193,6 +202,8 @@ export function accountView(app) {
         rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
       ),
       waiting,
+      password,
+      backOffice,
       logout,
     ),
     h(

@@ -72,7 +72,7 @@ async def test_a_one_time_password_is_replaced_and_old_sessions_end(
     wrong = await client.post(
         change, json={"old_password": "salah", "new_password": "rahasia-baru-9"}, headers=old
     )
-    assert wrong.status_code == 401 and wrong.json()["detail"] == "Kata sandi lama salah"
+    assert wrong.status_code == 422 and wrong.json()["detail"] == "Kata sandi lama salah"
     short = await client.post(
         change, json={"old_password": newcomer, "new_password": "pendek"}, headers=old
     )
@@ -90,7 +90,8 @@ async def test_a_one_time_password_is_replaced_and_old_sessions_end(
     # The token used to change it has ended; the one handed back works.
     ended = await client.get("/api/v1/me", headers=old)
     assert ended.status_code == 401
-    assert "Sesi ini sudah diakhiri" in ended.json()["detail"]
+    assert ended.json()["detail"].startswith("Sesi ini sudah diakhiri")
+    assert ended.json()["code"] == "session_ended"
     assert "tetap tersimpan" in ended.json()["detail"]  # the PWA's outbox keeps its records
     assert (await client.get("/api/v1/me", headers=bearer(done))).status_code == 200
     assert (await login(client, newcomer)).status_code == 401

@@ -88,7 +88,8 @@ async def test_a_hundred_wrong_logins_keep_memory_and_health_in_bounds(server_en
         after = server_rss_mb(port)
 
     statuses = sorted({r.status_code for r in responses})
-    assert set(statuses) <= {401, 503}, statuses
+    # 429: the NIP's failed logins make it wait (core.ratelimit), decided before any hashing.
+    assert set(statuses) <= {401, 429, 503}, statuses
     assert any(r.status_code == 401 for r in responses)
     for response in responses:
         if response.status_code == 503:
