@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'bc92d8a5e459';
+const VERSION = 'e619fe36ff84';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
