@@ -133,6 +133,16 @@ class BoundedPostgresEngine(PostgresEngine):
         )
 
 
+class StatelessConnection(asyncpg.Connection):
+    """hadir keeps no session state on a connection (no LISTEN, no SET, no session advisory
+    lock; permits take transaction-scoped locks only), so a connection going back to the pool
+    needs no reset statement: one round trip less per request. asyncpg still rolls back a
+    transaction left open (asyncpg documents `get_reset_query` as the override for this)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 def engine_from_url(
     url: str, *, timeout_s: float | None = None, command_timeout_s: float | None = None
 ) -> Engine:
@@ -140,7 +150,11 @@ def engine_from_url(
     if parsed.scheme == "sqlite":
         return SQLiteEngine(path=url.removeprefix("sqlite:///"), timeout=30)
     if parsed.scheme in ("postgres", "postgresql"):
-        config: dict[str, Any] = {"dsn": url, "command_timeout": command_timeout_s}
+        config: dict[str, Any] = {
+            "dsn": url,
+            "command_timeout": command_timeout_s,
+            "connection_class": StatelessConnection,
+        }
         if timeout_s is not None:
             config["timeout"] = timeout_s  # asyncpg's connect timeout
         return BoundedPostgresEngine(config, acquire_timeout_s=timeout_s)
