@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'e619fe36ff84';
+const VERSION = '16ed5aa23a7c';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -39,6 +39,7 @@ const SHELL = [
   '/src/views/board.js',
   '/src/views/password.js',
   '/src/views/imports.js',
+  '/src/views/ratings.js',
   '/src/push.js',
   // The rating page for citizens (served at /nilai/CODE), its own worker, the poster style.
   '/nilai.html',

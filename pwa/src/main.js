@@ -75,6 +75,15 @@ const TABS = [
     roles: ['bkd', 'admin'],
     view: (app) => lazyView(app, () => import('./views/imports.js'), 'importsView'),
   },
+  // Not a tab: the SKM of the gerai (IKM, comments, XLSX report), opened from "Akun". Any ASN
+  // may supervise a gerai; the server decides which gerai each one may read.
+  {
+    route: 'ikm',
+    label: 'Survei kepuasan (IKM)',
+    hidden: true,
+    roles: ['asn', 'kepala_unit', 'bkd', 'command'],
+    view: (app) => lazyView(app, () => import('./views/ratings.js'), 'ratingsView'),
+  },
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
 const POLL_SLOW_MS = 30_000;

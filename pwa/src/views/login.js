@@ -127,6 +127,22 @@ export function accountView(app) {
   const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
     ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
     : null;
+  // The SKM of the gerai: for the unit head, BKD and command always; for other staff only where
+  // they see a gerai at all (its supervisors; the server answers for which gerai).
+  const ikm = h(
+    'a',
+    { class: 'btn big wide', href: '#/ikm', id: 'open-ikm', hidden: true },
+    'Survei kepuasan (IKM)',
+  );
+  if (user.roles.some((role) => ['kepala_unit', 'bkd', 'command'].includes(role))) {
+    ikm.hidden = false;
+  } else if (navigator.onLine) {
+    api('/api/v1/gerai')
+      .then((list) => {
+        ikm.hidden = !list.items.length;
+      })
+      .catch(() => {});
+  }
   logout.addEventListener('click', async () => {
     const count = await app.waitingCount(user.nip);
     const question =
@@ -203,6 +219,7 @@ export function accountView(app) {
       ),
       waiting,
       password,
+      ikm,
       backOffice,
       logout,
     ),
