@@ -26,7 +26,7 @@ from backend.core.auth import Principal
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
 from backend.faces.service import Faces
-from backend.org.tables import Employee, Unit
+from backend.org import service as org
 
 # A verifier's own flagged check-in is decided by a colleague, as a permit is by a superior.
 OWN_RECORD = (
@@ -82,10 +82,10 @@ class Reviews:
         if day is not None:
             where &= CheckInTable.work_date == day
         if unit:
-            unit_row = await Unit.select(Unit.id).where(Unit.code == unit).first()
+            unit_row = await org.unit_by_code(unit)
             if unit_row is None:
                 raise NotFound(f"Unit {unit} tidak ditemukan")
-            where &= CheckInTable.employee.unit == unit_row["id"]
+            where &= CheckInTable.employee.unit == unit_row.id
         if reason:
             where &= _has_reason(reason)
         later = after(CheckInTable.received_at, CheckInTable.id, cursor)
@@ -144,10 +144,7 @@ class Reviews:
             raise Conflict(
                 f"Presensi ini sudah diputuskan ({row['status']}); keputusan tidak dapat diubah"
             )
-        reviewer = (
-            await Employee.select(Employee.name).where(Employee.id == who.employee_id).first()
-        )
-        name = reviewer["name"] if reviewer else who.nip
+        name = who.name or who.nip
         accept = decision.decision == "accept"
         new_status = ACCEPTED if accept else REJECTED
         words = "Diterima" if accept else "Ditolak"

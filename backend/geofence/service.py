@@ -22,7 +22,7 @@ from backend.geofence.schemas import (
     LocationProperties,
 )
 from backend.geofence.tables import Location as LocationTable
-from backend.org.tables import Unit
+from backend.org import service as org
 
 
 class FenceBook(msgspec.Struct):
@@ -276,7 +276,7 @@ async def import_geojson(data: bytes, *, default_max_accuracy_m: float) -> Impor
     raw = msgspec.json.decode(data)
     if not isinstance(raw, dict) or raw.get("type") != "FeatureCollection":
         raise ValueError("expected a GeoJSON FeatureCollection")
-    units = {row["code"]: row["id"] for row in await Unit.select(Unit.code, Unit.id)}
+    units = await org.unit_ids_by_code()
     refused: list[ImportRefusal] = []
     good: dict[str, dict[str, Any]] = {}
     first_index: dict[str, int] = {}

@@ -484,6 +484,31 @@ async def heads_of(unit_id: int) -> list[int]:
     return sorted(row["id"] for row in rows if "kepala_unit" in row["roles"])
 
 
+async def unit_ids_by_code() -> dict[str, int]:
+    """Every unit's id by its code (an import matching rows to units; a few hundred rows)."""
+    return {row["code"]: row["id"] for row in await Unit.select(Unit.code, Unit.id)}
+
+
+async def working_hours_of(employee_ids: list[int]) -> list[tuple[int, dict[str, list[str]], str]]:
+    """(id, working hours per ISO weekday, the unit's time zone) of those active employees with
+    a schedule, among `employee_ids` (the subscribed ones, for reminders)."""
+    if not employee_ids:
+        return []
+    rows = await (
+        Employee.select(Employee.id, Employee.schedule.days, Employee.unit.timezone)
+        .where(
+            Employee.active.eq(True)
+            & Employee.schedule.is_not_null()
+            & Employee.id.is_in(sorted(set(employee_ids)))
+        )
+        .output(load_json=True)
+    )
+    return [
+        (row["id"], row["schedule.days"] or {}, row["unit.timezone"] or "Asia/Jakarta")
+        for row in rows
+    ]
+
+
 async def unit_by_code(code: str) -> UnitNode | None:
     row = (
         await Unit.select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.timezone, Unit.parent)

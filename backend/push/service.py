@@ -35,7 +35,7 @@ from backend.core.errors import Invalid
 from backend.core.net import HostNotFound, UnsafeUrl, check_public_url
 from backend.core.outbox import Outbox
 from backend.core.settings import Settings
-from backend.org.tables import Employee, Holiday
+from backend.org import service as org
 from backend.push.schemas import Notice, Reminder, Subscription, SubscriptionCreate
 from backend.push.tables import PushNotification, PushSubscription
 
@@ -408,20 +408,14 @@ class Push:
         """Reminders to send at `now`: subscribed employees whose working window starts within
         REMINDER_LEAD, on a working day that is no holiday, who have not checked in that day,
         are not on a permit, and have not been reminded that day yet."""
-        subscribed = PushSubscription.select(PushSubscription.employee).distinct()
-        employees = await (
-            Employee.select(Employee.id, Employee.schedule.days, Employee.unit.timezone)
-            .where(
-                Employee.active.eq(True)
-                & Employee.schedule.is_not_null()
-                & Employee.id.is_in(subscribed)
-            )
-            .output(load_json=True)
-        )
+        subscribed = [
+            row["employee"]
+            for row in await PushSubscription.select(PushSubscription.employee).distinct()
+        ]
+        employees = await org.working_hours_of(subscribed)
         due: list[Reminder] = []
-        for row in employees:
-            zone = ZoneInfo(row["unit.timezone"] or "Asia/Jakarta")
-            windows = row["schedule.days"] or {}
+        for employee_id, windows, timezone in employees:
+            zone = ZoneInfo(timezone)
             today = now.astimezone(zone).date()
             # Tomorrow too: a shift starting at 00:10 is due at 23:55 the day before.
             for day in (today, today + dt.timedelta(days=1)):
@@ -431,14 +425,11 @@ class Push:
                 start = dt.datetime.combine(day, dt.time.fromisoformat(window[0]), tzinfo=zone)
                 if start - REMINDER_LEAD <= now < start:
                     zone_name = ZONE_NAMES.get(zone.key, zone.key)
-                    due.append(Reminder(row["id"], day, window[0], zone_name))
+                    due.append(Reminder(employee_id, day, window[0], zone_name))
         if not due:
             return []
         days = {reminder.work_date for reminder in due}
-        holidays = {
-            row["date"]
-            for row in await Holiday.select(Holiday.date).where(Holiday.date.is_in(list(days)))
-        }
+        holidays = set(await org.holidays_between(min(days), max(days)))
         due = [reminder for reminder in due if reminder.work_date not in holidays]
         excluded = await self.checked_in(
             sorted({r.employee_id for r in due}), sorted({r.work_date for r in due})

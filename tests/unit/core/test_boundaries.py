@@ -20,9 +20,6 @@ _ORG_READS = (
 )
 TABLE_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("backend.attendance.recap", "backend.org.tables"): _ORG_READS + " (recap joins)",
-    ("backend.attendance.reviews", "backend.org.tables"): _ORG_READS + " (reviewer, unit code)",
-    ("backend.geofence.service", "backend.org.tables"): _ORG_READS + " (unit codes on import)",
-    ("backend.push.service", "backend.org.tables"): _ORG_READS + " (reminder schedules)",
 }
 
 
