@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '16ed5aa23a7c';
+const VERSION = 'c02b0bbefc2c';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -43,7 +43,10 @@ export async function api(
       answer && typeof answer.detail === 'string'
         ? answer.detail
         : `Server menjawab ${response.status}`;
-    if (response.status === 401 && auth) await expireSession(detail);
+    // Only a session the server ended (deactivated, new password or roles) has a reason worth
+    // showing; an expired token gets the login screen's own words.
+    const ended = answer && answer.code === 'session_ended' ? detail : null;
+    if (response.status === 401 && auth) await expireSession(ended);
     throw new ApiError(response.status, detail, answer);
   }
   return answer;

@@ -71,7 +71,8 @@ async def test_the_board_on_a_wall_updates_live_and_drills_down_on_a_phone(
         await expect(summary).to_contain_text("Pemerintah Kabupaten Blora")
         await expect(page.locator("#chart-presence rect")).to_have_count(30)
         await expect(page.locator("#chart-weekday")).to_be_visible()
-        await expect(page.locator("#board-gerai")).to_contain_text("Belum ada data gerai")
+        # The MPP's gerai from the registry (the demo seeds them), each with its state.
+        await expect(page.locator("#board-gerai")).to_contain_text("Gerai Disdukcapil")
         present = summary.locator(".fig-ok .figure-n")
         before = int(await present.inner_text())
 

@@ -58,6 +58,20 @@ const SENDERS = {
   },
 };
 
+// The server's words when it ended the session itself (code `session_ended`); null for a token
+// that simply expired, which the login screen words on its own.
+async function endedReason(response) {
+  try {
+    const body = await response.json();
+    if (body && body.code === 'session_ended' && typeof body.detail === 'string') {
+      return body.detail;
+    }
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
 async function reason(response) {
   try {
     const body = await response.json();
@@ -97,7 +111,7 @@ async function attempt(item, token) {
     await settleItem(item.id, item.kind === 'checkin' ? checkin : null, item.owner);
     return { outcome: 'sent' };
   }
-  if (response.status === 401) return { outcome: 'auth', why: await reason(response) };
+  if (response.status === 401) return { outcome: 'auth', why: await endedReason(response) };
   const status = response.status;
   if (status >= 500 || status === 408 || status === 429) {
     const attempts = item.attempts + 1;
