@@ -48,11 +48,12 @@ def video() -> Path:
                 )
                 deb = next(Path(tmp).glob("opencv-doc_*.deb"))
                 member = "./usr/share/doc/opencv-doc/examples/data/vtest.avi"
-                tar = subprocess.Popen(
+                # `with` closes the pipe: an unclosed one is a ResourceWarning (an error under
+                # the tests' warning filter) in whichever test the garbage collector meets it.
+                with subprocess.Popen(
                     ["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE
-                )
-                subprocess.run(["tar", "-x", "-C", tmp, member], stdin=tar.stdout, check=True)
-                tar.wait()
+                ) as tar:
+                    subprocess.run(["tar", "-x", "-C", tmp, member], stdin=tar.stdout, check=True)
             except (OSError, subprocess.SubprocessError, StopIteration) as exc:
                 raise Unavailable(
                     "could not fetch Debian's opencv-doc (apt-get download opencv-doc) for "
