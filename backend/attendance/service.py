@@ -288,7 +288,8 @@ class CheckIns:
         zone = await self.units.timezone(who.unit_id)
         # The day of the shift the record opens or closes (a 06:05 check-out closes last night's).
         work_date = work_date_for(
-            clock.corrected_captured_at.astimezone(zone), await org.schedule_days(who.employee_id)
+            clock.corrected_captured_at.astimezone(zone),
+            await self.units.schedule_days(who.employee_id),
         )
 
         fence = fence_result = None
