@@ -455,44 +455,33 @@ async def scheduled_groups() -> list[ScheduledGroup]:
     ]
 
 
+async def _staff(where: Any, *, by_name: bool) -> list[StaffRef]:
+    """The board's view of employees: who, where, and their working hours ({} for none)."""
+    query = Employee.select(
+        Employee.id,
+        Employee.nip,
+        Employee.name,
+        Employee.unit,
+        Employee.position,
+        Employee.schedule.days.as_alias("days"),
+    ).where(where)
+    if by_name:
+        query = query.order_by(Employee.name)
+    rows = await query.output(load_json=True)
+    return [msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows]
+
+
 async def staff_of(unit_ids: list[int]) -> list[StaffRef]:
     """Active staff of these units (a head's subtree), by name."""
     if not unit_ids:
         return []
-    rows = (
-        await Employee.select(
-            Employee.id,
-            Employee.nip,
-            Employee.name,
-            Employee.unit,
-            Employee.position,
-            Employee.schedule.days.as_alias("days"),
-        )
-        .where(Employee.unit.is_in(unit_ids) & Employee.active.eq(True))
-        .order_by(Employee.name)
-        .output(load_json=True)
-    )
-    return [msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows]
+    return await _staff(Employee.unit.is_in(unit_ids) & Employee.active.eq(True), by_name=True)
 
 
 async def staff_by_id(employee_ids: list[int]) -> dict[int, StaffRef]:
     if not employee_ids:
         return {}
-    rows = (
-        await Employee.select(
-            Employee.id,
-            Employee.nip,
-            Employee.name,
-            Employee.unit,
-            Employee.position,
-            Employee.schedule.days.as_alias("days"),
-        )
-        .where(Employee.id.is_in(employee_ids))
-        .output(load_json=True)
-    )
-    return {
-        row["id"]: msgspec.convert({**row, "days": row["days"] or {}}, StaffRef) for row in rows
-    }
+    return {s.id: s for s in await _staff(Employee.id.is_in(employee_ids), by_name=False)}
 
 
 async def heads_of(unit_id: int) -> list[int]:
