@@ -74,8 +74,11 @@ async def test_basic_and_digest_cameras_are_pulled_and_analysed_like_a_push(clie
     rows = await Snapshot.select(Snapshot.camera, Snapshot.source, Snapshot.object_key)
     assert {r["camera"] for r in rows} == {basic, digest}
     assert {r["source"] for r in rows} == {"pull"}
-    # The same path as a push: the analysis was asked for in the outbox with each snapshot.
-    assert await OutboxItem.count().where(OutboxItem.job == "analyse_snapshot") == 2
+    # The same path as a push: the analysis was asked for in the outbox with each snapshot (a
+    # dispatcher of the app may already have had it done: then the snapshot has its count).
+    asked = await OutboxItem.count().where(OutboxItem.job == "analyse_snapshot")
+    analysed = await Snapshot.count().where(Snapshot.people.is_not_null())
+    assert asked + analysed == 2
     await drain(clean)
     counts = {
         r["camera"]: r["people"] for r in await Snapshot.select(Snapshot.camera, Snapshot.people)
