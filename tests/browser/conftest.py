@@ -1,7 +1,8 @@
 """Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright's async API against
 the real server (granian) on the test PostgreSQL database and S3 server.
 
-One browser for the session, launched with a fake camera that shows a real face photo, and a
+One browser for the browser tests (this package: its server stops before the integration tests
+start, so that it never works their outbox), launched with a fake camera that shows a real face photo, and a
 fresh context per test at 360 px, the width of a low-end Android phone. Tests that must
 survive a browser restart launch their own persistent context with `launch_persistent()`.
 """
@@ -64,20 +65,20 @@ def face_y4m(path: Path, name: str = FACE) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing; install it with: apt-get install -y chromium")
     return face_y4m(tmp_path_factory.mktemp("camera") / "face.y4m")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(server_env: dict[str, str]) -> Iterator[str]:
     with live_server(server_env) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def playwright() -> AsyncIterator[Playwright]:
     async with async_playwright() as p:
         yield p
@@ -87,7 +88,7 @@ def launch_args(camera_file: Path) -> list[str]:
     return [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera_file}"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser(playwright: Playwright, camera_file: Path) -> AsyncIterator[Browser]:
     browser = await playwright.chromium.launch(
         executable_path=CHROMIUM, args=launch_args(camera_file)
@@ -250,7 +251,7 @@ async def eventually(
 # --- the server side, checked directly ---------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def database_url(server_env: dict[str, str]) -> str:
     return server_env["HADIR_DATABASE_URL"]
 

@@ -197,6 +197,9 @@ async def black_hole() -> AsyncIterator[FaultyProxy]:
         yield proxy
 
 
+RUNNING_SERVERS: set[int] = set()  # process ids of live servers not yet torn down
+
+
 @contextlib.contextmanager
 def live_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
     """`hadir`'s production server (granian) in a subprocess; yields its base URL."""
@@ -215,6 +218,7 @@ def live_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    RUNNING_SERVERS.add(process.pid)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -238,6 +242,7 @@ def live_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
             pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
+        RUNNING_SERVERS.discard(process.pid)
         process.wait()
         log.close()
 
