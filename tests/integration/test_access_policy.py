@@ -117,6 +117,11 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             {"json": {"decision": "reject", "note": "uji"}},
         ),
     ),
+    # The world's check-ins are flagged, not accepted: allowed answers 409, nothing enrolled.
+    "useSelfieAsReference": (
+        True,
+        lambda w, t: ("POST", f"/api/v1/reviews/{w.checkin[t.nip]}/reference", {}),
+    ),
     "myDays": (
         False,
         lambda w, t: ("GET", "/api/v1/days", {"params": {"start": dt.date.today().isoformat()}}),
