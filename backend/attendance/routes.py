@@ -17,6 +17,7 @@ from backend.attendance.schemas import (
     ReviewDecision,
     ReviewList,
     ReviewReference,
+    ReviewUnit,
 )
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal
@@ -177,6 +178,19 @@ async def list_reviews(
     )
 
 
+@get(
+    "/api/v1/reviews/units",
+    operation_id="listReviewUnits",
+    summary="Units for the review desk's filter, in tree order, with the flagged check-ins "
+    "waiting under each",
+    guards=[allow("review.list")],
+)
+async def list_review_units(
+    request: Request[Principal, Any, Any], reviews: NamedDependency[Reviews]
+) -> list[ReviewUnit]:
+    return await reviews.units(request.user)
+
+
 @post(
     "/api/v1/reviews/{checkin_id:int}",
     operation_id="decideReview",
@@ -262,6 +276,7 @@ ROUTES = [
     get_checkin,
     list_checkins,
     list_reviews,
+    list_review_units,
     decide_review,
     use_selfie_as_reference,
     my_days,

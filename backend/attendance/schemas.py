@@ -108,6 +108,17 @@ class ReviewList(msgspec.Struct, frozen=True):
     total: int = 0  # flagged check-ins matching the filters, over all pages
 
 
+class ReviewUnit(msgspec.Struct, frozen=True):
+    """A unit for the desk's unit filter, parents before their children, with its backlog."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None  # the parent unit's code; None for the top
+    depth: int  # 0 for the top of the tree
+    flagged: int  # flagged check-ins waiting in this unit and every unit below it
+
+
 class ReviewDecision(msgspec.Struct, frozen=True):
     decision: Literal["accept", "reject"]
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""

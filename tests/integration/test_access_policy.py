@@ -109,6 +109,7 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
     "listCheckIns": (False, lambda w, t: ("GET", "/api/v1/checkins", {})),
     "getCheckIn": (True, lambda w, t: ("GET", f"/api/v1/checkins/{w.checkin[t.nip]}", {})),
     "listReviews": (False, lambda w, t: ("GET", "/api/v1/reviews", {})),
+    "listReviewUnits": (False, lambda w, t: ("GET", "/api/v1/reviews/units", {})),
     "decideReview": (
         True,
         lambda w, t: (

@@ -134,3 +134,17 @@ async def test_bad_backlog_filters_are_refused_in_words(client, clean) -> None:
     assert (await get(unit="TIDAK-ADA")).status_code == 404
     assert (await get(order="sideways")).status_code == 400
     assert (await get(start="kemarin")).status_code == 400
+
+
+async def test_the_unit_filter_lists_the_tree_with_the_backlog_under_each(client, clean) -> None:
+    await seed()
+    bkd = await login(client, by_role("bkd").nip)
+    answer = await client.get("/api/v1/reviews/units", headers=bkd)
+    assert answer.status_code == 200, answer.text
+    units = {u["code"]: u for u in answer.json()}
+    assert units["PEMDA"]["depth"] == 0 and units["PEMDA"]["flagged"] == 12
+    assert units["DISDIK"]["parent"] == "PEMDA" and units["DISDIK"]["flagged"] == 8
+    assert units["SMPN-TODANAN-1"]["depth"] == 2 and units["SMPN-TODANAN-1"]["flagged"] == 4
+    assert units["DESA-NGLIRON"]["flagged"] == 4 and units["BKD"]["flagged"] == 0
+    codes = [u["code"] for u in answer.json()]
+    assert codes.index("DISDIK") < codes.index("SDN-BLEBOH-1") < codes.index("SMPN-TODANAN-1")
