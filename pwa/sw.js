@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'c02b0bbefc2c';
+const VERSION = 'a8a2b3eaff72';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
