@@ -66,11 +66,18 @@ async def seen_at(client: httpx.AsyncClient, key: str, frame: bytes, when: dt.da
 
 
 async def short_leave(
-    client: httpx.AsyncClient, day: dt.date, start: str, end: str
+    client: httpx.AsyncClient,
+    day: dt.date,
+    start: str | None,
+    end: str | None,
+    *,
+    nip: str = TEACHER.nip,
+    kind: str = "izin_keluar_kantor",
 ) -> dict[str, object]:
+    """An approved permit of `nip` for `day`: a short leave of those hours, or a whole day."""
     meta = {
         "client_id": str(uuid.uuid4()),
-        "kind": "izin_keluar_kantor",
+        "kind": kind,
         "start_date": day.isoformat(),
         "end_date": day.isoformat(),
         "start_time": start,
@@ -79,8 +86,14 @@ async def short_leave(
     }
     created = await client.post(
         "/api/v1/permits",
-        files={"meta": ("meta.json", msgspec.json.encode(meta), "application/json")},
-        headers=await login(client),
+        files={
+            "meta": (
+                "meta.json",
+                msgspec.json.encode({k: v for k, v in meta.items() if v is not None}),
+                "application/json",
+            )
+        },
+        headers=await login(client, nip),
     )
     assert created.status_code == 201, created.text
     approved = await client.post(
@@ -163,7 +176,7 @@ async def test_leaving_without_permit_is_an_event_for_the_head_and_bkd(client, c
     assert [i["image_url"] for i in after] == [None]
 
 
-async def test_an_approved_izin_keluar_kantor_covering_the_moment_is_no_event(client, clean):
+async def test_an_approved_izin_keluar_kantor_or_dinas_luar_is_no_event(client, clean):
     bkd = await login(client, by_role("bkd").nip)
     await enrol(client, bkd, TEACHER.nip, "obama.jpg")
     await enrol(client, bkd, COLLEAGUE.nip, "biden.jpg")
@@ -178,8 +191,10 @@ async def test_an_approved_izin_keluar_kantor_covering_the_moment_is_no_event(cl
     day = next_tuesday()
     permit = await short_leave(client, day, "09:00", "11:00")
     assert permit["kind_name"] == "Izin keluar kantor"
+    # The colleague is on dinas luar that day: leaving is the assignment.
+    await short_leave(client, day, None, None, nip=COLLEAGUE.nip, kind="dinas_luar")
     at = dt.datetime.combine(day, dt.time(9, 5), WIB)
-    await seen_at(client, door["key"], exit_frame("obama3.jpg"), at)
+    await seen_at(client, door["key"], exit_frame("obama3.jpg", "biden.jpg"), at)
     # Outside working hours (the school day ends at 13:30) nobody is looked for either.
     evening = dt.datetime.combine(day, dt.time(17, 0), WIB)
     await seen_at(client, door["key"], exit_frame("obama3.jpg"), evening)
