@@ -84,10 +84,14 @@ def leaving_without_permit(
     return not any(start <= moment <= end for start, end in short_leaves)
 
 
-def same_event(last_seen_at: dt.datetime, seen_at: dt.datetime, merge_s: int) -> bool:
-    """A sighting within `merge_s` of an event's last one is that event (someone lingering at
-    the door is seen in several snapshots)."""
-    return abs((seen_at - last_seen_at).total_seconds()) <= merge_s
+def same_event(
+    first_seen: dt.datetime, last_seen: dt.datetime, at: dt.datetime, merge_s: int
+) -> bool:
+    """A sighting within `merge_s` of an event's sightings (before its first, after its last
+    or between them: snapshots may be analysed out of order) is that event; someone lingering
+    at the door is seen in several snapshots."""
+    merge = dt.timedelta(seconds=merge_s)
+    return first_seen - merge <= at <= last_seen + merge
 
 
 def identified_staff(
@@ -267,7 +271,12 @@ class ExitWatch:
                 .order_by(ExitEventTable.last_seen_at, ascending=False)
                 .limit(1)
             )
-            if recent:
+            if recent and same_event(
+                recent[0]["seen_at"],
+                recent[0]["last_seen_at"],
+                at,
+                self.settings.cctv_exit_merge_s,
+            ):
                 event = recent[0]
                 if snapshot["id"] in (event["snapshot"], event["last_snapshot"]):
                     return 0  # this snapshot was counted already (the job ran again)

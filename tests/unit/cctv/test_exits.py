@@ -68,9 +68,15 @@ def test_a_whole_day_permit_is_never_leaving_without_one(kind: str) -> None:
 
 def test_sightings_within_the_merge_window_are_one_event() -> None:
     first = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
-    assert same_event(first, first + dt.timedelta(seconds=300), 300)
-    assert same_event(first, first - dt.timedelta(seconds=60), 300)  # analysed out of order
-    assert not same_event(first, first + dt.timedelta(seconds=301), 300)
+    last = first + dt.timedelta(minutes=20)  # lingered at the door, seen all along
+    minutes = lambda n: first + dt.timedelta(minutes=n)  # noqa: E731
+    assert same_event(first, first, minutes(5), 300)
+    assert not same_event(first, first, first + dt.timedelta(seconds=301), 300)
+    assert same_event(first, last, minutes(10), 300)  # between two sightings
+    assert same_event(first, last, minutes(25), 300)
+    assert not same_event(first, last, minutes(26), 300)
+    assert same_event(first, last, minutes(-5), 300)  # analysed out of order
+    assert not same_event(first, last, minutes(-6), 300)
 
 
 def unit(*values: float) -> np.ndarray:
