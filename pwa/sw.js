@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'a8a2b3eaff72';
+const VERSION = 'c3afe391f83c';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -45,6 +45,8 @@ POLICY: dict[str, dict[str, str]] = {
     "recap.read": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY, "command": ANY},
     "review.list": {"bkd": ANY},
     "review.decide": {"bkd": ANY},
+    # "Jadikan foto referensi": an accepted check-in's selfie enrolled from the review desk.
+    "review.reference": {"bkd": ANY},
     "face.enrol": {"bkd": ANY, "admin": ANY},
     "face.list": {"bkd": ANY, "admin": ANY},
     "permit.create": _everyone(),
@@ -88,7 +90,9 @@ POLICY: dict[str, dict[str, str]] = {
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
 # An admin changes their own password as everyone does, with the old one (me.password).
-NOT_OWN = frozenset({"permit.decide", "review.decide", "employee.password_reset"})
+NOT_OWN = frozenset(
+    {"permit.decide", "review.decide", "review.reference", "employee.password_reset"}
+)
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
 PUBLIC = frozenset(
