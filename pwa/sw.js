@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '17fd9f61960a';
+const VERSION = 'c3afe391f83c';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

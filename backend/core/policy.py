@@ -82,6 +82,8 @@ POLICY: dict[str, dict[str, str]] = {
     "cctv.camera.list": {"bkd": ANY, "admin": ANY, "command": ANY},
     "cctv.snapshot.list": {"bkd": ANY, "admin": ANY, "command": ANY},
     "cctv.alert.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    # Exit events (faces identified at exits): evidence for BKD and the head of the unit.
+    "cctv.exit.list": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
     "employee.update": {"admin": ANY},
     "employee.password_reset": {"admin": ANY},
 }

@@ -130,6 +130,21 @@ class Faces:
         )
         return [recognition.encoding_from_bytes(row["encoding"]) for row in rows]
 
+    async def references_of(self, employee_ids: list[int]) -> dict[int, list[np.ndarray]]:
+        """The enrolled encodings of many employees in one query (1:N identification among a
+        location's staff); those not enrolled are absent."""
+        if not employee_ids:
+            return {}
+        rows = await FaceReference.select(FaceReference.employee, FaceReference.encoding).where(
+            FaceReference.employee.is_in(sorted(set(employee_ids)))
+        )
+        found: dict[int, list[np.ndarray]] = {}
+        for row in rows:
+            found.setdefault(row["employee"], []).append(
+                recognition.encoding_from_bytes(row["encoding"])
+            )
+        return found
+
     async def enrol(self, nip: str, photo: bytes, *, enrolled_by: int | None) -> int:
         """Store a reference photo of exactly one face; returns the reference id."""
         employee_id = await org.employee_id_by_nip(nip)

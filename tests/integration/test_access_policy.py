@@ -250,6 +250,8 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
         lambda w, t: ("GET", f"/api/v1/cctv/cameras/{w.camera}/snapshots", {}),
     ),
     "listCctvAlerts": (False, lambda w, t: ("GET", "/api/v1/cctv/alerts", {})),
+    # A head of unit gets their own staff's events (the list is narrowed, never refused).
+    "listCctvExits": (False, lambda w, t: ("GET", "/api/v1/cctv/exits", {})),
     # The position it already has: allowed answers 200 and changes nothing.
     "updateEmployee": (
         True,
