@@ -40,6 +40,9 @@ from piccolo.table import Table
 from piccolo_admin.endpoints import AdminRouter, TableConfig, create_admin
 from piccolo_admin.translations.data import ENGLISH
 from piccolo_admin.translations.models import Translation
+from piccolo_api.csrf.middleware import CSRFMiddleware
+from starlette.datastructures import URL
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -587,6 +590,16 @@ def _change_password_endpoint(
     return change_password
 
 
+class SameOriginCSRF(CSRFMiddleware):
+    """Piccolo's CSRF check (double-submit cookie) with its HTTPS Origin/Referer check made
+    against the request's own host, instead of a list of host names hadir has no setting for."""
+
+    def is_valid_referer(self, request: Request) -> bool:
+        header = request.headers.get("origin") or request.headers.get("referer") or ""
+        host = request.headers.get("host", "")
+        return bool(header and host) and URL(header).netloc == host
+
+
 class Headers:
     """hadir's security headers with the admin's CSP (set here, so the app-wide hook that adds
     the PWA's stricter one leaves it), and no-store on the API (personal data)."""
@@ -651,6 +664,12 @@ def create(
         page_size=25,
         production=True,
     )
+    admin.user_middleware = [
+        Middleware(SameOriginCSRF, allowed_hosts=[], allow_form_param=True)
+        if m.cls is CSRFMiddleware
+        else m
+        for m in admin.user_middleware
+    ]
     for route in admin.router.routes:
         if isinstance(route, Mount) and route.path == "/api":
             private = route.app.app  # inside piccolo's session AuthenticationMiddleware

@@ -294,3 +294,62 @@ async def test_the_screens_work_on_the_embedded_sqlite_default(tmp_path) -> None
             assert fence[0]["after"]["max_accuracy_m"] == 75.0
         finally:
             await screens.http.aclose()
+
+
+async def test_over_https_a_write_must_come_from_the_same_origin(app: Litestar, client) -> None:
+    """Piccolo's CSRF check (cookie + header) and, over HTTPS, the Origin: same host only."""
+    secure = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://hadir.test"
+    )
+    try:
+        await secure.get("/admin/")
+        token = secure.cookies.get("csrftoken", "")
+        body = {"username": ADMIN.nip, "password": PASSWORD}
+        no_token = await secure.post("/admin/public/login/", json=body)
+        assert no_token.status_code == 403
+        elsewhere = await secure.post(
+            "/admin/public/login/",
+            json=body,
+            headers={"X-CSRFToken": token, "Origin": "https://evil.test"},
+        )
+        assert elsewhere.status_code == 403
+        same = await secure.post(
+            "/admin/public/login/",
+            json=body,
+            headers={"X-CSRFToken": token, "Origin": "https://hadir.test"},
+        )
+        assert same.status_code == 200, same.text
+        assert "Secure" in same.headers["set-cookie"]
+    finally:
+        await secure.aclose()
+
+
+async def test_the_password_screen_changes_the_hadir_password(
+    second_admin: str, screens: Screens, client: httpx.AsyncClient
+) -> None:
+    assert (await screens.login(second_admin)).status_code == 200
+    pwa = await login(client, second_admin)
+    wrong = await screens.write(
+        "POST",
+        "/change-password/",
+        json={"current_password": "bukan-ini-99", "new_password": "sawah-hijau-2031"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["detail"] == "Kata sandi lama salah"
+    changed = await screens.write(
+        "POST",
+        "/change-password/",
+        json={
+            "current_password": PASSWORD,
+            "new_password": "sawah-hijau-2031",
+            "confirm_new_password": "sawah-hijau-2031",
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    # The screens go on with the fresh cookie; the PWA session ended; the new password works.
+    assert (await screens.get("/tables/")).status_code == 200
+    assert (await client.get("/api/v1/me", headers=pwa)).status_code == 401
+    assert (
+        await client.post(
+            "/api/v1/auth/login", json={"nip": second_admin, "password": "sawah-hijau-2031"}
+        )
+    ).status_code == 201
