@@ -243,7 +243,8 @@ Values = dict[str, Any]
 class Rules:
     """What may be written to one table through the screens, and what follows a write.
 
-    `check(who, before, values)` raises Refused or DomainError to refuse a write (`before` is
+    `read_only` columns keep their stored value on an edit (the form posts them anyway) and
+    take their default in a new row. `check(who, before, values)` raises Refused or DomainError to refuse a write (`before` is
     None for a new row, `values` the posted columns); `after(who, before, after)` runs in the
     write's transaction; `committed(before, after)` after it (e.g. to drop a cache).
     """
@@ -311,7 +312,7 @@ class AuditedWrites:
     ) -> None:
         who: Principal = scope["user"].principal
         method = scope["method"]
-        body = await _read_body(receive)
+        body = original = await _read_body(receive)
         values = _json_object(body) if method in ("POST", "PATCH", "PUT") else {}
         table = screen.table
         rules = screen.rules
@@ -322,6 +323,26 @@ class AuditedWrites:
         if method == "DELETE" and not rules.delete:
             raise Refused(405, "not_allowed", "Baris tabel ini tidak dihapus di sini")
         key = _primary_key(table, pk) if pk is not None else None
+        if method == "POST" and rules.read_only:
+            # A new row's read-only columns take their defaults, whatever the form sent (the
+            # screen posts every column, with the defaults it read from `/new/`).
+            for column in rules.read_only:
+                default = table._meta.get_column_by_name(column).get_default_value()
+                values[column] = default.python() if hasattr(default, "python") else default
+            body = msgspec.json.encode(values)
+        elif method in ("PATCH", "PUT") and rules.read_only & values.keys():
+            # The edit form posts every column it shows, read-only ones too (timestamps in its
+            # own format and resolution): those keep their stored values.
+            values = {k: v for k, v in values.items() if k not in rules.read_only}
+            if not values:
+                raise Refused(422, "invalid", "Kolom ini tidak diubah lewat layar ini")
+            body = msgspec.json.encode(values)
+        if body is not original:
+            scope = {
+                **scope,
+                "headers": [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
+                + [(b"content-length", str(len(body)).encode())],
+            }
 
         held: list[dict[str, Any]] = []
 
@@ -344,11 +365,6 @@ class AuditedWrites:
                 before = await _row(table, key) if key is not None else None
                 if key is not None and before is None:
                     raise Refused(404, "not_found", "Baris tidak ditemukan")
-                for column in rules.read_only:
-                    if column in values and (before is None or values[column] != before[column]):
-                        raise Refused(
-                            422, "invalid", f"{column}: kolom ini tidak diubah lewat layar ini"
-                        )
                 if rules.check is not None and method != "DELETE":
                     rules.check(who, before, values)
                 await self.app(scope, replay, hold)

@@ -236,6 +236,22 @@ async def test_a_deactivated_admin_is_out_at_once(
         assert trail[0]["before"]["active"] is True and trail[0]["after"]["active"] is False
         assert "password_hash" not in trail[0]["after"]
 
+        # The edit form posts the whole row back, read-only columns included: they keep their
+        # stored values, the rest is saved.
+        row = (await screens.get(f"/tables/org_employee/{employee_id}/")).json()
+        form = {
+            **row,
+            "name": "Admin Kedua, S.Kom.",
+            "created_at": "2001-01-01T00:00:00+00:00",
+            "must_change_password": True,
+        }
+        form.pop("id")
+        saved = await screens.write("PATCH", f"/tables/org_employee/{employee_id}/", json=form)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["name"] == "Admin Kedua, S.Kom."
+        assert saved.json()["created_at"] == row["created_at"]
+        assert saved.json()["must_change_password"] is False
+
         # One's own account cannot be switched off here either.
         me = (await screens.get("/tables/org_employee/", params={"nip": ADMIN.nip})).json()
         own = await screens.write(
@@ -353,3 +369,52 @@ async def test_the_password_screen_changes_the_hadir_password(
             "/api/v1/auth/login", json={"nip": second_admin, "password": "sawah-hijau-2031"}
         )
     ).status_code == 201
+
+
+async def test_creating_and_deleting_are_audited_and_guarded(screens: Screens) -> None:
+    assert (await screens.login(ADMIN.nip)).status_code == 200
+    unit = (await screens.get("/tables/org_unit/", params={"code": TEACHER.unit_code})).json()
+    # As the screen does: the defaults of a new row first (`/new/`), then what was typed.
+    defaults = (await screens.get("/tables/org_employee/new/")).json()
+    new = {
+        **defaults,
+        "nip": "199507072020121009",
+        "name": "Pegawai Dari Layar",
+        "unit": unit["rows"][0]["id"],
+        "roles": ["asn"],
+        "position": "Guru",
+    }
+    bad = await screens.write("POST", "/tables/org_employee/", json={**new, "nip": "1995"})
+    assert bad.status_code == 422 and "18 angka" in bad.json()["detail"]
+    created = await screens.write("POST", "/tables/org_employee/", json=new)
+    assert created.status_code == 201, created.text
+    employee_id = created.json()[0]["id"]
+    try:
+        made = await audit.entries("org_employee", str(employee_id))
+        assert made[0]["action"] == "admin.create" and made[0]["before"] is None
+        assert made[0]["after"]["nip"] == new["nip"] and made[0]["after"]["active"] is True
+        # No password yet: nobody can log in as them until an admin resets one.
+        assert (await screens.login(new["nip"], "")).status_code == 422
+        # Employees are deactivated, not deleted, here.
+        refused = await screens.write("DELETE", f"/tables/org_employee/{employee_id}/")
+        assert refused.status_code == 405
+    finally:
+        await Employee.delete().where(Employee.id == employee_id)
+
+    holiday = await screens.write(
+        "POST",
+        "/tables/org_holiday/",
+        json={
+            **(await screens.get("/tables/org_holiday/new/")).json(),
+            "date": "2031-12-31",
+            "name": "Uji",
+            "kind": "cuti_bersama",
+        },
+    )
+    assert holiday.status_code == 201, holiday.text
+    key = holiday.json()[0]["id"]
+    gone = await screens.write("DELETE", f"/tables/org_holiday/{key}/")
+    assert gone.status_code == 204
+    trail = await audit.entries("org_holiday", str(key))
+    assert [e["action"] for e in trail] == ["admin.delete", "admin.create"]
+    assert trail[0]["before"]["name"] == "Uji" and trail[0]["after"] is None
