@@ -22,6 +22,7 @@ document.addEventListener('securitypolicyviolation', (e) =>
 # core-js looks for the global object with `new Function("return this")` inside a try and
 # falls back to `window`: the one violation script-src 'self' (no 'unsafe-eval') reports.
 HARMLESS = {"script-src eval"}
+TEACHER_POSITION = TEACHER.position
 NEW_NAME = "SD Negeri 1 Bleboh (diubah di layar admin)"
 
 
@@ -50,6 +51,22 @@ async def rename(database_url: str, unit_id: int, name: str) -> None:
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute("UPDATE org_unit SET name = $1 WHERE id = $2", name, unit_id)
+    finally:
+        await conn.close()
+
+
+async def employee_of(database_url: str, nip: str) -> dict:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return dict(await conn.fetchrow("SELECT * FROM org_employee WHERE nip = $1", nip))
+    finally:
+        await conn.close()
+
+
+async def reposition(database_url: str, nip: str, position: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("UPDATE org_employee SET position = $1 WHERE nip = $2", position, nip)
     finally:
         await conn.close()
 
@@ -96,9 +113,26 @@ async def test_an_admin_logs_in_with_nip_and_edits_a_unit(
         assert json.loads(trail[0]["before"])["name"] == unit["name"]
         assert json.loads(trail[0]["after"])["name"] == NEW_NAME
 
+        # An employee (roles, a foreign key, timestamps on the form): saved, token version up
+        # only for what ends sessions, the hash untouched.
+        before = await employee_of(database_url, TEACHER.nip)
+        await page.goto(f"/admin/#/org_employee/{before['id']}/")
+        position = page.locator("input[name=position]")
+        await expect(position).to_have_value(before["position"])
+        await position.fill("Guru Kelas IV")
+        await page.get_by_role("button", name="Simpan").click()
+        await expect(page.get_by_text("Successfully saved row")).to_be_visible()
+        await screenshot(page, "admin-employee-edited")
+        after = await employee_of(database_url, TEACHER.nip)
+        assert after["position"] == "Guru Kelas IV"
+        assert after["roles"] == before["roles"] and after["created_at"] == before["created_at"]
+        assert after["password_hash"] == before["password_hash"]
+        assert after["token_version"] == before["token_version"]
+
         violations = set(await page.evaluate("window.__csp"))
         assert violations <= HARMLESS, violations
         assert_no_errors(page)
     finally:
         await rename(database_url, unit["id"], unit["name"])
+        await reposition(database_url, TEACHER.nip, TEACHER_POSITION)
         await context.close()
