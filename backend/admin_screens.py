@@ -254,10 +254,15 @@ def build(
             versions.forget(who.employee_id)
         return principal
 
-    app = create(screens(settings, versions), AdminSessions(jwt, versions, login, change_password))
+    built: list[Any] = []
 
     async def mounted(scope: Any, receive: Any, send: Any) -> None:
+        # Built at the first request, not with the app: Piccolo Admin makes a pydantic model
+        # per table and route (~0.35 s), which every test's create_app would pay.
+        if not built:
+            sessions = AdminSessions(jwt, versions, login, change_password)
+            built.append(create(screens(settings, versions), sessions))
         _follow_engine()
-        await app(scope, receive, send)
+        await built[0](scope, receive, send)
 
     return mounted
