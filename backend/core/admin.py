@@ -221,13 +221,16 @@ class Gate:
         self.sessions = sessions
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http":  # the admin API has no websockets
+            await send({"type": "websocket.close", "code": 1008})
             return
         try:
             principal = await self.sessions.who(scope)
         except Refused as refused:
             await refused.response()(scope, receive, send)
+            return
+        except DomainError as exc:  # the token check could not reach the database: 503
+            await domain_response(exc)(scope, receive, send)
             return
         scope["user"] = AdminUser(principal)
         scope["auth"] = SimpleNamespace(scopes=["authenticated", "admin"])

@@ -418,3 +418,9 @@ async def test_creating_and_deleting_are_audited_and_guarded(screens: Screens) -
     trail = await audit.entries("org_holiday", str(key))
     assert [e["action"] for e in trail] == ["admin.delete", "admin.create"]
     assert trail[0]["before"]["name"] == "Uji" and trail[0]["after"] is None
+
+    # A unit in use: the database refuses (ON DELETE RESTRICT), the answer says so, and the
+    # rolled-back write leaves no audit entry.
+    in_use = await screens.write("DELETE", f"/tables/org_unit/{unit['rows'][0]['id']}/")
+    assert 400 <= in_use.status_code < 500, in_use.text
+    assert await audit.entries("org_unit") == []
