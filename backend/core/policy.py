@@ -86,6 +86,8 @@ POLICY: dict[str, dict[str, str]] = {
     "cctv.exit.list": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
     "employee.update": {"admin": ANY},
     "employee.password_reset": {"admin": ANY},
+    # Piccolo Admin at /admin/ (master data screens): checked by backend/core/admin.py.
+    "admin.screens": {"admin": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
@@ -109,6 +111,9 @@ PUBLIC = frozenset(
         "ratingPoster",
         # Cameras push snapshots with HTTP Basic and their own key (checked by backend/cctv).
         "pushSnapshot",
+        # Piccolo Admin's shell and login page; its API checks hadir's session and the
+        # `admin.screens` action itself (backend/core/admin.py: 401 / 403).
+        "adminScreens",
     }
 )
 
