@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'c02b0bbefc2c';
+const VERSION = '3b1eacf3a488';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -541,7 +541,7 @@ class CheckIns:
                         subject=str(checkin_id),
                         title="Presensi perlu diperiksa BKD",
                         body="; ".join(flags)[:200],
-                        url=f"/#presensi/{checkin_id}",
+                        url=f"/#/presensi/{checkin_id}",
                     )
                 )
         return status

@@ -34,6 +34,13 @@ class User(msgspec.Struct, frozen=True):
     must_change_password: bool = False
 
 
+class LoginHelp(msgspec.Struct, frozen=True):
+    """What the login screen says about getting help, before anyone is logged in."""
+
+    contact: str  # HADIR_HELP_CONTACT; empty when not set
+    forgot_password: str  # what to do with a forgotten password
+
+
 class LoginResponse(msgspec.Struct, frozen=True):
     access_token: str
     expires_in: int

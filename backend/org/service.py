@@ -21,6 +21,7 @@ from backend.core.ratelimit import LoginLimiter
 from backend.org.schemas import (
     EmployeeAccount,
     EmployeePatch,
+    LoginHelp,
     NipParts,
     PasswordReset,
     ScheduledGroup,
@@ -114,6 +115,17 @@ async def authenticate(
         token_version=row["token_version"],
     )
     return principal, _user(row, unit)
+
+
+FORGOT_PASSWORD = (
+    "Kata sandi tidak dapat dipulihkan dari aplikasi. Minta admin unit kerja Anda atau BKD "
+    "mengatur ulang kata sandi: Anda mendapat kata sandi sekali pakai, lalu memilih kata sandi "
+    "baru saat masuk. Presensi yang tersimpan di ponsel tetap aman dan terkirim setelah masuk."
+)
+
+
+def login_help(contact: str) -> LoginHelp:
+    return LoginHelp(contact=contact.strip(), forgot_password=FORGOT_PASSWORD)
 
 
 async def login(

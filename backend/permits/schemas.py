@@ -80,3 +80,24 @@ class PermitList(msgspec.Struct, frozen=True):
 
 class AttachmentUrl(msgspec.Struct, frozen=True):
     url: str
+
+
+class Destination(msgspec.Struct, frozen=True):
+    """A place a dinas luar may go to: where check-ins then count as inside."""
+
+    id: int
+    name: str
+
+
+class DestinationList(msgspec.Struct, frozen=True):
+    items: list[Destination]
+
+
+class LeaveBalance(msgspec.Struct, frozen=True):
+    """Cuti tahunan of one calendar year, in working days."""
+
+    year: int
+    allowance_days: int  # the setting HADIR_ANNUAL_LEAVE_DAYS
+    used_days: int  # approved cuti tahunan in the year
+    pending_days: int  # requested, not yet decided
+    remaining_days: int  # allowance - used, never below 0

@@ -28,6 +28,9 @@ from backend.geofence import service as geofence
 from backend.org import service as org
 from backend.permits.schemas import (
     KIND_WORDS,
+    Destination,
+    DestinationList,
+    LeaveBalance,
     Permit,
     PermitCreate,
     PermitDecision,
@@ -50,8 +53,14 @@ ATTACHMENT_TYPES = {
 }
 
 
+MONTHS = (
+    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
+).split()
+
+
 def _date(value: dt.date) -> str:
-    return value.strftime("%d-%m-%Y")
+    """ "5 Desember 2026": the one way the PWA writes a date too (pwa/src/ui.js dateText)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def _days_changed(employee_id: int, start: dt.date, end: dt.date) -> list[events.Event]:
@@ -72,6 +81,16 @@ def working_days(
             count += 1
         day += dt.timedelta(days=1)
     return count
+
+
+def leave_balance(year: int, allowance: int, used: int, pending: int) -> LeaveBalance:
+    return LeaveBalance(
+        year=year,
+        allowance_days=allowance,
+        used_days=used,
+        pending_days=pending,
+        remaining_days=max(0, allowance - used),
+    )
 
 
 def attachment_kind(data: bytes) -> tuple[str, str]:
@@ -104,10 +123,18 @@ def decode_create(raw: bytes | str) -> PermitCreate:
 
 
 class Permits:
-    def __init__(self, *, store: ObjectStore, outbox: Outbox, presign_ttl_s: int) -> None:
+    def __init__(
+        self,
+        *,
+        store: ObjectStore,
+        outbox: Outbox,
+        presign_ttl_s: int,
+        annual_leave_days: int = 12,
+    ) -> None:
         self.store = store
         self.outbox = outbox
         self.presign_ttl_s = presign_ttl_s
+        self.annual_leave_days = annual_leave_days
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -175,7 +202,7 @@ class Permits:
                             title=f"Permohonan {permit.kind_name.lower()}",
                             body=f"{permit.employee.name}: {_date(permit.start_date)} s.d. "
                             f"{_date(permit.end_date)}",
-                            url=f"/#izin/{permit.id}",
+                            url=f"/#/izin/{permit.id}",
                         )
                     )
         if existing is not None:
@@ -273,7 +300,7 @@ class Permits:
                     title=f"{decided.kind_name} {STATUS_WORDS[status]}",
                     body=f"{_date(decided.start_date)} s.d. {_date(decided.end_date)}"
                     + (f" — {decision.note}" if decision.note else ""),
-                    url=f"/#izin/{permit_id}",
+                    url=f"/#/izin/{permit_id}",
                 ),
             )
         return decided
@@ -326,6 +353,35 @@ class Permits:
             .order_by(PermitTable.start_date, ascending=False)
         )
         return PermitList(items=await self._permits(rows))
+
+    async def leave_balance(self, who: Principal, *, today: dt.date) -> LeaveBalance:
+        """Sisa cuti: the year's allowance less the approved cuti tahunan of this calendar
+        year, counted in working days (a request across New Year counts each year's part)."""
+        first, last = today.replace(month=1, day=1), today.replace(month=12, day=31)
+        rows = await PermitTable.select(
+            PermitTable.start_date, PermitTable.end_date, PermitTable.status
+        ).where(
+            (PermitTable.employee == who.employee_id)
+            & (PermitTable.kind == "cuti_tahunan")
+            & PermitTable.status.is_in(list(ACTIVE))
+            & (PermitTable.start_date <= last)
+            & (PermitTable.end_date >= first)
+        )
+        days = await org.schedule_days(who.employee_id)
+        holidays = set(await org.holidays_between(first, last))
+        counted = {APPROVED: 0, PENDING: 0}
+        for row in rows:
+            counted[row["status"]] += working_days(
+                days or None, holidays, max(row["start_date"], first), min(row["end_date"], last)
+            )
+        return leave_balance(
+            today.year, self.annual_leave_days, counted[APPROVED], counted[PENDING]
+        )
+
+    async def destinations(self, words: str, *, limit: int = 30) -> DestinationList:
+        """Places a dinas luar may name as its destination, matching `words`, by name."""
+        found = await geofence.search_locations(words, limit=limit)
+        return DestinationList(items=[Destination(id=i, name=name) for i, name in found])
 
     async def decided_by(self, who: Principal, *, limit: int = 20) -> PermitList:
         """The permits this person decided, newest first (a head's "today" on the board)."""

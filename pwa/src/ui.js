@@ -62,15 +62,55 @@ export function timeIn(iso, timeZone) {
   }).format(new Date(iso));
 }
 
+// Dates are written one way everywhere, "30 November 2026" (the server's messages too: see
+// backend/permits/service.py), with the weekday in front where a day is the heading.
+const MONTHS = [
+  'Januari',
+  'Februari',
+  'Maret',
+  'April',
+  'Mei',
+  'Juni',
+  'Juli',
+  'Agustus',
+  'September',
+  'Oktober',
+  'November',
+  'Desember',
+];
+const WEEKDAYS = ['Minggu', 'Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu'];
+
+// `date` is a local YYYY-MM-DD; read as a calendar date, so no zone moves it to another day.
+function parts(date) {
+  const [y, m, d] = date.split('-').map(Number);
+  return { y, m, d, weekday: new Date(Date.UTC(y, m - 1, d)).getUTCDay() };
+}
+
+export function dateText(date, { year = true } = {}) {
+  const { y, m, d } = parts(date);
+  return year ? `${d} ${MONTHS[m - 1]} ${y}` : `${d} ${MONTHS[m - 1]}`;
+}
+
 export function dayName(date) {
-  // `date` is a local YYYY-MM-DD; read it at noon UTC so no zone moves it to another day.
-  return new Intl.DateTimeFormat('id-ID', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${date}T12:00:00Z`));
+  return `${WEEKDAYS[parts(date).weekday]}, ${dateText(date)}`;
+}
+
+// "30 November 2026", or "30 November – 2 Desember 2026" for a range.
+export function dateRange(start, end) {
+  if (start === end) return dateText(start);
+  const sameYear = start.slice(0, 4) === end.slice(0, 4);
+  return `${dateText(start, { year: !sameYear })} – ${dateText(end)}`;
+}
+
+// The unit's zone as Indonesians say it: WIB, WITA, WIT (the IANA name for anything else).
+const ZONES = {
+  'Asia/Jakarta': 'WIB',
+  'Asia/Pontianak': 'WIB',
+  'Asia/Makassar': 'WITA',
+  'Asia/Jayapura': 'WIT',
+};
+export function zoneName(timeZone) {
+  return ZONES[timeZone] || timeZone;
 }
 
 // Today's YYYY-MM-DD in the unit's time zone (en-CA formats dates that way).

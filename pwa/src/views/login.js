@@ -3,8 +3,41 @@
 // login of the same NIP.
 
 import { api, ApiError } from '../api.js';
-import { deleteKv, setKv } from '../outbox/store.js';
-import { h, toast } from '../ui.js';
+import { deleteKv, getKv, setKv } from '../outbox/store.js';
+import { h, toast, zoneName } from '../ui.js';
+
+// Said before the server answers (and offline): the server's words replace it when they come.
+const FORGOT_PASSWORD =
+  'Kata sandi tidak dapat dipulihkan dari aplikasi. Minta admin unit kerja Anda atau BKD ' +
+  'mengatur ulang kata sandi: Anda mendapat kata sandi sekali pakai, lalu memilih kata sandi ' +
+  'baru saat masuk.';
+
+// "Lupa kata sandi?" and whom to ask (HADIR_HELP_CONTACT), kept for the next offline start.
+function loginHelp() {
+  const forgotText = h('p', null, FORGOT_PASSWORD);
+  const contact = h('p', { class: 'hint', id: 'login-help' }, 'Bantuan: admin unit kerja Anda atau BKD.');
+  const forgot = h(
+    'details',
+    { class: 'forgot' },
+    h('summary', { class: 'btn link' }, 'Lupa kata sandi?'),
+    h('div', { id: 'forgot-password' }, forgotText),
+  );
+  const draw = (help) => {
+    if (!help) return;
+    if (help.forgot_password) forgotText.textContent = help.forgot_password;
+    if (help.contact) contact.textContent = `Bantuan: ${help.contact}`;
+  };
+  getKv('login-help')
+    .then(draw)
+    .catch(() => {});
+  api('/api/v1/public/login-help', { auth: false })
+    .then(async (help) => {
+      draw(help);
+      await setKv('login-help', help);
+    })
+    .catch(() => {});
+  return [forgot, contact];
+}
 
 export function loginView(app) {
   const previous = app.session;
@@ -42,6 +75,7 @@ export function loginView(app) {
     password,
     error,
     submit,
+    loginHelp(),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -203,7 +237,7 @@ export function accountView(app) {
     ['NIP', user.nip],
     ['Jabatan', user.position],
     ['Unit kerja', user.unit.name],
-    ['Zona waktu', user.unit.timezone],
+    ['Zona waktu', zoneName(user.unit.timezone)],
   ];
   const el = h(
     'div',
