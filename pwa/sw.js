@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '3b1eacf3a488';
+const VERSION = 'e11f6391b13b';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

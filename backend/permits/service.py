@@ -59,8 +59,19 @@ MONTHS = (
 
 
 def _date(value: dt.date) -> str:
-    """ "5 Desember 2026": the one way the PWA writes a date too (pwa/src/ui.js dateText)."""
+    """Like "5 Desember 2026": the one way the PWA writes a date too (ui.js dateText)."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def date_span(start: dt.date, end: dt.date) -> str:
+    """One day, or "5 s.d. 7 Desember 2026", "30 Desember 2026 s.d. 2 Januari 2027"."""
+    if start == end:
+        return _date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} s.d. {_date(end)}"
+    if start.year == end.year:
+        return f"{start.day} {MONTHS[start.month - 1]} s.d. {_date(end)}"
+    return f"{_date(start)} s.d. {_date(end)}"
 
 
 def _days_changed(employee_id: int, start: dt.date, end: dt.date) -> list[events.Event]:
@@ -200,8 +211,8 @@ class Permits:
                             kind="permit_request",
                             subject=str(permit.id),
                             title=f"Permohonan {permit.kind_name.lower()}",
-                            body=f"{permit.employee.name}: {_date(permit.start_date)} s.d. "
-                            f"{_date(permit.end_date)}",
+                            body=f"{permit.employee.name}: "
+                            f"{date_span(permit.start_date, permit.end_date)}",
                             url=f"/#/izin/{permit.id}",
                         )
                     )
@@ -250,7 +261,7 @@ class Permits:
             state = "sudah disetujui" if clash["status"] == APPROVED else "masih menunggu keputusan"
             raise Conflict(
                 f"Bertumpuk dengan {KIND_WORDS.get(clash['kind'], clash['kind']).lower()} "
-                f"{_date(clash['start_date'])} s.d. {_date(clash['end_date'])} yang {state}"
+                f"{date_span(clash['start_date'], clash['end_date'])} yang {state}"
             )
 
     async def approver_for(self, employee_id: int) -> int | None:
@@ -298,7 +309,7 @@ class Permits:
                     kind="permit_decision",
                     subject=str(permit_id),
                     title=f"{decided.kind_name} {STATUS_WORDS[status]}",
-                    body=f"{_date(decided.start_date)} s.d. {_date(decided.end_date)}"
+                    body=date_span(decided.start_date, decided.end_date)
                     + (f" — {decision.note}" if decision.note else ""),
                     url=f"/#/izin/{permit_id}",
                 ),

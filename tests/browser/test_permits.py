@@ -222,7 +222,9 @@ async def test_refused_permits_fail_with_the_reason_and_are_not_retried(
         page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         await existing.get_by_role("button", name="Batalkan").click()
         await expect(existing).to_contain_text("Dibatalkan")
-        cancelled = [p for p in await my_permits(base_url, headers) if p["client_id"] == meta["client_id"]]
+        cancelled = [
+            p for p in await my_permits(base_url, headers) if p["client_id"] == meta["client_id"]
+        ]
         assert cancelled[0]["status"] == "cancelled"
 
         # Riwayat shows the last seven days as the server counts them (since the employee was

@@ -42,9 +42,7 @@ expect.set_options(timeout=10_000)
 
 ALL_DAY = {str(d): ["00:00", "23:59"] for d in range(1, 8)}  # every day a working day, all day
 NIP = "199001012015011777"
-MONTH = (
-    r"(Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember)"
-)
+MONTH = r"(Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember)"
 
 
 async def all_day_employee(database_url: str) -> int:
@@ -318,9 +316,11 @@ async def test_a_refused_permit_is_said_at_the_form_and_cancelling_asks(
     posts: list[str] = []
     page.on(
         "request",
-        lambda r: posts.append(r.url)
-        if r.method == "POST" and r.url.endswith("/api/v1/permits")
-        else None,
+        lambda r: (
+            posts.append(r.url)
+            if r.method == "POST" and r.url.endswith("/api/v1/permits")
+            else None
+        ),
     )
     # An overlap with a request the phone knows: said at once, nothing sent.
     await fill_permit(page, "izin", day, day, "Mengantar anak ke rumah sakit")

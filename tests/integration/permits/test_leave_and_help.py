@@ -8,15 +8,9 @@ import datetime as dt
 import asyncpg
 
 from backend.core.settings import Settings
-from backend.permits.service import leave_balance
 from tests.integration.permits.test_permits import PRINCIPAL, body, next_weekday, request
 from tests.support.factories import login
 from tests.support.services import asgi_client
-
-
-def test_leave_balance_never_goes_below_zero():
-    assert leave_balance(2026, 12, 3, 2).remaining_days == 9
-    assert leave_balance(2026, 12, 15, 0).remaining_days == 0
 
 
 async def test_remaining_annual_leave_counts_approved_cuti_tahunan_of_this_year(
