@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'e11f6391b13b';
+const VERSION = '39ad3999acb1';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -232,7 +232,9 @@ const app = {
     if (this.me && this.me.user.nip !== session.user.nip) this.me = null; // another user's unit
     await refreshMe();
     persistStorage();
-    location.hash = mustChangePassword(session) ? '#/sandi' : '#/presensi';
+    // A notification opened while logged out still opens its record after the login.
+    const link = RECORD_LINK.test(location.hash) ? location.hash : null;
+    location.hash = mustChangePassword(session) ? '#/sandi' : link || '#/presensi';
     show();
     runSync(true);
   },

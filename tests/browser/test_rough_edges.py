@@ -213,8 +213,14 @@ async def test_a_notification_opens_its_record(page: Page, base_url: str, clean)
     assert response.status_code == 201, response.text
     permit = response.json()
 
-    await page.goto("/")
-    await log_in(page)
+    # Opened while logged out: the record after the login.
+    await page.goto(f"/#/izin/{permit['id']}")
+    await page.locator("#nip").fill(TEACHER.nip)
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk", exact=True).click()
+    target = page.locator(f"#permit-list [data-permit-id='{permit['id']}']")
+    await expect(target).to_have_class(re.compile(r"\btarget\b"))
+    await expect(target).to_be_focused()
     # The link as the server writes it, and the older form of earlier notifications.
     for link in (f"/#/izin/{permit['id']}", f"/#izin/{permit['id']}"):
         await page.goto("/#/presensi")
