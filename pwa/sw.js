@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '39ad3999acb1';
+const VERSION = 'aed9d6fde35a';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -50,7 +50,7 @@ async def login(
 @get(
     "/api/v1/public/login-help",
     operation_id="loginHelp",
-    summary="Whom to ask for help and what to do with a forgotten password (no login needed)",
+    summary="Whom to ask for help, e.g. with a forgotten password (no login needed)",
 )
 async def login_help(settings: NamedDependency[Settings]) -> LoginHelp:
     return service.login_help(settings.help_contact)

@@ -35,10 +35,10 @@ class User(msgspec.Struct, frozen=True):
 
 
 class LoginHelp(msgspec.Struct, frozen=True):
-    """What the login screen says about getting help, before anyone is logged in."""
+    """Whom to ask for help (a forgotten password: the unit admin or BKD resets it), shown on
+    the login screen before anyone is logged in."""
 
     contact: str  # HADIR_HELP_CONTACT; empty when not set
-    forgot_password: str  # what to do with a forgotten password
 
 
 class LoginResponse(msgspec.Struct, frozen=True):

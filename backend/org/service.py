@@ -117,15 +117,8 @@ async def authenticate(
     return principal, _user(row, unit)
 
 
-FORGOT_PASSWORD = (
-    "Kata sandi tidak dapat dipulihkan dari aplikasi. Minta admin unit kerja Anda atau BKD "
-    "mengatur ulang kata sandi: Anda mendapat kata sandi sekali pakai, lalu memilih kata sandi "
-    "baru saat masuk. Presensi yang tersimpan di ponsel tetap aman dan terkirim setelah masuk."
-)
-
-
 def login_help(contact: str) -> LoginHelp:
-    return LoginHelp(contact=contact.strip(), forgot_password=FORGOT_PASSWORD)
+    return LoginHelp(contact=contact.strip())
 
 
 async def login(

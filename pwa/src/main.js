@@ -21,12 +21,16 @@ import {
 import { syncOutbox } from './outbox/sync.js';
 import { h, localDate, shiftDate, timeIn, toast } from './ui.js';
 import { checkinView } from './views/checkin.js';
-import { historyView } from './views/history.js';
 import { accountView, loginView } from './views/login.js';
 
 const TABS = [
   { route: 'presensi', label: 'Presensi', view: checkinView },
-  { route: 'riwayat', label: 'Riwayat', view: historyView },
+  {
+    route: 'riwayat',
+    label: 'Riwayat',
+    // Not on the first screen: loaded when opened, to keep the cold load over 2G small.
+    view: (app) => lazyView(app, () => import('./views/history.js'), 'historyView'),
+  },
   {
     route: 'izin',
     label: 'Izin',
@@ -98,9 +102,8 @@ const app = {
   meNear: null,
   view: null,
   route: null,
-  // The record a link names ("#/izin/12", "#/presensi/34": what notifications open): the
-  // screen that shows it takes it with takeTarget() and brings the record into view.
-  target: null,
+  target: null, // {kind, id} of a record link, taken by the screen showing it
+
   takeTarget(kind) {
     const target = this.target && this.target.kind === kind ? this.target : null;
     if (target) this.target = null;
@@ -121,8 +124,7 @@ const app = {
   },
 
   // Everything of one local day: server answers, and records still in the outbox. A record
-  // taken that day but counted for a neighbouring shift (a late evening "Masuk" belongs to
-  // the next morning's shift) is there too, never lost between two days.
+  // taken that day but counted for the next shift (a late "Masuk") is there too.
   async records(date) {
     const owner = this.owner();
     const tz = this.timezone();
@@ -199,20 +201,6 @@ const app = {
     registerBackgroundSync();
   },
 
-  // Waits (a little) for one item the outbox is sending: 'sent', 'failed' (with the server's
-  // reason in the item) or 'waiting' (no signal, server busy: it goes later on its own).
-  async waitForSend(id, { within = 15_000 } = {}) {
-    const until = Date.now() + within;
-    while (Date.now() < until) {
-      const item = (await outboxItems()).find((i) => i.id === id);
-      if (!item) return { outcome: 'sent' };
-      if (item.state === 'failed') return { outcome: 'failed', item };
-      if (!navigator.onLine || item.attempts > 0) return { outcome: 'waiting', item };
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return { outcome: 'waiting' };
-  },
-
   // The phone's position, from the check-in screen's GPS. A unit with more fences than /me
   // sends (locations_total) gets those nearest to the phone: asked again once it has moved a
   // kilometre from where the list was made.
@@ -232,8 +220,7 @@ const app = {
     if (this.me && this.me.user.nip !== session.user.nip) this.me = null; // another user's unit
     await refreshMe();
     persistStorage();
-    // A notification opened while logged out still opens its record after the login.
-    const link = RECORD_LINK.test(location.hash) ? location.hash : null;
+    const link = RECORD_LINK.test(location.hash) && location.hash; // opened while logged out
     location.hash = mustChangePassword(session) ? '#/sandi' : link || '#/presensi';
     show();
     runSync(true);
@@ -246,7 +233,7 @@ const app = {
 };
 
 function fromItem(item, tz) {
-  const meta = (item.body && item.body.meta) || {}; // an item of an unknown shape shows too
+  const meta = (item.body && item.body.meta) || {}; // an unknown shape is listed too
   return {
     clientId: meta.client_id,
     kind: meta.kind,
@@ -300,8 +287,8 @@ function mustChangePassword(session) {
   return Boolean(session && session.user && session.user.must_change_password);
 }
 
-// A record's link: "#/izin/12" opens the permit on Izin, "#/presensi/34" the check-in on
-// Riwayat. Notifications sent before these routes existed said "#izin/12": read the same.
+// Notification links: "#/izin/12" opens the permit on Izin, "#/presensi/34" the check-in on
+// Riwayat (older ones said "#izin/12").
 const RECORD_LINK = /^#\/?(izin|presensi)\/(\d{1,10})$/;
 const RECORD_ROUTE = { izin: 'izin', presensi: 'riwayat' };
 
@@ -359,11 +346,10 @@ async function show() {
         ),
       ),
     );
-    // Six tabs or more go in two rows (styles.css): whole words, never "Perse-tujuan".
-    const rows = shown.length > 5 ? 2 : 1;
-    nav.dataset.count = String(shown.length);
-    nav.dataset.rows = String(rows);
-    document.body.classList.toggle('tabs-two-rows', rows === 2 && !nav.hidden);
+    // Six tabs or more in two rows (styles.css), so no label breaks inside a word.
+    nav.dataset.count = shown.length;
+    nav.dataset.rows = shown.length > 5 ? 2 : 1;
+    document.body.classList.toggle('tabs-two-rows', shown.length > 5 && !nav.hidden);
     $('who').textContent = app.session.user.name;
     const tab = tabs.find((t) => t.route === app.route);
     const view = await tab.view(app);

@@ -62,56 +62,23 @@ export function timeIn(iso, timeZone) {
   }).format(new Date(iso));
 }
 
-// Dates are written one way everywhere, "30 November 2026" (the server's messages too: see
-// backend/permits/service.py), with the weekday in front where a day is the heading.
-const MONTHS = [
-  'Januari',
-  'Februari',
-  'Maret',
-  'April',
-  'Mei',
-  'Juni',
-  'Juli',
-  'Agustus',
-  'September',
-  'Oktober',
-  'November',
-  'Desember',
-];
-const WEEKDAYS = ['Minggu', 'Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu'];
+// Dates are written one way everywhere: "30 November 2026", weekday first on a day's heading.
+// `date` is a local YYYY-MM-DD, read at noon UTC so no zone moves it to another day.
+const dateIn = (date, options) =>
+  new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'long', timeZone: 'UTC', ...options })
+    .format(new Date(`${date}T12:00:00Z`));
 
-// `date` is a local YYYY-MM-DD; read as a calendar date, so no zone moves it to another day.
-function parts(date) {
-  const [y, m, d] = date.split('-').map(Number);
-  return { y, m, d, weekday: new Date(Date.UTC(y, m - 1, d)).getUTCDay() };
-}
+export const dateText = (date, year = true) => dateIn(date, year ? { year: 'numeric' } : {});
+export const dayName = (date) => dateIn(date, { weekday: 'long', year: 'numeric' });
 
-export function dateText(date, { year = true } = {}) {
-  const { y, m, d } = parts(date);
-  return year ? `${d} ${MONTHS[m - 1]} ${y}` : `${d} ${MONTHS[m - 1]}`;
-}
-
-export function dayName(date) {
-  return `${WEEKDAYS[parts(date).weekday]}, ${dateText(date)}`;
-}
-
-// "30 November 2026", or "30 November – 2 Desember 2026" for a range.
+// "30 November – 2 Desember 2026"
 export function dateRange(start, end) {
   if (start === end) return dateText(start);
-  const sameYear = start.slice(0, 4) === end.slice(0, 4);
-  return `${dateText(start, { year: !sameYear })} – ${dateText(end)}`;
+  return `${dateText(start, start.slice(0, 4) !== end.slice(0, 4))} – ${dateText(end)}`;
 }
 
-// The unit's zone as Indonesians say it: WIB, WITA, WIT (the IANA name for anything else).
-const ZONES = {
-  'Asia/Jakarta': 'WIB',
-  'Asia/Pontianak': 'WIB',
-  'Asia/Makassar': 'WITA',
-  'Asia/Jayapura': 'WIT',
-};
-export function zoneName(timeZone) {
-  return ZONES[timeZone] || timeZone;
-}
+const ZONES = { Jakarta: 'WIB', Pontianak: 'WIB', Makassar: 'WITA', Jayapura: 'WIT' };
+export const zoneName = (tz) => ZONES[tz.replace('Asia/', '')] || tz;
 
 // Today's YYYY-MM-DD in the unit's time zone (en-CA formats dates that way).
 export function localDate(timeZone, at = new Date()) {

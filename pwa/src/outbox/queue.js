@@ -10,45 +10,21 @@ import { changed, done, transact } from './store.js';
 
 export const SCHEMA_VERSION = 1;
 
-// How an item queued with an older `schemaVersion` becomes today's shape: UPGRADES[kind][v]
-// turns a version-v item into a version-(v+1) one. A new shape adds its step here, so a record
-// queued a week before an update still goes. (Version 1 is the first shape.)
-const UPGRADES = { checkin: {}, permit: {} };
+// UPGRADES[v](item) turns a version-v item into version v+1: a new shape adds its step here,
+// so a record queued before an app update still goes.
+const UPGRADES = {};
 
-// What a sender needs of each kind's body.
-const COMPLETE = {
-  checkin: (body) => Boolean(body && body.meta && body.meta.client_id && body.selfie instanceof Blob),
-  permit: (body) => Boolean(body && body.meta && body.meta.client_id),
-};
-
-/** An item in today's shape, {item}, or why it cannot be sent, {refused} (in words). */
+// The item in today's shape, {item}, or why this app cannot send it, {refused}.
 export function currentShape(item) {
-  const version = item.schemaVersion === undefined ? 1 : item.schemaVersion;
-  if (!Number.isInteger(version) || version < 1) {
-    return { refused: `Data ini berbentuk tidak dikenal (versi ${version}); tidak dapat dikirim.` };
-  }
-  if (version > SCHEMA_VERSION) {
-    return {
-      refused:
-        `Data ini dibuat oleh versi aplikasi yang lebih baru (bentuk ${version}). Muat ulang ` +
-        'aplikasi agar versi terbaru terpasang, lalu tekan "Coba lagi".',
-    };
+  let v = item.schemaVersion || 1;
+  if (v > SCHEMA_VERSION) {
+    const why = `Dibuat oleh versi aplikasi yang lebih baru (bentuk ${v}).`;
+    return { refused: `${why} Muat ulang aplikasi, lalu tekan "Coba lagi".` };
   }
   let shaped = item;
-  for (let v = version; v < SCHEMA_VERSION; v += 1) {
-    const step = (UPGRADES[item.kind] || {})[v];
-    if (!step) {
-      return {
-        refused:
-          `Data ini dari versi aplikasi lama (bentuk ${version}) yang tidak dapat dikirim lagi. ` +
-          'Hapus, lalu buat ulang.',
-      };
-    }
-    shaped = { ...step(shaped), schemaVersion: v + 1 };
-  }
-  const complete = COMPLETE[shaped.kind];
-  if (complete && !complete(shaped.body)) {
-    return { refused: 'Data ini tidak lengkap (versi aplikasi lain?); tidak dapat dikirim.' };
+  for (; v < SCHEMA_VERSION; v += 1) {
+    if (!UPGRADES[v]) return { refused: `Dari versi aplikasi lama (bentuk ${v}); buat ulang.` };
+    shaped = { ...UPGRADES[v](shaped), schemaVersion: v + 1 };
   }
   return { item: shaped };
 }

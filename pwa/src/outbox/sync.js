@@ -84,20 +84,13 @@ async function reason(response) {
 
 // One try of one item: {outcome: 'sent' | 'retry' | 'failed' | 'auth' | 'offline', nextTryAt}.
 async function attempt(queued, token) {
-  const send = SENDERS[queued.kind];
-  if (!send) {
-    await updateItem({
-      ...queued,
-      state: 'failed',
-      error: `Jenis data tidak dikenal: ${queued.kind}`,
-    });
-    return { outcome: 'failed' };
-  }
-  // Read by its schemaVersion: an older shape is brought up to date, one this version of the
-  // app cannot read is kept as failed with the reason, never sent half-understood.
+  // Read by its schemaVersion: an older shape is brought up to date; one this app cannot read
+  // is kept as failed with the reason, never sent half-understood.
   const { item, refused } = currentShape(queued);
-  if (refused) {
-    await updateItem({ ...queued, state: 'failed', error: refused });
+  const send = SENDERS[queued.kind];
+  if (refused || !send) {
+    const error = refused || `Jenis data tidak dikenal: ${queued.kind}`;
+    await updateItem({ ...queued, state: 'failed', error });
     return { outcome: 'failed' };
   }
   let response;

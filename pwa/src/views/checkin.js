@@ -46,8 +46,8 @@ export function checkinView(app) {
   let busy = false;
   let last = null; // {clientId, photoUrl} of the record made on this screen
   let day = null; // the server's status of today: {day, status, reasons, ...}
-  let dayAfter = null; // the settled records `day` was asked after: a change asks again
-  let todayRecords = []; // every record of today on screen, oldest first
+  let dayAfter = null; // the settled records `day` was asked after
+  let todayRecords = [];
 
   // --- today -------------------------------------------------------------------------------
   const today = h('section', { class: 'card', 'aria-labelledby': 'today-title' });
@@ -158,9 +158,8 @@ export function checkinView(app) {
     camError.hidden = false;
   }
 
-  // Asked before the camera opens, not after the selfie: what the server would refuse or what
-  // is probably a slip. The user may still go on (a dinas luar the phone does not know of, a
-  // return to work after "Pulang"). confirm() is plain text: nothing in it is parsed as HTML.
+  // Before the camera, not after the selfie: what the server would refuse or is likely a slip.
+  // One may go on (a dinas luar the phone does not know of). confirm() parses no HTML.
   function ask(which) {
     const said = whereAmI(locations(), currentFix());
     if (said.tone === 'bad' && said.location) {
@@ -336,7 +335,6 @@ export function checkinView(app) {
               : null,
           )
         : null;
-    // Every record of the day, in the order taken: a second "Masuk" too.
     const rows = records.map((record) =>
       h(
         'li',
@@ -357,8 +355,7 @@ export function checkinView(app) {
         : h('p', { class: 'hint', id: 'today-records' }, 'Belum ada presensi hari ini.'),
       status,
     );
-    // The day's status is the server's: asked again whenever a record of the day settles, so
-    // the card never keeps "Tidak hadir" or "Tidak presensi pulang" after an accepted one.
+    // The server's day status, asked again whenever a record of the day settles.
     const settled = records
       .filter((r) => r.checkin && r.state !== 'pending')
       .map((r) => `${r.clientId}:${r.state}`)
@@ -434,18 +431,12 @@ export function checkinView(app) {
   };
 }
 
-// The face check's reasons carry the model's distance for BKD ("jarak 0,42, batas 0,50"); the
-// employee reads what it means instead.
+// Face reasons carry the model's distance for BKD; the employee reads words (as in the
+// server's notifications: backend/faces/service.py EMPLOYEE_WORDS).
 const FACE_WORDS = {
   face_match: 'Wajah cocok dengan foto referensi',
-  face_mismatch:
-    'Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya. Lain kali: wajah ' +
-    'menghadap kamera, cukup cahaya, tanpa masker atau kacamata gelap.',
+  face_mismatch: 'Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya',
 };
-
-export function reasonWords(reason) {
-  return FACE_WORDS[reason.code] || reason.message;
-}
 
 export function reasonList(record) {
   const reasons = (record.reasons || []).filter((r) => r && r.message);
@@ -455,6 +446,6 @@ export function reasonList(record) {
   return h(
     'ul',
     { class: 'reasons' },
-    reasons.map((r) => h('li', { class: `reason reason-${r.code}` }, reasonWords(r))),
+    reasons.map((r) => h('li', { class: `reason reason-${r.code}` }, FACE_WORDS[r.code] || r.message)),
   );
 }

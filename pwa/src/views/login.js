@@ -6,37 +6,36 @@ import { api, ApiError } from '../api.js';
 import { deleteKv, getKv, setKv } from '../outbox/store.js';
 import { h, toast, zoneName } from '../ui.js';
 
-// Said before the server answers (and offline): the server's words replace it when they come.
-const FORGOT_PASSWORD =
-  'Kata sandi tidak dapat dipulihkan dari aplikasi. Minta admin unit kerja Anda atau BKD ' +
-  'mengatur ulang kata sandi: Anda mendapat kata sandi sekali pakai, lalu memilih kata sandi ' +
-  'baru saat masuk.';
-
-// "Lupa kata sandi?" and whom to ask (HADIR_HELP_CONTACT), kept for the next offline start.
+// "Lupa kata sandi?": the unit admin or BKD resets it; whom to ask (HADIR_HELP_CONTACT) is
+// fetched when opened, so the cold load over 2G stays small, and kept for offline.
 function loginHelp() {
-  const forgotText = h('p', null, FORGOT_PASSWORD);
-  const contact = h('p', { class: 'hint', id: 'login-help' }, 'Bantuan: admin unit kerja Anda atau BKD.');
+  const contact = h('p', { class: 'hint', id: 'login-help' }, 'Tanyakan admin unit kerja Anda.');
   const forgot = h(
     'details',
     { class: 'forgot' },
     h('summary', { class: 'btn link' }, 'Lupa kata sandi?'),
-    h('div', { id: 'forgot-password' }, forgotText),
+    h(
+      'div',
+      { id: 'forgot-password' },
+      h(
+        'p',
+        null,
+        'Minta admin unit kerja Anda atau BKD mengatur ulang kata sandi. Anda mendapat kata ' +
+          'sandi sekali pakai, lalu memilih yang baru saat masuk.',
+      ),
+      contact,
+    ),
   );
   const draw = (help) => {
-    if (!help) return;
-    if (help.forgot_password) forgotText.textContent = help.forgot_password;
-    if (help.contact) contact.textContent = `Bantuan: ${help.contact}`;
+    if (help && help.contact) contact.textContent = `Bantuan: ${help.contact}`;
   };
-  getKv('login-help')
-    .then(draw)
-    .catch(() => {});
-  api('/api/v1/public/login-help', { auth: false })
-    .then(async (help) => {
-      draw(help);
-      await setKv('login-help', help);
-    })
-    .catch(() => {});
-  return [forgot, contact];
+  forgot.addEventListener('toggle', async () => {
+    draw(await getKv('login-help').catch(() => null));
+    const help = await api('/api/v1/public/login-help', { auth: false }).catch(() => null);
+    draw(help);
+    if (help) await setKv('login-help', help);
+  });
+  return forgot;
 }
 
 export function loginView(app) {

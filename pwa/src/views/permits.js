@@ -39,8 +39,7 @@ export function permitChip(status) {
 
 export { dateRange }; // the one date style of ui.js, where other screens looked for it
 
-// The request that the new one would overlap, of those the phone knows (the server checks
-// again: it knows requests made elsewhere too).
+// A request the new one would overlap, of those the phone knows (the server checks again).
 export function overlapping(known, start, end) {
   return known.find(
     (p) =>
@@ -96,20 +95,15 @@ function destinationPicker() {
   async function find() {
     const token = ++asked;
     const words = search.value.trim();
-    let items = [];
+    let items;
     try {
       const answer = await api(`/api/v1/permits/destinations?q=${encodeURIComponent(words)}`);
-      items = answer.items || [];
+      items = answer.items;
       const names = await destinationNames();
       for (const d of items) names[d.id] = d.name;
       await setKv(DESTINATIONS_KEY, names);
     } catch {
-      // offline: the places seen before, filtered here
-      const names = await destinationNames();
-      const wanted = words.toLowerCase().split(/\s+/).filter(Boolean);
-      items = Object.entries(names)
-        .map(([id, name]) => ({ id: Number(id), name }))
-        .filter((d) => wanted.every((w) => d.name.toLowerCase().includes(w)));
+      return; // offline: the list stays as it was
     }
     if (token !== asked) return;
     const chosen = select.value;
@@ -133,6 +127,19 @@ function destinationPicker() {
     },
     value: () => (el.hidden || !select.value ? null : Number(select.value)),
   };
+}
+
+// Waits (a little) for the outbox to send one item: 'sent', 'failed' (the server's reason in
+// the item) or 'waiting' (no signal, server busy: it goes later on its own).
+async function waitForSend(id) {
+  for (let tries = 0; tries < 60; tries += 1) {
+    const item = (await outboxItems()).find((i) => i.id === id);
+    if (!item) return { outcome: 'sent' };
+    if (item.state === 'failed') return { outcome: 'failed', item };
+    if (!navigator.onLine || item.attempts > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { outcome: 'waiting' };
 }
 
 export function permitsView(app) {
@@ -262,9 +269,8 @@ export function permitsView(app) {
         : { meta };
       const item = await enqueue('permit', body, { owner, capturedAt: new Date().toISOString() });
       app.outboxChanged();
-      // Online, the answer is awaited here: a refusal is said at the form, with the form still
-      // filled in to correct, rather than "sent" now and "failed" later far below.
-      const sent = navigator.onLine ? await app.waitForSend(item.id) : { outcome: 'waiting' };
+      // Online, a refusal is said at the form, still filled in to correct.
+      const sent = await waitForSend(item.id);
       if (sent.outcome === 'failed') {
         await removeItem(item.id);
         return fail(`Permohonan ditolak server: ${sent.item.error}`);
