@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'aed9d6fde35a';
+const VERSION = '794def133616';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -71,6 +71,7 @@ class Permit(msgspec.Struct, frozen=True):
     has_attachment: bool
     destination_location_id: int | None
     created_at: dt.datetime
+    destination_name: str | None = None  # the dinas luar's destination, by name
 
 
 class PermitList(msgspec.Struct, frozen=True):

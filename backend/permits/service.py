@@ -513,10 +513,11 @@ class Permits:
         first = min(row["start_date"] for row in rows)
         last = max(row["end_date"] for row in rows)
         holidays = set(await org.holidays_between(first, last))
-        return [_permit(row, holidays) for row in rows]
+        names = await geofence.location_names([r["destination"] for r in rows if r["destination"]])
+        return [_permit(row, holidays, names) for row in rows]
 
 
-def _permit(row: dict[str, Any], holidays: set[dt.date]) -> Permit:
+def _permit(row: dict[str, Any], holidays: set[dt.date], names: dict[int, str]) -> Permit:
     def person(prefix: str) -> PersonRef | None:
         nip = row[f"{prefix}_nip"]
         return PersonRef(nip=nip, name=row[f"{prefix}_name"]) if nip else None
@@ -543,6 +544,7 @@ def _permit(row: dict[str, Any], holidays: set[dt.date]) -> Permit:
         has_attachment=bool(row["attachment_key"]),
         destination_location_id=row["destination"],
         created_at=row["created_at"],
+        destination_name=names.get(row["destination"]),
     )
 
 

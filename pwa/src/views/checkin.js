@@ -446,6 +446,8 @@ export function reasonList(record) {
   return h(
     'ul',
     { class: 'reasons' },
-    reasons.map((r) => h('li', { class: `reason reason-${r.code}` }, FACE_WORDS[r.code] || r.message)),
+    reasons.map((r) =>
+      h('li', { class: `reason reason-${r.code}` }, FACE_WORDS[r.code] || r.message),
+    ),
   );
 }

@@ -60,13 +60,7 @@ export async function openAttachment(permitId) {
 }
 
 // Where a dinas luar goes: a location of hadir, found by words of its name. Check-ins there
-// then count as inside. Names seen are kept (id -> name) so the list can say "Tujuan: ...".
-const DESTINATIONS_KEY = 'destinations';
-
-async function destinationNames() {
-  return (await getKv(DESTINATIONS_KEY).catch(() => null)) || {};
-}
-
+// then count as inside.
 function destinationPicker() {
   const search = h('input', {
     type: 'search',
@@ -99,9 +93,6 @@ function destinationPicker() {
     try {
       const answer = await api(`/api/v1/permits/destinations?q=${encodeURIComponent(words)}`);
       items = answer.items;
-      const names = await destinationNames();
-      for (const d of items) names[d.id] = d.name;
-      await setKv(DESTINATIONS_KEY, names);
     } catch {
       return; // offline: the list stays as it was
     }
@@ -148,7 +139,6 @@ export function permitsView(app) {
   const leaveKey = `leave:${owner}`;
   let known = []; // the server's answers, newest first
   let loading = null;
-  let names = {}; // dinas luar destinations: id -> name
   let target = null; // the permit a link opened ("#/izin/12"), shown and focused once
 
   // --- the form ----------------------------------------------------------------------------
@@ -283,7 +273,6 @@ export function permitsView(app) {
           : 'Permohonan disimpan di ponsel. Dikirim otomatis saat ada sinyal.',
       );
       if (sent.outcome === 'sent') {
-        names = await destinationNames();
         fetchList();
         loadLeave();
       }
@@ -384,13 +373,7 @@ export function permitsView(app) {
         { class: 'hint' },
         `${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
       ),
-      p.destination_location_id
-        ? h(
-            'p',
-            { class: 'hint' },
-            `Tujuan: ${names[p.destination_location_id] || `lokasi nomor ${p.destination_location_id}`}`,
-          )
-        : null,
+      p.destination_name ? h('p', { class: 'hint' }, `Tujuan: ${p.destination_name}`) : null,
       h('p', null, p.reason),
       extra,
       buttons.length ? h('div', { class: 'row' }, buttons) : null,
@@ -428,7 +411,6 @@ export function permitsView(app) {
         .then(async (answer) => {
           known = answer.items || [];
           await setKv(cacheKey, known);
-          names = await destinationNames();
         })
         .catch(() => {
           // offline or expired: the cached list stays
@@ -461,7 +443,8 @@ export function permitsView(app) {
         : 'Offline: daftar terakhir yang dimuat.'
       : 'Belum ada permohonan.';
     // A redraw (the fresh list, a change elsewhere) keeps the focus on the record it was on.
-    const focused = list.contains(document.activeElement) && document.activeElement.dataset.permitId;
+    const active = document.activeElement;
+    const focused = list.contains(active) && active.dataset.permitId;
     list.replaceChildren(...known.map(permitRow));
     if (focused) {
       const again = list.querySelector(`[data-permit-id="${focused}"]`);
@@ -504,9 +487,8 @@ export function permitsView(app) {
   }
 
   getKv(cacheKey)
-    .then(async (cached) => {
+    .then((cached) => {
       if (cached && !known.length) known = cached;
-      names = await destinationNames();
     })
     .catch(() => {})
     .finally(refresh);

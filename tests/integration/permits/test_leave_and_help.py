@@ -95,6 +95,24 @@ async def test_dinas_luar_destinations_are_found_by_words_of_their_name(client, 
     # LIKE's wildcards are words like any other.
     none = await client.get("/api/v1/permits/destinations", params={"q": "%_"}, headers=teacher)
     assert none.json()["items"] == []
+    # Named in the request, the destination comes back by name.
+    bkd = found.json()["items"][0]
+    monday = next_weekday(1)
+    created = await request(
+        client,
+        teacher,
+        body(
+            kind="dinas_luar",
+            start_date=monday.isoformat(),
+            end_date=monday.isoformat(),
+            destination_location_id=bkd["id"],
+        ),
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["destination_location_id"], created.json()["destination_name"]) == (
+        bkd["id"],
+        bkd["name"],
+    )
     too_long = await client.get(
         "/api/v1/permits/destinations", params={"q": "x" * 101}, headers=teacher
     )
