@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '794def133616';
+const VERSION = '8557a15dc388';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -427,6 +427,10 @@ async def test_login_says_whom_to_ask_and_what_to_do_when_the_password_is_forgot
     await expect(forgot).to_contain_text("BKD")
     await expect(page.locator("#login-help")).to_contain_text(HELP_CONTACT)
     await screenshot(page, "33-login-help")
+    # Kept: the next time the login screen shows, the contact is there without a tap.
+    await page.reload()
+    await expect(page.locator("#login-help")).to_contain_text(HELP_CONTACT)
+    await expect(forgot).to_be_hidden()
     assert_no_errors(page)
 
 

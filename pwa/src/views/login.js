@@ -6,36 +6,36 @@ import { api, ApiError } from '../api.js';
 import { deleteKv, getKv, setKv } from '../outbox/store.js';
 import { h, toast, zoneName } from '../ui.js';
 
-// "Lupa kata sandi?": the unit admin or BKD resets it; whom to ask (HADIR_HELP_CONTACT) is
-// fetched when opened, so the cold load over 2G stays small, and kept for offline.
+// Whom to ask (HADIR_HELP_CONTACT): shown from the copy kept since the last time it was
+// fetched (after a login, or when "Lupa kata sandi?" is opened), so the very first load over
+// 2G does not wait for it.
+export async function fetchLoginHelp() {
+  const help = await api('/api/v1/public/login-help', { auth: false }).catch(() => null);
+  if (help) await setKv('login-help', help).catch(() => {});
+  return help;
+}
+
 function loginHelp() {
-  const contact = h('p', { class: 'hint', id: 'login-help' }, 'Tanyakan admin unit kerja Anda.');
+  const contact = h('p', { class: 'hint', id: 'login-help', hidden: true });
+  const draw = (help) => {
+    if (!help || !help.contact) return;
+    contact.textContent = `Bantuan: ${help.contact}`;
+    contact.hidden = false;
+  };
   const forgot = h(
     'details',
     { class: 'forgot' },
     h('summary', { class: 'btn link' }, 'Lupa kata sandi?'),
     h(
-      'div',
+      'p',
       { id: 'forgot-password' },
-      h(
-        'p',
-        null,
-        'Minta admin unit kerja Anda atau BKD mengatur ulang kata sandi. Anda mendapat kata ' +
-          'sandi sekali pakai, lalu memilih yang baru saat masuk.',
-      ),
-      contact,
+      'Minta admin unit kerja Anda atau BKD mengatur ulang kata sandi. Anda mendapat kata ' +
+        'sandi sekali pakai, lalu memilih yang baru saat masuk.',
     ),
   );
-  const draw = (help) => {
-    if (help && help.contact) contact.textContent = `Bantuan: ${help.contact}`;
-  };
-  forgot.addEventListener('toggle', async () => {
-    draw(await getKv('login-help').catch(() => null));
-    const help = await api('/api/v1/public/login-help', { auth: false }).catch(() => null);
-    draw(help);
-    if (help) await setKv('login-help', help);
-  });
-  return forgot;
+  forgot.addEventListener('toggle', async () => draw(await fetchLoginHelp()));
+  getKv('login-help').then(draw, () => {});
+  return [forgot, contact];
 }
 
 export function loginView(app) {
@@ -101,6 +101,7 @@ export function loginView(app) {
       await setKv('session', session);
       password.value = '';
       await app.loggedIn(session);
+      fetchLoginHelp(); // for the login screen next time
     } catch (e) {
       showError(
         e instanceof ApiError && e.status === 0
