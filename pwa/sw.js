@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'c3afe391f83c';
+const VERSION = '15f85f37556a';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

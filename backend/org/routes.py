@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, patch, post
+from litestar import Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -10,10 +10,12 @@ from backend.core.auth import PasswordChecker, Principal, TokenIssuer
 from backend.core.policy import allow
 from backend.core.ratelimit import LoginLimiter
 from backend.core.schema import Word
+from backend.core.settings import Settings
 from backend.org import service
 from backend.org.schemas import (
     EmployeeAccount,
     EmployeePatch,
+    LoginHelp,
     LoginRequest,
     LoginResponse,
     PasswordChange,
@@ -43,6 +45,15 @@ async def login(
         expires_in=tokens.ttl_s,
         user=user,
     )
+
+
+@get(
+    "/api/v1/public/login-help",
+    operation_id="loginHelp",
+    summary="Whom to ask for help, e.g. with a forgotten password (no login needed)",
+)
+async def login_help(settings: NamedDependency[Settings]) -> LoginHelp:
+    return service.login_help(settings.help_contact)
 
 
 @post(
@@ -93,4 +104,4 @@ async def reset_password(
     return await accounts.reset_password(request.user, nip)
 
 
-ROUTES = [login, change_password, update_employee, reset_password]
+ROUTES = [login, login_help, change_password, update_employee, reset_password]

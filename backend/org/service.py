@@ -21,6 +21,7 @@ from backend.core.ratelimit import LoginLimiter
 from backend.org.schemas import (
     EmployeeAccount,
     EmployeePatch,
+    LoginHelp,
     NipParts,
     PasswordReset,
     ScheduledGroup,
@@ -114,6 +115,10 @@ async def authenticate(
         token_version=row["token_version"],
     )
     return principal, _user(row, unit)
+
+
+def login_help(contact: str) -> LoginHelp:
+    return LoginHelp(contact=contact.strip())
 
 
 async def login(
