@@ -22,6 +22,7 @@ from tests.browser.conftest import (
     assert_no_errors,
     bearer,
     context_options,
+    eventually,
     log_in,
     screenshot,
     watch_errors,
@@ -37,6 +38,11 @@ BKD = by_role("bkd")
 EVENTS = 25  # the screen asks for 20 at a time: two pages
 # Tuesday 10:00 WIB (03:00 UTC), one event an hour back from there.
 LATEST = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
+CSP_REPORT = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+"""
 
 
 async def stored_events(base_url: str, database_url: str) -> None:
@@ -99,10 +105,13 @@ async def stored_events(base_url: str, database_url: str) -> None:
 
 
 async def image_loaded(page, index: int = 0) -> bool:
-    return (
-        await page.locator(".exit-photo img")
-        .nth(index)
-        .evaluate("img => img.complete && img.naturalWidth === 1280 && img.naturalHeight === 720")
+    """The item's picture arrived whole (the camera's 1280x720 frame); lazy, so polled."""
+    image = page.locator(".exit-photo img").nth(index)
+    return await eventually(
+        lambda: image.evaluate(
+            "img => img.complete && img.naturalWidth === 1280 && img.naturalHeight === 720"
+        ),
+        within=15,
     )
 
 
@@ -111,6 +120,7 @@ async def test_the_head_pages_through_exit_events_with_pictures_and_words(
 ):
     await stored_events(base_url, database_url)
     context = await browser.new_context(**context_options(base_url))
+    await context.add_init_script(CSP_REPORT)
     try:
         page = await context.new_page()
         watch_errors(page)
@@ -162,6 +172,8 @@ async def test_the_head_pages_through_exit_events_with_pictures_and_words(
         assert await image_loaded(page, EVENTS - 1)
         await screenshot(page, "71-exits-head-second-page")
         assert_no_errors(page)
+        # The pictures and the screen live under the strict CSP (same origin, no inline style).
+        assert await page.evaluate("window.__csp") == []
 
         # Every image link handed out was logged with the exit purpose (UU PDP).
         conn = await asyncpg.connect(database_url)
