@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 # First key of the PostgreSQL advisory lock taken per employee while a sighting is recorded.
 LOCK_SPACE = 8_011
 PHOTO_PURPOSE = "cctv_exit"
+# The PWA's screen of exit events (pwa/src/views/exits.js, route "keluar-kantor"): where the
+# notification opens.
+SCREEN_URL = "/#/keluar-kantor"
 
 
 def exit_seen(snapshot_id: int) -> Event:
@@ -112,6 +115,24 @@ def identified_staff(
         if before is None or (found.distance or 0.0) < (before.distance or 0.0):
             named[found.employee_id] = found
     return named
+
+
+def certainty(distance: float, margin: float | None, *, tolerance: float, min_margin: float) -> str:
+    """How sure an identification is, in words a head of unit reads instead of numbers.
+    Every event already passed the strict tolerance and the margin; "tinggi" is a face well
+    inside the tolerance (at most 3/4 of it) and clearly nearer than the runner-up (at least
+    twice the required margin); "rendah" is one close to either limit (over 9/10 of the
+    tolerance, or under 1.25x the margin), or with nobody else enrolled to compare with and
+    not well inside; anything between is "sedang"."""
+    well_inside = distance <= 0.75 * tolerance
+    near_limit = distance > 0.9 * tolerance
+    if margin is None:
+        return "sedang" if well_inside else "rendah"
+    if near_limit or margin < 1.25 * min_margin:
+        return "rendah"
+    if well_inside and margin >= 2 * min_margin:
+        return "tinggi"
+    return "sedang"
 
 
 # --- what ExitWatch needs of other domains (handed in by backend/services.py) ----------------
@@ -325,7 +346,7 @@ class ExitWatch:
                         body=f"{who} terlihat keluar di {snapshot['camera_name']} pukul "
                         f"{local:%H:%M} tanpa izin keluar kantor atau dinas luar (bukti CCTV, "
                         "perlu dikonfirmasi)",
-                        url="/",
+                        url=SCREEN_URL,
                     )
                     for recipient in recipients
                 ]
@@ -374,9 +395,11 @@ class ExitWatch:
         ).limit(limit + 1)
         rows, next_cursor = page(rows, limit, "seen_at")
         people = await org.staff_by_id([row["employee_id"] for row in rows])
+        units = {unit.id: unit for unit in await org.unit_nodes()} if rows else {}
         items = []
         for row in rows:
             person = people.get(row["employee_id"])
+            unit = units.get(person.unit) if person else None
             url = None
             if row["object_key"]:
                 url = await self.photo_url(
@@ -389,6 +412,8 @@ class ExitWatch:
                         nip=person.nip if person else "",
                         name=person.name if person else "",
                         unit_id=person.unit if person else 0,
+                        unit_name=unit.name if unit else "",
+                        timezone=(unit.timezone if unit else "") or "Asia/Jakarta",
                     ),
                     camera_id=row["camera"],
                     camera_code=row["camera_code"],
@@ -400,6 +425,12 @@ class ExitWatch:
                     distance=row["distance"],
                     margin=row["margin"],
                     image_url=url,
+                    certainty=certainty(
+                        row["distance"],
+                        row["margin"],
+                        tolerance=self.settings.cctv_exit_tolerance,
+                        min_margin=self.settings.cctv_exit_margin,
+                    ),
                 )
             )
         return ExitEventList(

@@ -119,6 +119,8 @@ class ExitPerson(msgspec.Struct, frozen=True):
     nip: str
     name: str
     unit_id: int
+    unit_name: str = ""
+    timezone: str = "Asia/Jakarta"  # the unit's: the screen shows times in WIB/WITA/WIT
 
 
 class ExitEvent(msgspec.Struct, frozen=True):
@@ -137,6 +139,9 @@ class ExitEvent(msgspec.Struct, frozen=True):
     distance: float  # to the employee's nearest enrolled reference (1:N, strict tolerance)
     margin: float | None  # how much nearer than the runner-up; None: only one enrolled
     image_url: str | None  # short-lived, logged; None once retention removed the picture
+    # How sure the identification is, in words for the screen (exits.certainty): "tinggi",
+    # "sedang" or "rendah", from the distance and the margin against the configured thresholds.
+    certainty: str = "sedang"
 
 
 class ExitEventList(msgspec.Struct, frozen=True):

@@ -87,6 +87,15 @@ const TABS = [
     roles: ['asn', 'kepala_unit', 'bkd', 'command'],
     view: (app) => lazyView(app, () => import('./views/ratings.js'), 'ratingsView'),
   },
+  // Not a tab: exit-camera events (evidence, not sanctions), opened from "Akun" and from the
+  // push notification (backend/cctv/exits.py SCREEN_URL).
+  {
+    route: 'keluar-kantor',
+    label: 'Keluar kantor tanpa izin',
+    hidden: true,
+    roles: ['kepala_unit', 'bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('./views/exits.js'), 'exitsView'),
+  },
 ];
 const POLL_FAST_MS = 5_000; // while a fresh record waits for its face check
 const POLL_SLOW_MS = 30_000;

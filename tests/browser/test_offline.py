@@ -135,7 +135,7 @@ async def offline_then_online(
 
 
 async def test_a_server_error_is_retried_and_the_record_lands_once(
-    page: Page, context, database_url: str
+    page: Page, context, database_url: str, clean
 ):
     tries: list[str] = []
 
@@ -166,7 +166,7 @@ async def test_a_server_error_is_retried_and_the_record_lands_once(
 
 
 async def test_a_refused_record_is_kept_as_failed_with_the_reason_and_not_resent(
-    page: Page, context, database_url: str
+    page: Page, context, database_url: str, clean
 ):
     tries: list[str] = []
     refusal = "Foto selfie tidak dapat dibaca sebagai JPEG"
@@ -212,7 +212,7 @@ async def test_a_refused_record_is_kept_as_failed_with_the_reason_and_not_resent
 
 
 async def test_an_expired_token_asks_for_login_and_keeps_the_queue(
-    page: Page, context, database_url: str
+    page: Page, context, database_url: str, clean
 ):
     tries: list[str] = []
 

@@ -34,11 +34,35 @@ def shell_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def test_the_service_worker_caches_every_file_of_the_shell():
-    listed = re.search(r"const SHELL = \[(.*?)\];", SW, re.S)
-    assert listed
-    cached = set(re.findall(r"'([^']+)'", listed.group(1)))
-    assert cached == {url(p) for p in shell_files()}
+def listed(name: str) -> set[str]:
+    found = re.search(rf"const {name} = \[(.*?)\];", SW, re.S)
+    assert found, f"sw.js must declare const {name} = [...];"
+    return set(re.findall(r"'([^']+)'", found.group(1)))
+
+
+# The screens every ASN has (main.js's tabs without a role), which must work offline.
+ASN_SCREENS = {"checkin", "geofence", "history", "login", "permits", "password"}
+
+
+def test_the_service_worker_precaches_the_asns_app_and_names_every_other_file():
+    precached, later = listed("SHELL"), listed("ON_FIRST_USE")
+    assert not precached & later
+    assert precached | later == {url(p) for p in shell_files()}
+    assert {f"/src/views/{name}.js" for name in ASN_SCREENS} <= precached
+    tabs = re.search(r"const TABS = \[(.*?)\n\];", (PWA / "src" / "main.js").read_text(), re.S)
+    assert tabs
+    for tab in re.split(r"\n  \{", tabs.group(1)):
+        if "roles:" not in tab:
+            for module in re.findall(r"views/(\w+)\.js", tab):
+                assert module in ASN_SCREENS, f"{module}.js is an ASN tab: precache it"
+    # Everything the first screen imports is precached.
+    seen: set[Path] = set()
+    todo = [PWA / "src" / "main.js"]
+    while todo:
+        for dependency in imports(todo.pop()) - seen:
+            seen.add(dependency)
+            todo.append(dependency)
+    assert {url(p) for p in seen} <= precached
 
 
 def test_the_cache_version_follows_the_files():

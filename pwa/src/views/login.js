@@ -161,6 +161,13 @@ export function accountView(app) {
   const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
     ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
     : null;
+  const exits = user.roles.some((role) => ['kepala_unit', 'bkd', 'admin'].includes(role))
+    ? h(
+        'a',
+        { class: 'btn big wide', href: '#/keluar-kantor', id: 'open-exits' },
+        'Keluar kantor tanpa izin',
+      )
+    : null;
   // The SKM of the gerai: for the unit head, BKD and command always; for other staff only where
   // they see a gerai at all (its supervisors; the server answers for which gerai).
   const ikm = h(
@@ -254,6 +261,7 @@ export function accountView(app) {
       waiting,
       password,
       ikm,
+      exits,
       backOffice,
       logout,
     ),

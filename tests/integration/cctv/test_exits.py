@@ -138,7 +138,10 @@ async def test_leaving_without_permit_is_an_event_for_the_head_and_bkd(client, c
     assert event["distance"] <= clean.cctv_exit_tolerance < clean.face_tolerance
     assert event["margin"] >= clean.cctv_exit_margin
     notified = await PushNotification.select(
-        PushNotification.employee, PushNotification.kind, PushNotification.body
+        PushNotification.employee,
+        PushNotification.kind,
+        PushNotification.body,
+        PushNotification.url,
     ).where(PushNotification.kind == "cctv_exit")
     recipients = {n["employee"] for n in notified}
     principal_id = await employee_id_by_nip(PRINCIPAL.nip)
@@ -147,6 +150,8 @@ async def test_leaving_without_permit_is_an_event_for_the_head_and_bkd(client, c
     assert len(notified) == len(recipients)  # once each, not per sighting
     # The time is that of the sighting analysed first (10:00 or 10:02).
     assert all(TEACHER.name in n["body"] and " pukul 10:0" in n["body"] for n in notified)
+    # Tapping it opens the PWA's exit screen (pwa/src/main.js route "keluar-kantor").
+    assert {n["url"] for n in notified} == {"/#/keluar-kantor"}
 
     # The head of the unit sees it with the picture (a logged, signed link); BKD too.
     listed = await client.get("/api/v1/cctv/exits", headers=await login(client, PRINCIPAL.nip))
@@ -156,6 +161,9 @@ async def test_leaving_without_permit_is_an_event_for_the_head_and_bkd(client, c
     [item] = page["items"]
     assert item["employee"]["nip"] == TEACHER.nip and item["camera_code"] == "CAM-PINTU"
     assert item["sightings"] == 2 and item["distance"] == event["distance"]
+    # What the screen shows: the unit by name, times in its zone, how sure in words.
+    assert item["employee"]["unit_name"] and item["employee"]["timezone"] == "Asia/Jakarta"
+    assert item["certainty"] in {"tinggi", "sedang", "rendah"}
     image = await client.get(item["image_url"])
     assert image.status_code == 200 and image.content == exit_frame("obama3.jpg")
     logged = await PhotoAccess.select(PhotoAccess.employee, PhotoAccess.object_key).where(

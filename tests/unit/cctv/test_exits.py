@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from backend.cctv.exits import (
+    certainty,
     identified_staff,
     leaving_without_permit,
     same_event,
@@ -144,3 +145,20 @@ def test_real_look_alikes_within_the_margin_name_nobody() -> None:
     found = identify(face, staff, tolerance=0.42, margin=0.1)
     assert found.code == "ambiguous" and found.employee_id == 1
     assert identified_staff([face], staff, tolerance=0.42, margin=0.1) == {}
+
+
+@pytest.mark.parametrize(
+    ("distance", "margin", "expected"),
+    [
+        (0.20, 0.30, "tinggi"),  # well inside, far ahead of the runner-up
+        (0.315, 0.20, "tinggi"),  # exactly 3/4 of the tolerance, exactly twice the margin
+        (0.20, 0.19, "sedang"),  # well inside, but the runner-up not far behind
+        (0.35, 0.30, "sedang"),  # between 3/4 and 9/10 of the tolerance
+        (0.40, 0.30, "rendah"),  # near the tolerance
+        (0.20, 0.11, "rendah"),  # the runner-up almost as near
+        (0.20, None, "sedang"),  # nobody to compare with: never "tinggi"
+        (0.35, None, "rendah"),
+    ],
+)
+def test_certainty_in_words(distance, margin, expected):
+    assert certainty(distance, margin, tolerance=0.42, min_margin=0.1) == expected
