@@ -25,10 +25,17 @@ class CameraCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     mode: Mode
     gerai: GeraiCode | None = None
     zone: Zone | None = None
+    # The desk side of the gerai's counter (same pixels): a person standing in it is an officer
+    # on duty, and makes the gerai `open` (HADIR_CCTV_OFFICER_MAX_AGE_S).
+    officer_zone: Zone | None = None
     queue_threshold: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     # pull: the camera's snapshot URL; frigate: Frigate's base URL (http://nvr:5000).
     snapshot_url: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     frigate_camera: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")] | None = None
+    # frigate: the Frigate zone at the desk; its MQTT person count is the officers on duty.
+    frigate_officer_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")] | None = (
+        None
+    )
     auth: Auth = "none"
     username: Annotated[str, msgspec.Meta(max_length=100)] = ""
     password: Annotated[str, msgspec.Meta(max_length=200)] = ""
@@ -42,6 +49,8 @@ class CameraHealth(msgspec.Struct, frozen=True):
     last_people: int | None
     failures: int
     last_error: str
+    last_officers: int | None = None  # in the officer zone at `officers_at`
+    officers_at: dt.datetime | None = None
 
 
 class Camera(msgspec.Struct, frozen=True):
@@ -61,6 +70,8 @@ class Camera(msgspec.Struct, frozen=True):
     exit: bool
     created_at: dt.datetime
     health: CameraHealth
+    officer_zone: list[list[float]] | None = None
+    frigate_officer_zone: str = ""
 
 
 class CameraCreated(msgspec.Struct, frozen=True):
@@ -91,6 +102,7 @@ class SnapshotItem(msgspec.Struct, frozen=True):
     source: str
     people: int | None
     image_url: str | None  # short-lived signed link; None once retention removed the picture
+    officers: int | None = None  # in the camera's officer zone; None without one
 
 
 class SnapshotList(msgspec.Struct, frozen=True):
