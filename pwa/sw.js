@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'c02b0bbefc2c';
+const VERSION = '97a0383739a1';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

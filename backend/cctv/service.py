@@ -459,12 +459,20 @@ class Cctv:
         """Store a checked snapshot: the object, then its row and its analysis in one transaction.
 
         A pushed snapshot first claims the camera's slot (a conditional update), so that pushes
-        racing from one camera to several api processes are held to the same rate."""
+        racing from one camera to several api processes are held to the same rate; that update
+        is also the camera's health, so the transaction after the object is stored only inserts
+        (the snapshot and its analysis: one statement less per push)."""
         previous = camera["last_snapshot_at"]
         if rate_limited:
             cutoff = at - dt.timedelta(seconds=self.settings.cctv_min_push_interval_s)
             claimed = (
-                await CameraTable.update({CameraTable.last_snapshot_at: at})
+                await CameraTable.update(
+                    {
+                        CameraTable.last_snapshot_at: at,
+                        CameraTable.failures: 0,
+                        CameraTable.last_error: "",
+                    }
+                )
                 .where(
                     (CameraTable.id == camera["id"])
                     & (
@@ -501,17 +509,20 @@ class Cctv:
                 )
             ).returning(Snapshot.id)
             snapshot_id = rows[0]["id"]
-            changes: dict[Any, Any] = {
-                CameraTable.last_snapshot_at: at,
-                CameraTable.failures: 0,
-                CameraTable.last_error: "",
-            }
+            changes: dict[Any, Any] = {}
+            if not rate_limited:  # a pull: its health is written here
+                changes = {
+                    CameraTable.last_snapshot_at: at,
+                    CameraTable.failures: 0,
+                    CameraTable.last_error: "",
+                }
             if camera.get("dark_alert"):
                 changes[CameraTable.dark_alert] = None
                 await AlertTable.update({AlertTable.closed_at: at}).where(
                     (AlertTable.id == camera["dark_alert"]) & AlertTable.closed_at.is_null()
                 )
-            await CameraTable.update(changes).where(CameraTable.id == camera["id"])
+            if changes:
+                await CameraTable.update(changes).where(CameraTable.id == camera["id"])
             await self.outbox.add(snapshot_received(snapshot_id))
         return snapshot_id
 
