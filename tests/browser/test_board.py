@@ -210,12 +210,12 @@ async def test_a_gerai_tile_shows_its_latest_cctv_snapshot_on_a_wall_and_a_phone
             image = tile.locator(".gerai-thumb img")
             await expect(image).to_have_attribute("src", re.compile(r"/cctv/CAM-DUKCAPIL/"))
             await expect(tile.locator("figcaption")).to_contain_text("CCTV")
-            # The picture really loads (same origin, allowed by the CSP) and has its size.
+            # The picture really loads (same origin, allowed by the CSP; lazily: once in view).
+            await tile.scroll_into_view_if_needed()
             await eventually(lambda page=page: page.evaluate(LOADED))
             # Other gerai have no camera: no picture, the board as before.
             others = page.locator("#board-gerai li:not([data-gerai='MPP-G01']) img")
             await expect(others).to_have_count(0)
-            await tile.scroll_into_view_if_needed()
             if viewport is None:
                 width = await page.evaluate("document.documentElement.scrollWidth")
                 assert width <= 360, width
