@@ -51,7 +51,7 @@ from backend.core.errors import (
     Unauthenticated,
     UnsupportedMedia,
 )
-from backend.core.outbox import Event, Outbox, notice
+from backend.core.outbox import Event, Outbox, board_changed, notice
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, decode_cursor, page
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
@@ -713,13 +713,27 @@ class Cctv:
                 log.warning("camera %s names unknown gerai %s", camera["code"], camera["gerai"])
 
     async def _record_officers(self, camera_id: int, officers: int, at: dt.datetime) -> None:
-        """The camera's latest officer count; an older one arriving late changes nothing."""
-        await CameraTable.update(
-            {CameraTable.last_officers: officers, CameraTable.officers_at: at}
-        ).where(
-            (CameraTable.id == camera_id)
-            & (CameraTable.officers_at.is_null() | (CameraTable.officers_at <= at))
+        """The camera's latest officer count; an older one arriving late changes nothing. When
+        the desk of a gerai's camera goes from empty to staffed or back, the board's streams
+        are told (its gerai's state may have changed). Call it inside a transaction."""
+        before = (
+            await CameraTable.select(CameraTable.gerai, CameraTable.last_officers)
+            .where(CameraTable.id == camera_id)
+            .first()
         )
+        updated = (
+            await CameraTable.update(
+                {CameraTable.last_officers: officers, CameraTable.officers_at: at}
+            )
+            .where(
+                (CameraTable.id == camera_id)
+                & (CameraTable.officers_at.is_null() | (CameraTable.officers_at <= at))
+            )
+            .returning(CameraTable.id)
+        )
+        if updated and before is not None and before["gerai"]:
+            if ((before["last_officers"] or 0) >= 1) != (officers >= 1):
+                await self.outbox.add(board_changed(f"cctv-officers:{camera_id}:{at.isoformat()}"))
 
     async def _lock_camera(self, camera_id: int) -> dict[str, Any]:
         query = CameraTable.select(
@@ -766,12 +780,15 @@ class Cctv:
             ).returning(AlertTable.id)
             changes[CameraTable.queue_alert] = rows[0]["id"]
             await self._tell_queue(camera, rows[0]["id"], people)
+            # The board shows open queue alerts: its streams are told (same transaction).
+            await self.outbox.add(board_changed(f"cctv-queue:{rows[0]['id']}:open"))
         elif camera["queue_alert"] is not None:
             if step.action == "close":
                 changes[CameraTable.queue_alert] = None
                 await AlertTable.update({AlertTable.closed_at: at}).where(
                     AlertTable.id == camera["queue_alert"]
                 )
+                await self.outbox.add(board_changed(f"cctv-queue:{camera['queue_alert']}:close"))
             else:
                 await AlertTable.update({AlertTable.peak: people}).where(
                     (AlertTable.id == camera["queue_alert"]) & (AlertTable.peak < people)
@@ -821,7 +838,8 @@ class Cctv:
             (CameraTable.mode == "frigate") & (CameraTable.frigate_officer_zone == frigate_camera)
         )
         for camera in desks:
-            await self._record_officers(camera["id"], people, at)
+            async with self.outbox.transaction():
+                await self._record_officers(camera["id"], people, at)
         return len(cameras) + len(desks)
 
     # --- the board ------------------------------------------------------------------------

@@ -301,8 +301,14 @@ class GeraiService:
             elif row["empty_since"] is not None:
                 async with self.outbox.transaction():
                     await Gerai.update({Gerai.empty_since: None}).where(Gerai.id == row["id"])
-                    await GeraiAlert.update({GeraiAlert.closed_at: now}).where(
-                        (GeraiAlert.gerai == row["id"]) & GeraiAlert.closed_at.is_null()
+                    closed = (
+                        await GeraiAlert.update({GeraiAlert.closed_at: now})
+                        .where((GeraiAlert.gerai == row["id"]) & GeraiAlert.closed_at.is_null())
+                        .returning(GeraiAlert.id)
+                    )
+                    # The board shows open alerts: its streams are told.
+                    await self.outbox.add(
+                        *[events.board_changed(f"gerai-empty:{a['id']}:close") for a in closed]
                     )
         return opened
 
@@ -316,6 +322,7 @@ class GeraiService:
                 GeraiAlert(gerai=row["id"], kind=EMPTY_ALERT, opened_at=now, empty_since=since)
             ).returning(GeraiAlert.id)
             alert_id = inserted[0]["id"]
+            await self.outbox.add(events.board_changed(f"gerai-empty:{alert_id}:open"))
             supervisors = await GeraiMember.select(GeraiMember.employee).where(
                 (GeraiMember.gerai == row["id"]) & (GeraiMember.role == SUPERVISOR)
             )

@@ -16,6 +16,7 @@ from backend.cctv.mqtt import consume
 from backend.cctv.tables import Camera, Snapshot
 from backend.core.db import open_engine
 from backend.core.settings import Settings
+from backend.core.tables import OutboxItem
 from backend.faces.tables import PhotoAccess
 from backend.gerai import demo
 from backend.gerai.tables import Gerai, GeraiAlert
@@ -112,6 +113,9 @@ async def test_a_person_at_the_desk_on_camera_opens_the_gerai_while_the_picture_
     empty_desk = await services.cctv.keep(cam, picture(), source="push", at=later)
     await services.cctv.record_count(empty_desk, 0, 0)
     assert await state(services, "T-C1", later) == "empty"
+    keys = [r["job_key"] for r in await OutboxItem.select(OutboxItem.job_key)]
+    # The desk went from staffed to empty: the board's streams are told (outbox).
+    assert f"board-signal:cctv-officers:{cam['id']}:{later.isoformat()}" in keys
     # A count that arrives late (an older picture) does not replace the newer one.
     old = await services.cctv.keep(cam, picture(), source="push", at=taken + dt.timedelta(1))
     await Snapshot.update({Snapshot.taken_at: taken + dt.timedelta(seconds=10)}).where(
@@ -229,6 +233,8 @@ async def test_board_tiles_link_the_latest_snapshot_for_the_viewer_and_log_the_v
             cam, data, source="push", at=at + dt.timedelta(seconds=30 * n)
         )
         await services.cctv.record_count(snapshot, 5)  # three at or above 2: a queue alert
+    keys = [r["job_key"] for r in await OutboxItem.select(OutboxItem.job_key)]
+    assert any(k.startswith("board-signal:cctv-queue:") and k.endswith(":open") for k in keys)
     before = await PhotoAccess.count()
     answer = await client.get("/api/v1/board", headers=command)
     assert answer.status_code == 200, answer.text
