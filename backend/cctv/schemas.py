@@ -43,6 +43,19 @@ class CameraCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     exit: bool = False
 
 
+class CameraZones(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A camera's zones and threshold changed (`PATCH`): a field left out stays as it is; a zone
+    set to null is removed (the queue zone then is the whole frame; no officer zone: the camera
+    no longer opens its gerai)."""
+
+    zone: Zone | msgspec.UnsetType | None = msgspec.UNSET
+    officer_zone: Zone | msgspec.UnsetType | None = msgspec.UNSET
+    queue_threshold: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = msgspec.UNSET
+    frigate_officer_zone: (
+        Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{0,100}$")] | msgspec.UnsetType
+    ) = msgspec.UNSET
+
+
 class CameraHealth(msgspec.Struct, frozen=True):
     state: Literal["online", "dark"]
     last_snapshot_at: dt.datetime | None

@@ -35,6 +35,7 @@ from backend.cctv.schemas import (
     CameraHealth,
     CameraKey,
     CameraList,
+    CameraZones,
     SnapshotItem,
     SnapshotList,
 )
@@ -395,6 +396,34 @@ class Cctv:
             next_cursor=next_cursor,
             purpose=self.settings.cctv_purpose,
         )
+
+    async def set_zones(self, camera_id: int, data: CameraZones) -> Camera:
+        """Change a camera's zones or threshold; the next picture is counted in the new ones."""
+        row = await self._row(camera_id)
+        changes: dict[Any, Any] = {}
+        for name in ("zone", "officer_zone"):
+            value = getattr(data, name)
+            if value is msgspec.UNSET:
+                continue
+            try:
+                counter.zone_polygon(value)
+            except ValueError as exc:
+                raise Invalid(
+                    f"{name}: sisi poligon saling berpotongan atau tidak membentuk area"
+                ) from exc
+            changes[getattr(CameraTable, name)] = value
+        if data.officer_zone is None:  # no desk to watch: its last count no longer holds
+            changes[CameraTable.last_officers] = None
+            changes[CameraTable.officers_at] = None
+        if data.queue_threshold is not msgspec.UNSET:
+            changes[CameraTable.queue_threshold] = data.queue_threshold
+        if data.frigate_officer_zone is not msgspec.UNSET:
+            if data.frigate_officer_zone and row["mode"] != "frigate":
+                raise Invalid("frigate_officer_zone: hanya untuk kamera mode frigate")
+            changes[CameraTable.frigate_officer_zone] = data.frigate_officer_zone
+        if changes:
+            await CameraTable.update(changes).where(CameraTable.id == camera_id)
+        return self._camera(await self._row(camera_id))
 
     async def rotate_key(self, camera_id: int) -> CameraKey:
         """A new key; the old one stops working with this update (every push reads the hash)."""

@@ -267,3 +267,37 @@ def by_role_all(role: str):
     from backend.org import demo_data
 
     return [e for e in demo_data.EMPLOYEES if role in e.roles]
+
+
+async def test_an_existing_cameras_zones_are_changed_and_removed(client, clean, frame0):
+    headers = await admin(client)
+    created = await camera(client, headers)
+    camera_id = created["camera"]["id"]
+    url = f"/api/v1/cctv/cameras/{camera_id}"
+    answer = await client.patch(
+        url, json={"officer_zone": DESK, "queue_threshold": 3}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["officer_zone"] == DESK and answer.json()["queue_threshold"] == 3
+    assert answer.json()["zone"] is None  # left out: as it was
+    # The next picture is counted in the new zone.
+    assert (await push(client, "CAM-GERAI-1", created["key"], frame0)).status_code == 202
+    await drain(clean)
+    assert (await Snapshot.select(Snapshot.officers).first())["officers"] == 1
+    # Bad input is a 422 in words, never a 5xx; a camera that is not there a 404.
+    crossing = [[0, 0], [10, 10], [10, 0], [0, 10]]
+    bad = await client.patch(url, json={"officer_zone": crossing}, headers=headers)
+    assert bad.status_code == 422 and "officer_zone" in bad.json()["detail"]
+    not_frigate = await client.patch(url, json={"frigate_officer_zone": "meja"}, headers=headers)
+    assert not_frigate.status_code == 422 and "frigate" in not_frigate.json()["detail"]
+    unknown = await client.patch(url, json={"colour": "red"}, headers=headers)
+    assert unknown.status_code in (400, 422)
+    missing = await client.patch("/api/v1/cctv/cameras/999999", json={}, headers=headers)
+    assert missing.status_code == 404
+    # Removed: the camera no longer tells about a desk, and its last count goes with it.
+    removed = await client.patch(url, json={"officer_zone": None}, headers=headers)
+    assert removed.status_code == 200 and removed.json()["officer_zone"] is None
+    assert removed.json()["health"]["last_officers"] is None
+    # Only admin and BKD may change a camera.
+    command = await login(client, by_role_all("command")[0].nip)
+    assert (await client.patch(url, json={}, headers=command)).status_code == 403
