@@ -23,7 +23,8 @@ from backend.board.schemas import GeraiTile
 from backend.board.service import Board
 from backend.board.signal import ChangeSignal
 from backend.cctv.exits import ExitWatch
-from backend.cctv.service import Cctv, GeraiDesk
+from backend.cctv.service import Cctv, GeraiDesk, OfficerWatch
+from backend.core.auth import Principal
 from backend.core.db import open_engine
 from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
@@ -45,15 +46,27 @@ TOKEN_STATE = token_state
 
 
 class GeraiOnBoard:
-    """The gerai registry as the board reads it (board.service.GeraiSource): the alert in
-    words and the IKM as a number, so that neither domain imports the other."""
+    """The gerai registry and CCTV as the board reads them (board.service.GeraiSource and
+    PictureSource): the alerts in words, the IKM as a number, the latest snapshot of each
+    gerai's cameras, so that none of these domains imports another."""
 
-    def __init__(self, gerai: GeraiService) -> None:
+    def __init__(self, gerai: GeraiService, cctv: Cctv | None = None) -> None:
         self.gerai = gerai
+        self.cctv = cctv
 
     async def board(self, now: dt.datetime) -> list[GeraiTile]:
         tiles = []
-        for state in await self.gerai.board(now):
+        states = await self.gerai.board(now)
+        queues = await self.cctv.open_queue_alerts([s.code for s in states]) if self.cctv else {}
+        for state in states:
+            queue = queues.get(state.code)
+            queue_alert = None
+            if queue is not None:
+                minutes = max(0, int((now - queue["opened_at"]).total_seconds() // 60))
+                queue_alert = (
+                    f"Antrean panjang selama {minutes} menit "
+                    f"(puncak {queue['peak']} orang, batas {queue['threshold']})"
+                )
             alert = None
             if state.alert is not None:
                 minutes = max(0, int((now - state.alert.empty_since).total_seconds() // 60))
@@ -68,12 +81,20 @@ class GeraiOnBoard:
                     load=state.load,
                     alert=alert,
                     ikm=float(ikm) if ikm is not None else None,
+                    queue_alert=queue_alert,
                 )
             )
         return tiles
 
     async def supervisors(self, code: str) -> list[int]:
         return await self.gerai.supervisors(code)
+
+    async def latest_pictures(self, gerai_codes: list[str]) -> dict[str, tuple[str, dt.datetime]]:
+        return await self.cctv.latest_pictures(gerai_codes) if self.cctv else {}
+
+    async def picture_url(self, who: Principal, object_key: str) -> str:
+        assert self.cctv is not None  # only asked for a picture latest_pictures gave
+        return await self.cctv.picture_url(who, object_key)
 
 
 class Services(msgspec.Struct):
@@ -166,25 +187,19 @@ async def open_services(
         )
         # The board's IKM comes from the ratings' aggregates; gerai does not import ratings.
         figures = IkmFigures(parse_weights(settings.skm_weights))
+        # A gerai is open when an assigned employee is checked in (attendance) or a camera's
+        # fresh count shows someone in its officer zone (CCTV's camera table, read by OfficerWatch).
         registry = GeraiService(
             ikm=figures,
             outbox=outbox,
             units=units,
             on_duty=checkins.on_duty,
             empty_grace=dt.timedelta(minutes=settings.gerai_empty_grace_minutes),
+            officers=OfficerWatch(
+                dt.timedelta(seconds=settings.cctv_officer_max_age_s)
+            ).gerai_with_officer,
         )
         days = DayRecords(rules_table=settings.tpp_rules, permits=permits, outbox=outbox)
-        signal = ChangeSignal(settings.redis_url, timeout_s=settings.redis_timeout_s)
-        stack.push_async_callback(signal.close)
-        board = Board(
-            outbox=outbox,
-            days=days,
-            checkins=checkins,
-            permits=permits,
-            signal=signal,
-            slow_ttl_s=settings.board_slow_ttl_s,
-            gerai=GeraiOnBoard(registry),
-        )
         # Queue loads and queue alerts go to the gerai registry (its supervisors); a test may
         # hand in another desk (`gerai`). CCTV reads check-ins (attendance) and faces for
         # evidence; the review desk gets that evidence back through `Reviews(evidence=...)`.
@@ -210,6 +225,19 @@ async def open_services(
             checkins=checkins,
             faces=faces,
             exits=exits,
+        )
+        on_board = GeraiOnBoard(registry, cctv)
+        signal = ChangeSignal(settings.redis_url, timeout_s=settings.redis_timeout_s)
+        stack.push_async_callback(signal.close)
+        board = Board(
+            outbox=outbox,
+            days=days,
+            checkins=checkins,
+            permits=permits,
+            signal=signal,
+            slow_ttl_s=settings.board_slow_ttl_s,
+            gerai=on_board,
+            pictures=on_board,
         )
         services = Services(
             settings=settings,

@@ -42,8 +42,12 @@ def _now() -> dt.datetime:
     summary="The command board: every unit today (or `unit`'s subtree), watch list, trends, gerai",
     guards=[allow("board.read")],
 )
-async def get_board(board: NamedDependency[Board], unit: FromQuery[MaybeWord] = None) -> BoardState:
-    return await board.state(_now(), unit)
+async def get_board(
+    request: Request[Principal, Any, Any],
+    board: NamedDependency[Board],
+    unit: FromQuery[MaybeWord] = None,
+) -> BoardState:
+    return await board.for_viewer(await board.state(_now(), unit), request.user)
 
 
 @get(
@@ -54,6 +58,7 @@ async def get_board(board: NamedDependency[Board], unit: FromQuery[MaybeWord] = 
     opt=STREAMING,
 )
 async def stream_board(
+    request: Request[Principal, Any, Any],
     board: NamedDependency[Board],
     settings: NamedDependency[Settings],
     unit: FromQuery[MaybeWord] = None,
@@ -61,17 +66,21 @@ async def stream_board(
 ) -> ServerSentEvent:
     if unit is not None:
         await board.state(_now(), unit)  # an unknown unit is a 404 before the stream opens
-    return ServerSentEvent(_events(board, unit, settings.board_refresh_s, once=once))
+    return ServerSentEvent(
+        _events(board, unit, settings.board_refresh_s, once=once, who=request.user)
+    )
 
 
 async def _events(
-    board: Board, unit: str | None, refresh_s: float, *, once: bool
+    board: Board, unit: str | None, refresh_s: float, *, once: bool, who: Principal
 ) -> AsyncIterator[ServerSentEventMessage]:
     """The state at once, then after every change signal, and at least every `refresh_s`
-    (a signal lost while Redis was away). `once`: the current state, then the end."""
+    (a signal lost while Redis was away; it also renews the thumbnails' short-lived links).
+    `once`: the current state, then the end."""
     seen = board.signal.version
     while True:
         state = await (board.shared_state(seen) if unit is None else board.state(_now(), unit))
+        state = await board.for_viewer(state, who)
         yield ServerSentEventMessage(
             data=msgspec.json.encode(state).decode(), event="board", id=str(seen)
         )

@@ -67,6 +67,11 @@ class GeraiTile(msgspec.Struct, frozen=True):
     load: int | None = None  # people queuing, where a camera counts them
     alert: str | None = None  # an open alert, in words
     ikm: float | None = None  # SKM/IKM score, where ratings exist
+    queue_alert: str | None = None  # an open CCTV queue alert, in words
+    # The latest snapshot of the gerai's cameras: a short-lived signed link made for the viewer
+    # (each view logged, UU PDP), and when it was taken. None without a camera or a picture.
+    thumbnail: str | None = None
+    thumbnail_at: dt.datetime | None = None
 
 
 class BoardState(msgspec.Struct, frozen=True):

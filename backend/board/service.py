@@ -67,6 +67,18 @@ class GeraiSource(Protocol):
     async def supervisors(self, code: str) -> list[int]: ...
 
 
+class PictureSource(Protocol):
+    """The gerai's latest CCTV pictures (the CCTV domain, wired by the composition root):
+    `latest_pictures` maps a gerai's code to its latest snapshot's object key and time;
+    `picture_url` signs one for a viewer and logs the view."""
+
+    async def latest_pictures(
+        self, gerai_codes: list[str]
+    ) -> dict[str, tuple[str, dt.datetime]]: ...
+
+    async def picture_url(self, who: Principal, object_key: str) -> str: ...
+
+
 def _increment_sql() -> str:
     return (
         "INSERT INTO board_count (unit, day, key, n) VALUES ({}, {}, {}, {})"
@@ -85,7 +97,9 @@ class Board:
         signal: ChangeSignal,
         slow_ttl_s: float = 60.0,
         gerai: GeraiSource | None = None,
+        pictures: PictureSource | None = None,
     ) -> None:
+        self.pictures = pictures
         self.outbox = outbox
         self.days = days
         self.checkins = checkins
@@ -217,6 +231,23 @@ class Board:
             if self._built is None or self._built[0] != version:
                 self._built = (version, await self.state(dt.datetime.now(dt.UTC)))
             return self._built[1]
+
+    async def for_viewer(self, state: BoardState, who: Principal) -> BoardState:
+        """The state as `who` sees it: each gerai tile with a signed link to its latest
+        snapshot, made for them and logged. The state itself is shared by every viewer."""
+        if self.pictures is None or not state.gerai:
+            return state
+        latest = await self.pictures.latest_pictures([tile.code for tile in state.gerai])
+        if not latest:
+            return state
+        tiles = []
+        for tile in state.gerai:
+            picture = latest.get(tile.code)
+            if picture is not None:
+                url = await self.pictures.picture_url(who, picture[0])
+                tile = msgspec.structs.replace(tile, thumbnail=url, thumbnail_at=picture[1])
+            tiles.append(tile)
+        return msgspec.structs.replace(state, gerai=tiles)
 
     async def gerai_tiles(self, now: dt.datetime) -> list[GeraiTile]:
         if self.gerai is None:

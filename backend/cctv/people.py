@@ -1,14 +1,26 @@
-"""Counting people in a camera's queue zone: pure CPU work, no I/O, no asyncio.
+"""Counting people in a camera's queue zone (and its officer zone): pure CPU work, no I/O, no
+asyncio.
 
-OpenCV's HOG people detector (Dalal-Triggs, trained on upright pedestrians, its weights inside
-the opencv-python-headless wheel) finds whole standing bodies of about 64x128 px and more. A
-person counts as in the zone by the bottom-centre of their box, where their feet are: Frigate's
-rule, so a head that overlaps the zone from a person standing behind it does not count.
+OpenCV's HOG people detector with the Daimler pedestrian model (a 48x96 window, its weights
+inside the opencv-python-headless wheel, `cv2.HOGDescriptor_getDaimlerPeopleDetector()`) finds
+whole standing bodies of about 72 px and more. A person counts as in a zone by the bottom-centre
+of their box, where their feet are: Frigate's rule, so a head that overlaps the zone from a
+person standing behind it does not count.
 
-Each call blocks for about half a second to a second: never call it on the event loop.
+Speed (BENCHMARKS.md "CCTV"): the Daimler window at 1024 px on the long side finds the people
+the Dalal-Triggs 64x128 window found at 1536 px, as often exactly and within one on the labelled
+frames, at about a third of the time. Where a zone is set only the part of the frame that can
+hold a person standing in it is searched: from the top of the frame down to the zone's lowest
+point, and across the zone's width plus a quarter of the frame's height on either side (half a
+body's width for the tallest person the frame can show), at the scale the whole frame would be
+searched at.
+
+Each call blocks for tens of milliseconds: never call it on the event loop.
 """
 
 from __future__ import annotations
+
+import math
 
 import cv2
 import msgspec
@@ -17,20 +29,21 @@ from shapely import Point, Polygon, prepared
 
 from backend.faces import recognition
 
-# Frames are searched at this long side, enlarged or shrunk to it. The detector's window is
-# 64x128 px: at 1536 px a person of about a twelfth of the frame's height is found (a 768x576
-# CCTV frame's walkers of 60-110 px were missed at its own size: 0 of 8 frames exactly right
-# and 1 within one, against 2 of 8 exact and 6 of 8 within one at 1536; BENCHMARKS.md "CCTV").
-DETECTION_SIDE = 1536
-# No score floor beyond the detector's own: on those frames every floor only lost people.
-MIN_SCORE = 0.0
+# Frames are searched at this long side, enlarged or shrunk to it. At 1024 px the 48x96 window
+# finds a person of about a ninth of a 768x576 frame's height (walkers of 60-110 px there).
+DETECTION_SIDE = 1024
+# The SVM's margin a window must clear. 0.5 keeps the benches' best count on the labelled
+# frames: 0.25 doubled boxes on the path's edges, 0.75 lost pairs walking together.
+HIT_THRESHOLD = 0.5
 # Boxes overlapping by more than this (intersection over the smaller box) are one person.
 OVERLAP = 0.45
 WIN_STRIDE = (8, 8)
-PADDING = (8, 8)
-# Between pyramid levels: 1.05 found no more people on those frames at 1.7x the time of 1.1;
-# 1.2 lost some.
+# No border added around the image: with 8 px the count was no better and took 15% longer.
+PADDING = (0, 0)
+# Between pyramid levels: 1.05 doubled the time and added false boxes; 1.15 and 1.2 lost people.
 SCALE = 1.1
+# Below the zone's lowest point: a box's bottom may sit a little under the feet the zone holds.
+BELOW_ZONE_PX = 8
 
 _hog: cv2.HOGDescriptor | None = None
 
@@ -44,17 +57,18 @@ class Box(msgspec.Struct, frozen=True, array_like=True):
 
 
 class Count(msgspec.Struct, frozen=True):
-    people: int  # in the zone
-    boxes: list[Box]  # every person found, in the original image's pixels
+    people: int  # in the (queue) zone
+    boxes: list[Box]  # every person found in the part searched, in the original image's pixels
     width: int
     height: int
+    officers: int | None = None  # in the officer zone; None where the camera has none
 
 
 def _detector() -> cv2.HOGDescriptor:
     global _hog
     if _hog is None:
-        hog = cv2.HOGDescriptor()
-        hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        hog = cv2.HOGDescriptor((48, 96), (16, 16), (8, 8), (8, 8), 9)
+        hog.setSVMDetector(cv2.HOGDescriptor_getDaimlerPeopleDetector())
         _hog = hog
     return _hog
 
@@ -97,45 +111,98 @@ def in_zone(boxes: list[Box], zone: Polygon | None) -> int:
     return sum(1 for box in boxes if inside.covers(Point((box.left + box.right) / 2, box.bottom)))
 
 
-def detect(image: np.ndarray, *, min_score: float = MIN_SCORE) -> list[Box]:
-    """People in an RGB image, as boxes in its own pixels, after suppression."""
-    height, width = image.shape[:2]
-    scale = DETECTION_SIDE / max(width, height)
+def search_area(zones: list[Polygon | None], width: int, height: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the part of a width x height frame where a person whose
+    feet stand in any of the zones can be: the whole frame if one of them is unset."""
+    if not zones or any(z is None for z in zones):
+        return 0, 0, width, height
+    left = min(z.bounds[0] for z in zones if z is not None)
+    right = max(z.bounds[2] for z in zones if z is not None)
+    lowest = max(z.bounds[3] for z in zones if z is not None)
+    margin = height / 4  # half the width of a body as tall as the frame
+    return (
+        max(0, math.floor(left - margin)),
+        0,
+        min(width, math.ceil(right + margin)),
+        min(height, math.ceil(lowest + BELOW_ZONE_PX)),
+    )
+
+
+def detect(
+    gray: np.ndarray, *, area: tuple[int, int, int, int] | None = None, side: int = DETECTION_SIDE
+) -> list[Box]:
+    """People in a greyscale image (or the `area` of it), as boxes in the image's own pixels,
+    after suppression. The search's scale is set by the whole image's long side."""
+    height, width = gray.shape[:2]
+    left, top, right, bottom = area or (0, 0, width, height)
+    part = gray[top:bottom, left:right]
+    scale = side / max(width, height)
+    detector = _detector()
+    window_w, window_h = detector.winSize
+    scaled = (round(part.shape[1] * scale), round(part.shape[0] * scale))
+    if scaled[0] < window_w or scaled[1] < window_h:
+        return []  # smaller than one window: nobody can be found
     if scale != 1.0:
-        image = cv2.resize(
-            image,
-            (round(width * scale), round(height * scale)),
-            interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR,
+        part = cv2.resize(
+            part, scaled, interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
         )
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    rects, weights = _detector().detectMultiScale(
-        gray, winStride=WIN_STRIDE, padding=PADDING, scale=SCALE
+    rects, weights = detector.detectMultiScale(
+        part, hitThreshold=HIT_THRESHOLD, winStride=WIN_STRIDE, padding=PADDING, scale=SCALE
     )
     boxes = [
         Box(
-            left=round(x / scale),
-            top=round(y / scale),
-            right=round((x + w) / scale),
-            bottom=round((y + h) / scale),
+            left=left + round(x / scale),
+            top=top + round(y / scale),
+            right=left + round((x + w) / scale),
+            bottom=top + round((y + h) / scale),
             score=float(weight),
         )
         for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=True)
-        if float(weight) >= min_score
     ]
     return suppress(boxes)
 
 
-def count_people(
-    jpeg: bytes, zone: list[list[float]] | None, *, max_pixels: int, min_score: float = MIN_SCORE
-) -> Count:
-    """People in the zone of a JPEG snapshot. Raises recognition.BadImage for a bad picture
-    (the header is checked against `max_pixels` before any pixel is decoded)."""
+def decode_gray(jpeg: bytes, *, max_pixels: int) -> np.ndarray:
+    """A JPEG's luminance, after the header was checked against `max_pixels` (a decompression
+    bomb is refused before a pixel is decoded). Raises recognition.BadImage."""
     width, height = recognition.jpeg_size(jpeg)
-    image = recognition.decode_jpeg(jpeg, max_pixels=max_pixels, max_side=DETECTION_SIDE)
-    boxes = detect(image, min_score=min_score)
-    factor = width / image.shape[1]
+    if width * height > max_pixels:
+        raise recognition.BadImage(
+            f"image is {width}x{height} = {width * height:,} pixels, over the limit of "
+            f"{max_pixels:,}"
+        )
+    # Frames far larger than the search are decoded at a half or a quarter (libjpeg's scaled
+    # IDCT) for a fraction of the cost.
+    flag = cv2.IMREAD_GRAYSCALE
+    if max(width, height) >= 4 * DETECTION_SIDE:
+        flag = cv2.IMREAD_REDUCED_GRAYSCALE_4
+    elif max(width, height) >= 2 * DETECTION_SIDE:
+        flag = cv2.IMREAD_REDUCED_GRAYSCALE_2
+    gray = cv2.imdecode(np.frombuffer(jpeg, np.uint8), flag)
+    if gray is None or gray.size == 0:
+        raise recognition.BadImage("cannot decode JPEG")
+    return gray
+
+
+def count_people(
+    jpeg: bytes,
+    zone: list[list[float]] | None,
+    *,
+    max_pixels: int,
+    officer_zone: list[list[float]] | None = None,
+) -> Count:
+    """People in the zone of a JPEG snapshot, and in its officer zone where one is given.
+    Raises recognition.BadImage for a bad picture."""
+    width, height = recognition.jpeg_size(jpeg)
+    gray = decode_gray(jpeg, max_pixels=max_pixels)
+    factor = width / gray.shape[1]  # 1, or 2 / 4 where decoded reduced
+    queue = zone_polygon(zone)
+    officer = zone_polygon(officer_zone)
+    zones = [queue] if officer_zone is None else [queue, officer]
+    area = search_area(zones, width, height)
+    found = detect(gray, area=tuple(round(v / factor) for v in area))  # type: ignore[arg-type]
     if factor != 1.0:
-        boxes = [
+        found = [
             Box(
                 left=round(b.left * factor),
                 top=round(b.top * factor),
@@ -143,6 +210,12 @@ def count_people(
                 bottom=round(b.bottom * factor),
                 score=b.score,
             )
-            for b in boxes
+            for b in found
         ]
-    return Count(people=in_zone(boxes, zone_polygon(zone)), boxes=boxes, width=width, height=height)
+    return Count(
+        people=in_zone(found, queue),
+        boxes=found,
+        width=width,
+        height=height,
+        officers=in_zone(found, officer) if officer_zone is not None else None,
+    )

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -16,10 +16,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from backend.cctv.schemas import (
     AlertList,
+    Camera,
     CameraCreate,
     CameraCreated,
     CameraKey,
     CameraList,
+    CameraZones,
     ExitEventList,
     SnapshotAccepted,
     SnapshotList,
@@ -119,6 +121,18 @@ async def list_cameras(
     return await cctv.cameras(limit=limit, cursor=cursor)
 
 
+@patch(
+    "/api/v1/cctv/cameras/{camera_id:int}",
+    operation_id="updateCameraZones",
+    summary="Change a camera's queue zone, officer zone or queue threshold (fields left out stay)",
+    guards=[allow("cctv.camera.manage")],
+)
+async def update_camera_zones(
+    camera_id: FromPath[Id], data: JSONBody[CameraZones], cctv: NamedDependency[Cctv]
+) -> Camera:
+    return await cctv.set_zones(camera_id, data)
+
+
 @post(
     "/api/v1/cctv/cameras/{camera_id:int}/key",
     operation_id="rotateCameraKey",
@@ -210,6 +224,7 @@ async def list_exits(
 
 
 ROUTES = [
+    update_camera_zones,
     create_camera,
     list_cameras,
     rotate_camera_key,

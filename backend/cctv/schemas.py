@@ -25,15 +25,35 @@ class CameraCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     mode: Mode
     gerai: GeraiCode | None = None
     zone: Zone | None = None
+    # The desk side of the gerai's counter (same pixels): a person standing in it is an officer
+    # on duty, and makes the gerai `open` (HADIR_CCTV_OFFICER_MAX_AGE_S).
+    officer_zone: Zone | None = None
     queue_threshold: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     # pull: the camera's snapshot URL; frigate: Frigate's base URL (http://nvr:5000).
     snapshot_url: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     frigate_camera: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")] | None = None
+    # frigate: the Frigate zone at the desk; its MQTT person count is the officers on duty.
+    frigate_officer_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")] | None = (
+        None
+    )
     auth: Auth = "none"
     username: Annotated[str, msgspec.Meta(max_length=100)] = ""
     password: Annotated[str, msgspec.Meta(max_length=200)] = ""
     interval_s: Annotated[int, msgspec.Meta(ge=5, le=3600)] = 30
     exit: bool = False
+
+
+class CameraZones(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A camera's zones and threshold changed (`PATCH`): a field left out stays as it is; a zone
+    set to null is removed (the queue zone then is the whole frame; no officer zone: the camera
+    no longer opens its gerai)."""
+
+    zone: Zone | msgspec.UnsetType | None = msgspec.UNSET
+    officer_zone: Zone | msgspec.UnsetType | None = msgspec.UNSET
+    queue_threshold: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = msgspec.UNSET
+    frigate_officer_zone: (
+        Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{0,100}$")] | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class CameraHealth(msgspec.Struct, frozen=True):
@@ -42,6 +62,8 @@ class CameraHealth(msgspec.Struct, frozen=True):
     last_people: int | None
     failures: int
     last_error: str
+    last_officers: int | None = None  # in the officer zone at `officers_at`
+    officers_at: dt.datetime | None = None
 
 
 class Camera(msgspec.Struct, frozen=True):
@@ -61,6 +83,8 @@ class Camera(msgspec.Struct, frozen=True):
     exit: bool
     created_at: dt.datetime
     health: CameraHealth
+    officer_zone: list[list[float]] | None = None
+    frigate_officer_zone: str = ""
 
 
 class CameraCreated(msgspec.Struct, frozen=True):
@@ -91,6 +115,7 @@ class SnapshotItem(msgspec.Struct, frozen=True):
     source: str
     people: int | None
     image_url: str | None  # short-lived signed link; None once retention removed the picture
+    officers: int | None = None  # in the camera's officer zone; None without one
 
 
 class SnapshotList(msgspec.Struct, frozen=True):

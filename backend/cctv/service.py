@@ -36,6 +36,7 @@ from backend.cctv.schemas import (
     CameraHealth,
     CameraKey,
     CameraList,
+    CameraZones,
     ExitEventList,
     SnapshotItem,
     SnapshotList,
@@ -53,7 +54,7 @@ from backend.core.errors import (
     Unauthenticated,
     UnsupportedMedia,
 )
-from backend.core.outbox import Event, Outbox, notice
+from backend.core.outbox import Event, Outbox, board_changed, notice
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, decode_cursor, page
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
@@ -189,6 +190,44 @@ def queue_step(
     return QueueStep(above, below, "")
 
 
+def officer_seen(
+    last_officers: int | None,
+    officers_at: dt.datetime | None,
+    now: dt.datetime,
+    max_age: dt.timedelta,
+) -> bool:
+    """Whether a camera's latest officer-zone count shows someone at the desk now: at least one
+    person, counted from a picture (or a Frigate count) no older than `max_age`. A count from
+    the future (a clock ahead) is taken as now."""
+    if last_officers is None or officers_at is None or last_officers < 1:
+        return False
+    return now - officers_at <= max_age
+
+
+class OfficerWatch:
+    """Which gerai a camera shows an officer at (the gerai registry asks, through the
+    composition root): the latest count in each camera's officer zone, while fresh."""
+
+    def __init__(self, max_age: dt.timedelta) -> None:
+        self.max_age = max_age
+
+    async def gerai_with_officer(self, gerai_codes: list[str], now: dt.datetime) -> set[str]:
+        if not gerai_codes:
+            return set()
+        rows = await CameraTable.select(
+            CameraTable.gerai, CameraTable.last_officers, CameraTable.officers_at
+        ).where(
+            CameraTable.gerai.is_in(sorted(set(gerai_codes)))
+            & (CameraTable.last_officers >= 1)
+            & (CameraTable.officers_at >= now - self.max_age)
+        )
+        return {
+            row["gerai"]
+            for row in rows
+            if officer_seen(row["last_officers"], row["officers_at"], now, self.max_age)
+        }
+
+
 def check_camera(data: CameraCreate) -> None:
     """Rules msgspec's types cannot say: what each mode needs, and a zone that is an area."""
     if data.mode in ("pull", "frigate"):
@@ -198,10 +237,15 @@ def check_camera(data: CameraCreate) -> None:
             raise Invalid(f"snapshot_url: {words} (http:// atau https://) wajib diisi")
     if data.auth != "none" and not data.username:
         raise Invalid("username: wajib diisi untuk autentikasi basic/digest")
-    try:
-        counter.zone_polygon(data.zone)
-    except ValueError as exc:
-        raise Invalid("zone: sisi poligon saling berpotongan atau tidak membentuk area") from exc
+    for name, zone in (("zone", data.zone), ("officer_zone", data.officer_zone)):
+        try:
+            counter.zone_polygon(zone)
+        except ValueError as exc:
+            raise Invalid(
+                f"{name}: sisi poligon saling berpotongan atau tidak membentuk area"
+            ) from exc
+    if data.frigate_officer_zone and data.mode != "frigate":
+        raise Invalid("frigate_officer_zone: hanya untuk kamera mode frigate")
 
 
 def inspect_snapshot(data: bytes, settings: Settings) -> None:
@@ -291,7 +335,11 @@ class Cctv:
                 last_people=row["last_people"],
                 failures=row["failures"],
                 last_error=row["last_error"],
+                last_officers=row["last_officers"],
+                officers_at=row["officers_at"],
             ),
+            officer_zone=row["officer_zone"],
+            frigate_officer_zone=row["frigate_officer_zone"],
         )
 
     async def _row(self, camera_id: int) -> dict[str, Any]:
@@ -321,6 +369,8 @@ class Cctv:
                 mode=data.mode,
                 gerai=data.gerai,
                 zone=data.zone,
+                officer_zone=data.officer_zone,
+                frigate_officer_zone=data.frigate_officer_zone or "",
                 queue_threshold=data.queue_threshold or self.settings.cctv_queue_threshold,
                 snapshot_url=data.snapshot_url or "",
                 frigate_camera=data.frigate_camera or (data.code if data.mode == "frigate" else ""),
@@ -351,6 +401,34 @@ class Cctv:
             next_cursor=next_cursor,
             purpose=self.settings.cctv_purpose,
         )
+
+    async def set_zones(self, camera_id: int, data: CameraZones) -> Camera:
+        """Change a camera's zones or threshold; the next picture is counted in the new ones."""
+        row = await self._row(camera_id)
+        changes: dict[Any, Any] = {}
+        for name in ("zone", "officer_zone"):
+            value = getattr(data, name)
+            if value is msgspec.UNSET:
+                continue
+            try:
+                counter.zone_polygon(value)
+            except ValueError as exc:
+                raise Invalid(
+                    f"{name}: sisi poligon saling berpotongan atau tidak membentuk area"
+                ) from exc
+            changes[getattr(CameraTable, name)] = value
+        if data.officer_zone is None:  # no desk to watch: its last count no longer holds
+            changes[CameraTable.last_officers] = None
+            changes[CameraTable.officers_at] = None
+        if data.queue_threshold is not msgspec.UNSET:
+            changes[CameraTable.queue_threshold] = data.queue_threshold
+        if data.frigate_officer_zone is not msgspec.UNSET:
+            if data.frigate_officer_zone and row["mode"] != "frigate":
+                raise Invalid("frigate_officer_zone: hanya untuk kamera mode frigate")
+            changes[CameraTable.frigate_officer_zone] = data.frigate_officer_zone
+        if changes:
+            await CameraTable.update(changes).where(CameraTable.id == camera_id)
+        return self._camera(await self._row(camera_id))
 
     async def rotate_key(self, camera_id: int) -> CameraKey:
         """A new key; the old one stops working with this update (every push reads the hash)."""
@@ -415,12 +493,21 @@ class Cctv:
         """Store a checked snapshot: the object, then its row and its analysis in one transaction.
 
         A pushed snapshot first claims the camera's slot (a conditional update), so that pushes
-        racing from one camera to several api processes are held to the same rate."""
+        racing from one camera to several api processes are held to the same rate; that update
+        is also the camera's health, so the transaction after the object is stored only inserts
+        (the snapshot and its analysis: one statement less per push)."""
         previous = camera["last_snapshot_at"]
+        is_exit = False  # told by whichever update of the camera's row this snapshot makes
         if rate_limited:
             cutoff = at - dt.timedelta(seconds=self.settings.cctv_min_push_interval_s)
             claimed = (
-                await CameraTable.update({CameraTable.last_snapshot_at: at})
+                await CameraTable.update(
+                    {
+                        CameraTable.last_snapshot_at: at,
+                        CameraTable.failures: 0,
+                        CameraTable.last_error: "",
+                    }
+                )
                 .where(
                     (CameraTable.id == camera["id"])
                     & (
@@ -428,7 +515,7 @@ class Cctv:
                         | (CameraTable.last_snapshot_at <= cutoff)
                     )
                 )
-                .returning(CameraTable.id)
+                .returning(CameraTable.id, CameraTable.exit)
             )
             if not claimed:
                 wait = max(1, math.ceil(self.settings.cctv_min_push_interval_s))
@@ -436,6 +523,7 @@ class Cctv:
                     f"Kamera {camera['code']} mengirim terlalu sering; coba lagi {wait} detik lagi",
                     retry_after_s=wait,
                 )
+            is_exit = bool(claimed[0]["exit"])
         key = object_key(camera["code"], at)
         try:
             await self.store.put(key, data, "image/jpeg")
@@ -448,27 +536,36 @@ class Cctv:
         async with self.outbox.transaction():
             rows = await Snapshot.insert(
                 Snapshot(
-                    camera=camera["id"], taken_at=at, source=source, object_key=key, size=len(data)
+                    camera=camera["id"],
+                    taken_at=at,
+                    source=source,
+                    object_key=key,
+                    size=len(data),
+                    digest=hashlib.sha1(data, usedforsecurity=False).hexdigest(),
                 )
             ).returning(Snapshot.id)
             snapshot_id = rows[0]["id"]
-            changes: dict[Any, Any] = {
-                CameraTable.last_snapshot_at: at,
-                CameraTable.failures: 0,
-                CameraTable.last_error: "",
-            }
+            changes: dict[Any, Any] = {}
+            if not rate_limited:  # a pull: its health is written here
+                changes = {
+                    CameraTable.last_snapshot_at: at,
+                    CameraTable.failures: 0,
+                    CameraTable.last_error: "",
+                }
             if camera.get("dark_alert"):
                 changes[CameraTable.dark_alert] = None
                 await AlertTable.update({AlertTable.closed_at: at}).where(
                     (AlertTable.id == camera["dark_alert"]) & AlertTable.closed_at.is_null()
                 )
-            updated = (
-                await CameraTable.update(changes)
-                .where(CameraTable.id == camera["id"])
-                .returning(CameraTable.exit)
-            )
+            if changes:
+                updated = (
+                    await CameraTable.update(changes)
+                    .where(CameraTable.id == camera["id"])
+                    .returning(CameraTable.exit)
+                )
+                is_exit = bool(updated and updated[0]["exit"])
             await self.outbox.add(snapshot_received(snapshot_id))
-            if updated and updated[0]["exit"] and self.exits is not None:
+            if is_exit and self.exits is not None:
                 # Its own job: the people count of the same picture never waits for faces.
                 await self.outbox.add(exits.exit_seen(snapshot_id))
         return snapshot_id
@@ -557,14 +654,19 @@ class Cctv:
     # --- analysis -----------------------------------------------------------------------------
 
     async def analyse(self, snapshot_id: int) -> int | None:
-        """Count the people in the camera's zone; record the count and move the queue alert."""
+        """Count the people in the camera's zone (and officer zone); record the counts and move
+        the queue alert. A frame identical to the camera's previous one takes that one's counts
+        without being decoded (a frozen camera or NVR sends the same picture again)."""
         row = (
             await Snapshot.select(
                 Snapshot.id,
+                Snapshot.camera,
                 Snapshot.object_key,
                 Snapshot.taken_at,
                 Snapshot.people,
+                Snapshot.digest,
                 Snapshot.camera.zone.as_alias("zone"),
+                Snapshot.camera.officer_zone.as_alias("officer_zone"),
             )
             .where(Snapshot.id == snapshot_id)
             .output(load_json=True)
@@ -574,32 +676,68 @@ class Cctv:
             return row["people"] if row else None  # gone, or purged
         people = row["people"]
         if people is None:  # not counted yet (a retry after the count only links)
-            data = await self.store.get(row["object_key"])
-            try:
-                count = await anyio.to_thread.run_sync(
-                    lambda: counter.count_people(
-                        data, row["zone"], max_pixels=self.settings.cctv_max_pixels
+            same = await self._same_as_previous(row)
+            if same is not None:
+                people, officers = same
+            else:
+                data = await self.store.get(row["object_key"])
+                try:
+                    count = await anyio.to_thread.run_sync(
+                        lambda: counter.count_people(
+                            data,
+                            row["zone"],
+                            max_pixels=self.settings.cctv_max_pixels,
+                            officer_zone=row["officer_zone"],
+                        )
                     )
-                )
-            except recognition.BadImage as exc:
-                await Snapshot.update(
-                    {
-                        Snapshot.analysed_at: dt.datetime.now(dt.UTC),
-                        Snapshot.analysis_error: str(exc)[:200],
-                    }
-                ).where(Snapshot.id == snapshot_id)
-                return None
-            people = count.people
-            await self.record_count(snapshot_id, people)
+                except recognition.BadImage as exc:
+                    await Snapshot.update(
+                        {
+                            Snapshot.analysed_at: dt.datetime.now(dt.UTC),
+                            Snapshot.analysis_error: str(exc)[:200],
+                        }
+                    ).where(Snapshot.id == snapshot_id)
+                    return None
+                people, officers = count.people, count.officers
+            await self.record_count(snapshot_id, people, officers)
         await self.link_snapshot(snapshot_id)
         return people
 
-    async def record_count(self, snapshot_id: int, people: int) -> None:
-        """Store a snapshot's count, keep the camera's latest, step its queue alert."""
+    async def _same_as_previous(self, row: dict[str, Any]) -> tuple[int, int | None] | None:
+        """The counts of the camera's snapshot just before this one if it was the very same
+        JPEG (same digest) and was counted; None otherwise."""
+        if not row["digest"]:
+            return None
+        previous = (
+            await Snapshot.select(Snapshot.digest, Snapshot.people, Snapshot.officers)
+            .where(
+                (Snapshot.camera == row["camera"])
+                & (Snapshot.taken_at < row["taken_at"])
+                & (Snapshot.object_key != "")
+            )
+            .order_by(Snapshot.taken_at, ascending=False)
+            .first()
+        )
+        if previous is None or previous["digest"] != row["digest"] or previous["people"] is None:
+            return None
+        if row["officer_zone"] is not None and previous["officers"] is None:
+            return None  # the officer zone was set since: count afresh
+        return previous["people"], previous["officers"] if row["officer_zone"] else None
+
+    async def record_count(
+        self, snapshot_id: int, people: int, officers: int | None = None
+    ) -> None:
+        """Store a snapshot's counts, keep the camera's latest, step its queue alert."""
         now = dt.datetime.now(dt.UTC)
         async with self.outbox.transaction():
             snapshot = (
-                await Snapshot.update({Snapshot.people: people, Snapshot.analysed_at: now})
+                await Snapshot.update(
+                    {
+                        Snapshot.people: people,
+                        Snapshot.officers: officers,
+                        Snapshot.analysed_at: now,
+                    }
+                )
                 .where((Snapshot.id == snapshot_id) & Snapshot.people.is_null())
                 .returning(Snapshot.camera, Snapshot.taken_at)
             )
@@ -608,6 +746,8 @@ class Cctv:
             camera_id, taken_at = snapshot[0]["camera"], snapshot[0]["taken_at"]
             camera = await self._lock_camera(camera_id)
             await self._step_queue(camera, people, taken_at)
+            if officers is not None:
+                await self._record_officers(camera_id, officers, taken_at)
         if camera["gerai"]:
             try:
                 await self.gerai.record_load(camera["gerai"], people, taken_at)
@@ -615,6 +755,29 @@ class Cctv:
                 # The camera names a gerai that is not (or no longer) registered: the count is
                 # kept on the snapshot all the same.
                 log.warning("camera %s names unknown gerai %s", camera["code"], camera["gerai"])
+
+    async def _record_officers(self, camera_id: int, officers: int, at: dt.datetime) -> None:
+        """The camera's latest officer count; an older one arriving late changes nothing. When
+        the desk of a gerai's camera goes from empty to staffed or back, the board's streams
+        are told (its gerai's state may have changed). Call it inside a transaction."""
+        before = (
+            await CameraTable.select(CameraTable.gerai, CameraTable.last_officers)
+            .where(CameraTable.id == camera_id)
+            .first()
+        )
+        updated = (
+            await CameraTable.update(
+                {CameraTable.last_officers: officers, CameraTable.officers_at: at}
+            )
+            .where(
+                (CameraTable.id == camera_id)
+                & (CameraTable.officers_at.is_null() | (CameraTable.officers_at <= at))
+            )
+            .returning(CameraTable.id)
+        )
+        if updated and before is not None and before["gerai"]:
+            if ((before["last_officers"] or 0) >= 1) != (officers >= 1):
+                await self.outbox.add(board_changed(f"cctv-officers:{camera_id}:{at.isoformat()}"))
 
     async def _lock_camera(self, camera_id: int) -> dict[str, Any]:
         query = CameraTable.select(
@@ -661,12 +824,15 @@ class Cctv:
             ).returning(AlertTable.id)
             changes[CameraTable.queue_alert] = rows[0]["id"]
             await self._tell_queue(camera, rows[0]["id"], people)
+            # The board shows open queue alerts: its streams are told (same transaction).
+            await self.outbox.add(board_changed(f"cctv-queue:{rows[0]['id']}:open"))
         elif camera["queue_alert"] is not None:
             if step.action == "close":
                 changes[CameraTable.queue_alert] = None
                 await AlertTable.update({AlertTable.closed_at: at}).where(
                     AlertTable.id == camera["queue_alert"]
                 )
+                await self.outbox.add(board_changed(f"cctv-queue:{camera['queue_alert']}:close"))
             else:
                 await AlertTable.update({AlertTable.peak: people}).where(
                     (AlertTable.id == camera["queue_alert"]) & (AlertTable.peak < people)
@@ -696,8 +862,10 @@ class Cctv:
         )
 
     async def count_from_frigate(self, frigate_camera: str, people: int, at: dt.datetime) -> int:
-        """A person count Frigate published (MQTT): recorded as a snapshot without a picture
-        for every camera that names this Frigate camera. How many cameras took it."""
+        """A person count Frigate published (MQTT) for a camera or zone: recorded as a snapshot
+        without a picture for every camera that names this Frigate camera, and as the officers
+        on duty of every camera whose officer zone is this Frigate zone. How many cameras took
+        it."""
         cameras = await CameraTable.select(CameraTable.id).where(
             (CameraTable.mode == "frigate") & (CameraTable.frigate_camera == frigate_camera)
         )
@@ -710,7 +878,62 @@ class Cctv:
                     CameraTable.id == camera["id"]
                 )
             await self.record_count(rows[0]["id"], people)
-        return len(cameras)
+        desks = await CameraTable.select(CameraTable.id).where(
+            (CameraTable.mode == "frigate") & (CameraTable.frigate_officer_zone == frigate_camera)
+        )
+        for camera in desks:
+            async with self.outbox.transaction():
+                await self._record_officers(camera["id"], people, at)
+        return len(cameras) + len(desks)
+
+    # --- the board ------------------------------------------------------------------------
+
+    async def latest_pictures(self, gerai_codes: list[str]) -> dict[str, tuple[str, dt.datetime]]:
+        """Per gerai, the object key and time of the latest snapshot with a picture of any of
+        its cameras. One indexed query per camera watching these gerai."""
+        if not gerai_codes:
+            return {}
+        cameras = await CameraTable.select(CameraTable.id, CameraTable.gerai).where(
+            CameraTable.gerai.is_in(sorted(set(gerai_codes)))
+        )
+        latest: dict[str, tuple[str, dt.datetime]] = {}
+        for camera in cameras:
+            row = (
+                await Snapshot.select(Snapshot.object_key, Snapshot.taken_at)
+                .where((Snapshot.camera == camera["id"]) & (Snapshot.object_key != ""))
+                .order_by(Snapshot.taken_at, ascending=False)
+                .first()
+            )
+            if row is None:
+                continue
+            held = latest.get(camera["gerai"])
+            if held is None or held[1] < row["taken_at"]:
+                latest[camera["gerai"]] = (row["object_key"], row["taken_at"])
+        return latest
+
+    async def picture_url(self, who: Principal, object_key: str) -> str:
+        """A short-lived signed link to a snapshot's picture; the view is logged (UU PDP)."""
+        return await self.photo_url(who, object_key, checkin_id=None, purpose="cctv")
+
+    async def open_queue_alerts(self, gerai_codes: list[str]) -> dict[str, dict[str, Any]]:
+        """Per gerai, its open queue alert (the earliest opened): opened_at, peak, threshold."""
+        if not gerai_codes:
+            return {}
+        rows = await (
+            AlertTable.select(
+                AlertTable.gerai, AlertTable.opened_at, AlertTable.peak, AlertTable.threshold
+            )
+            .where(
+                AlertTable.gerai.is_in(sorted(set(gerai_codes)))
+                & (AlertTable.kind == "queue")
+                & AlertTable.closed_at.is_null()
+            )
+            .order_by(AlertTable.opened_at)
+        )
+        alerts: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            alerts.setdefault(row["gerai"], row)
+        return alerts
 
     # --- evidence at the BKD desk ------------------------------------------------------------
 
@@ -865,6 +1088,7 @@ class Cctv:
                 Snapshot.taken_at,
                 Snapshot.source,
                 Snapshot.people,
+                Snapshot.officers,
                 Snapshot.object_key,
             )
             .where(where)
@@ -887,6 +1111,7 @@ class Cctv:
             source=row["source"],
             people=row["people"],
             image_url=url,
+            officers=row["officers"],
         )
 
     async def alerts(

@@ -22,6 +22,11 @@ class Camera(Table, tablename="cctv_camera"):
     mode = Varchar(length=10)  # push | pull | frigate
     gerai = Varchar(length=40, null=True, default=None)  # the gerai's code (gerai domain)
     zone = JSON(null=True, default=None)  # [[x, y], ...] in image pixels; None: the whole frame
+    # The desk side of the gerai's counter, in the same pixels: someone standing in it is an
+    # officer on duty. None: the camera does not tell.
+    officer_zone = JSON(null=True, default=None)
+    # frigate: the Frigate zone whose person count is the officers' (MQTT `frigate/<zone>/person`)
+    frigate_officer_zone = Varchar(length=100, default="")
     queue_threshold = Integer(default=0)  # people at or above which the queue is long
     snapshot_url = Varchar(length=500, default="")  # pull: the snapshot URL; frigate: base URL
     frigate_camera = Varchar(length=100, default="")
@@ -44,6 +49,9 @@ class Camera(Table, tablename="cctv_camera"):
     above = Integer(default=0)
     below = Integer(default=0)
     queue_alert = Integer(null=True, default=None)  # id of the open queue alert
+    # The officers last counted in the officer zone, and when the picture (or count) was taken.
+    last_officers = Integer(null=True, default=None)
+    officers_at = Timestamptz(null=True, default=None)
 
 
 class Snapshot(Table, tablename="cctv_snapshot"):
@@ -57,6 +65,9 @@ class Snapshot(Table, tablename="cctv_snapshot"):
     people = Integer(null=True, default=None)  # None until analysed
     analysed_at = Timestamptz(null=True, default=None)
     analysis_error = Varchar(length=200, default="")
+    officers = Integer(null=True, default=None)  # in the officer zone; None: no zone or not yet
+    # SHA-1 of the JPEG (hex): a frame identical to the camera's previous one takes its counts.
+    digest = Varchar(length=40, default="")
 
 
 class Alert(Table, tablename="cctv_alert"):

@@ -337,6 +337,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         int,
         Doc("Consecutive analysed snapshots below the threshold that close an open queue alert."),
     ] = 3
+    cctv_officer_max_age_s: Annotated[
+        int,
+        Doc(
+            "A camera's count of people in its officer zone (the desk side of a gerai's counter) keeps its gerai `open` for this many seconds after the picture, or the Frigate count, it came from."
+        ),
+    ] = 180
     cctv_pull_timeout_s: Annotated[
         float,
         Doc(

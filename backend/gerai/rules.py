@@ -93,11 +93,14 @@ def window_at(hours: Hours, local: dt.datetime) -> tuple[dt.datetime, dt.datetim
     return (start, end) if start <= local < end else None
 
 
-def state_at(hours: Hours, local: dt.datetime, staff_on_duty: int) -> str:
-    """`closed` outside hours; during them `open` with someone on duty, else `empty`."""
+def state_at(
+    hours: Hours, local: dt.datetime, staff_on_duty: int, officer_on_camera: bool = False
+) -> str:
+    """`closed` outside hours; during them `open` with someone on duty (an assigned employee
+    checked in, or a camera's fresh count of a person at the desk), else `empty`."""
     if window_at(hours, local) is None:
         return CLOSED
-    return OPEN if staff_on_duty > 0 else EMPTY
+    return OPEN if staff_on_duty > 0 or officer_on_camera else EMPTY
 
 
 def empty_too_long(empty_since: dt.datetime | None, now: dt.datetime, grace: dt.timedelta) -> bool:

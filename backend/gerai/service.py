@@ -38,6 +38,9 @@ MAX_GERAI = 2_000  # a regency's MPP hosts tens; a province's several hundred
 EMPTY_ALERT = "empty"
 
 OnDuty = Callable[[list[int], dt.date], Awaitable[set[int]]]
+# The codes of those gerai (asked about) where a camera shows an officer at the desk at `now`
+# (the CCTV domain answers, wired by the composition root).
+OfficersSeen = Callable[[list[str], dt.datetime], Awaitable[set[str]]]
 
 
 class IkmSource(Protocol):
@@ -61,7 +64,9 @@ class GeraiService:
         on_duty: OnDuty,
         empty_grace: dt.timedelta,
         ikm: IkmSource | None = None,
+        officers: OfficersSeen | None = None,
     ) -> None:
+        self.officers = officers
         self.outbox = outbox
         self.units = units
         self.on_duty = on_duty
@@ -120,9 +125,15 @@ class GeraiService:
         for day, day_rows in by_day.items():
             ids = sorted({e for r in day_rows for e in staff.get(r["id"], ())})
             present |= await self.on_duty(ids, day)
+        seen: set[str] = set()
+        if self.officers is not None and by_day:
+            seen = await self.officers([r["code"] for rs in by_day.values() for r in rs], now)
         return {
             row["id"]: rules.state_at(
-                _hours(row), local[row["id"]], len(staff.get(row["id"], set()) & present)
+                _hours(row),
+                local[row["id"]],
+                len(staff.get(row["id"], set()) & present),
+                officer_on_camera=row["code"] in seen,
             )
             for row in rows
         }
@@ -290,8 +301,14 @@ class GeraiService:
             elif row["empty_since"] is not None:
                 async with self.outbox.transaction():
                     await Gerai.update({Gerai.empty_since: None}).where(Gerai.id == row["id"])
-                    await GeraiAlert.update({GeraiAlert.closed_at: now}).where(
-                        (GeraiAlert.gerai == row["id"]) & GeraiAlert.closed_at.is_null()
+                    closed = (
+                        await GeraiAlert.update({GeraiAlert.closed_at: now})
+                        .where((GeraiAlert.gerai == row["id"]) & GeraiAlert.closed_at.is_null())
+                        .returning(GeraiAlert.id)
+                    )
+                    # The board shows open alerts: its streams are told.
+                    await self.outbox.add(
+                        *[events.board_changed(f"gerai-empty:{a['id']}:close") for a in closed]
                     )
         return opened
 
@@ -305,6 +322,7 @@ class GeraiService:
                 GeraiAlert(gerai=row["id"], kind=EMPTY_ALERT, opened_at=now, empty_since=since)
             ).returning(GeraiAlert.id)
             alert_id = inserted[0]["id"]
+            await self.outbox.add(events.board_changed(f"gerai-empty:{alert_id}:open"))
             supervisors = await GeraiMember.select(GeraiMember.employee).where(
                 (GeraiMember.gerai == row["id"]) & (GeraiMember.role == SUPERVISOR)
             )

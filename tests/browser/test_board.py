@@ -4,9 +4,12 @@ reminder; with screenshots in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.async_api import Browser, expect
 
+from backend.core.db import open_engine
 from backend.org import demo_data
 from tests.browser.conftest import (
     BKD,
@@ -18,12 +21,16 @@ from tests.browser.conftest import (
     screenshot,
     watch_errors,
 )
+from tests.support import people as frames
+from tests.support.cctv import location_id
+from tests.support.cctv import picture as cctv_picture
 from tests.support.factories import TEACHER, by_role, checkin_files, meta
 
 expect.set_options(timeout=15_000)
 COMMAND = next(e for e in demo_data.EMPLOYEES if e.roles == ("asn", "command"))
 HEAD = by_role("kepala_unit", unit_code=TEACHER.unit_code)
 WALL = {"width": 1920, "height": 1080}
+LOADED = "document.querySelector(\"[data-gerai='MPP-G01'] img\").naturalWidth > 0"
 
 
 async def accepted_checkin(base_url: str) -> None:
@@ -149,3 +156,70 @@ async def test_the_board_on_a_wall_updates_live_and_drills_down_on_a_phone(
         assert_no_errors(page)
     finally:
         await head.close()
+
+
+async def test_a_gerai_tile_shows_its_latest_cctv_snapshot_on_a_wall_and_a_phone(
+    browser: Browser, base_url: str, clean
+):
+    """A camera watching the Disdukcapil gerai pushes a snapshot; the board's tile shows it
+    (a signed link made for the viewer), its time and the queue load; other tiles have none."""
+    try:
+        picture = frames.frame(0)  # a real CCTV frame
+    except frames.Unavailable:
+        picture = cctv_picture(768, 432)
+    admin = await bearer(base_url, by_role("admin").nip)
+    async with open_engine(clean):
+        location = await location_id()
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        created = await client.post(
+            "/api/v1/cctv/cameras",
+            json={
+                "code": "CAM-DUKCAPIL",
+                "name": "Gerai Disdukcapil",
+                "location_id": location,
+                "mode": "push",
+                "gerai": "MPP-G01",
+            },
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        pushed = await client.post(
+            "/api/v1/cctv/snapshots",
+            content=picture,
+            headers={"Content-Type": "image/jpeg"},
+            auth=("CAM-DUKCAPIL", created.json()["key"]),
+        )
+        assert pushed.status_code == 202, pushed.text
+    for viewport, name in ((WALL, "board-gerai-thumb-1920"), (None, "board-gerai-thumb-360")):
+        options = context_options(base_url)
+        if viewport:
+            options = {
+                **options,
+                "viewport": viewport,
+                "device_scale_factor": 1,
+                "is_mobile": False,
+                "has_touch": False,
+            }
+        context = await browser.new_context(**options)
+        try:
+            page = await context.new_page()
+            watch_errors(page)
+            await log_in(page, COMMAND.nip)
+            await page.goto("/#/papan")
+            tile = page.locator("#board-gerai [data-gerai='MPP-G01']")
+            image = tile.locator(".gerai-thumb img")
+            await expect(image).to_have_attribute("src", re.compile(r"/cctv/CAM-DUKCAPIL/"))
+            await expect(tile.locator("figcaption")).to_contain_text("CCTV")
+            # The picture really loads (same origin, allowed by the CSP; lazily: once in view).
+            await tile.scroll_into_view_if_needed()
+            await eventually(lambda page=page: page.evaluate(LOADED))
+            # Other gerai have no camera: no picture, the board as before.
+            others = page.locator("#board-gerai li:not([data-gerai='MPP-G01']) img")
+            await expect(others).to_have_count(0)
+            if viewport is None:
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 360, width
+            await screenshot(page, name, whole=viewport is None)
+            assert_no_errors(page)
+        finally:
+            await context.close()

@@ -246,6 +246,14 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
         ),
     ),
     "listCameras": (False, lambda w, t: ("GET", "/api/v1/cctv/cameras", {})),
+    "updateCameraZones": (
+        False,
+        lambda w, t: (
+            "PATCH",
+            f"/api/v1/cctv/cameras/{w.camera}",
+            {"json": {"queue_threshold": 5}},
+        ),
+    ),
     "rotateCameraKey": (
         False,
         lambda w, t: ("POST", f"/api/v1/cctv/cameras/{w.camera}/key", {}),

@@ -346,13 +346,42 @@ export function boardView(app) {
             ...state.gerai.map((g) =>
               h(
                 'li',
-                { class: `gerai gerai-${g.state}`, 'data-gerai': g.code },
-                h('strong', null, g.name),
-                h('span', { class: 'hint' }, ` ${g.agency}`),
-                h('span', { class: 'chip' }, GERAI_STATE[g.state] || g.state),
-                g.load !== null ? h('span', null, ` antrean ${num(g.load)}`) : null,
-                g.ikm !== null ? h('span', null, ` IKM ${g.ikm.toFixed(2).replace('.', ',')}`) : null,
-                g.alert ? h('p', { class: 'error' }, g.alert) : null,
+                {
+                  class: `gerai gerai-${g.state}${g.thumbnail ? ' gerai-with-thumb' : ''}`,
+                  'data-gerai': g.code,
+                },
+                // The latest CCTV snapshot: a short-lived link made for this viewer (the
+                // stream renews it); none where the gerai has no camera or no picture yet.
+                g.thumbnail
+                  ? h(
+                      'figure',
+                      { class: 'gerai-thumb' },
+                      h('img', {
+                        src: g.thumbnail,
+                        alt: `Foto CCTV terakhir ${g.name}`,
+                        width: 160,
+                        height: 90,
+                        loading: 'lazy',
+                        decoding: 'async',
+                      }),
+                      g.thumbnail_at
+                        ? h('figcaption', { class: 'hint' }, `CCTV ${timeIn(g.thumbnail_at)}`)
+                        : null,
+                    )
+                  : null,
+                h(
+                  'div',
+                  { class: 'gerai-text' },
+                  h('strong', null, g.name),
+                  h('span', { class: 'hint' }, ` ${g.agency}`),
+                  h('span', { class: 'chip' }, GERAI_STATE[g.state] || g.state),
+                  g.load !== null ? h('span', null, ` antrean ${num(g.load)}`) : null,
+                  g.ikm !== null
+                    ? h('span', null, ` IKM ${g.ikm.toFixed(2).replace('.', ',')}`)
+                    : null,
+                  g.alert ? h('p', { class: 'error' }, g.alert) : null,
+                  g.queue_alert ? h('p', { class: 'error gerai-queue' }, g.queue_alert) : null,
+                ),
               ),
             ),
           )

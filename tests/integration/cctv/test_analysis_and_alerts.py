@@ -16,7 +16,7 @@ from tests.support.jobs import drain
 
 async def test_the_job_counts_the_people_in_a_pushed_frame(client, clean):
     try:
-        frame = frames.frame(0)  # three walkers, counted by eye
+        frame = frames.frame(60)  # six walkers, counted by eye
     except frames.Unavailable as exc:
         pytest.skip(str(exc))
     created = await camera(client, await admin(client))
@@ -24,14 +24,14 @@ async def test_the_job_counts_the_people_in_a_pushed_frame(client, clean):
     assert answer.status_code == 202
     await drain(clean)
     row = await Snapshot.select(Snapshot.people, Snapshot.analysed_at).first()
-    assert row["people"] == 3 and row["analysed_at"] is not None
+    assert row["people"] == 6 and row["analysed_at"] is not None
     listed = (await client.get("/api/v1/cctv/cameras", headers=await admin(client))).json()
-    assert listed["items"][0]["health"]["last_people"] == 3
+    assert listed["items"][0]["health"]["last_people"] == 6
     snapshots = await client.get(
         f"/api/v1/cctv/cameras/{created['camera']['id']}/snapshots", headers=await admin(client)
     )
     item = snapshots.json()["items"][0]
-    assert item["people"] == 3 and item["image_url"].startswith("/api/v1/objects/cctv/")
+    assert item["people"] == 6 and item["image_url"].startswith("/api/v1/objects/cctv/")
     image = await client.get(item["image_url"])
     assert image.status_code == 200 and image.content == frame
 

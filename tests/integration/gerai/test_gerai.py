@@ -135,8 +135,10 @@ async def test_outside_hours_is_closed_and_raises_nothing(
 ) -> None:
     bkd = await login(client, BKD.nip)
     now = dt.datetime.now(dt.UTC)
-    tomorrow = (now + dt.timedelta(days=1)).astimezone(dt.timezone(dt.timedelta(hours=7)))
-    day = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"][tomorrow.weekday()]
+    # Hours only on the day after tomorrow: the hour watched below never reaches it, even from
+    # 23:00 WIB (tomorrow's hours would have begun at 00:00 within that hour).
+    later = (now + dt.timedelta(days=2)).astimezone(dt.timezone(dt.timedelta(hours=7)))
+    day = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"][later.weekday()]
     row = gerai_row("T-02", hours=f"{day} 00:00-23:59")
     assert (await import_sheet(client, bkd, sheet(row), apply=True)).status_code == 200
     for minutes in (0, 30, 60):

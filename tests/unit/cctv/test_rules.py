@@ -16,6 +16,7 @@ from backend.cctv.service import (
     key_matches,
     new_key,
     object_key,
+    officer_seen,
     queue_step,
 )
 from backend.core.errors import Invalid
@@ -91,6 +92,32 @@ def test_overlapping_detections_of_one_person_are_one():
     assert len(kept) == 2 and kept[0].score == 1.0
 
 
+def test_only_the_part_of_the_frame_a_person_in_the_zones_can_stand_in_is_searched():
+    queue = people.zone_polygon([[300, 400], [500, 400], [500, 600], [300, 600]])
+    desk = people.zone_polygon([[450, 200], [700, 200], [700, 300], [450, 300]])
+    # From the top (bodies stand above their feet) to the lowest zone point (+8 px), across
+    # the zones' width plus a quarter of the frame's height (half a frame-tall body) each side.
+    assert people.search_area([queue], 1280, 720) == (120, 0, 680, 608)
+    assert people.search_area([queue, desk], 1280, 720) == (120, 0, 880, 608)
+    # No zone, or one camera zone unset: the whole frame.
+    assert people.search_area([], 1280, 720) == (0, 0, 1280, 720)
+    assert people.search_area([queue, None], 1280, 720) == (0, 0, 1280, 720)
+    # Clipped to the frame.
+    edge = people.zone_polygon([[0, 600], [100, 600], [100, 720], [0, 720]])
+    assert people.search_area([edge], 1280, 720) == (0, 0, 280, 720)
+
+
+def test_an_officer_counts_while_the_picture_that_showed_them_is_fresh():
+    now = dt.datetime(2026, 12, 11, 3, 0, tzinfo=dt.UTC)
+    allowance = dt.timedelta(seconds=180)
+    assert officer_seen(1, now - dt.timedelta(seconds=180), now, allowance)
+    assert officer_seen(2, now, now, allowance)
+    assert not officer_seen(1, now - dt.timedelta(seconds=181), now, allowance)  # too old
+    assert not officer_seen(0, now, now, allowance)  # the desk is empty
+    assert not officer_seen(None, None, now, allowance)  # no officer zone, or never counted
+    assert officer_seen(1, now + dt.timedelta(seconds=5), now, allowance)  # a clock ahead
+
+
 def camera(**fields) -> CameraCreate:
     return msgspec.convert(
         {"code": "C1", "name": "c", "location_id": 1, "mode": "push", **fields}, CameraCreate
@@ -108,6 +135,11 @@ def test_camera_definitions_follow_their_mode():
         check_camera(camera(mode="frigate", snapshot_url="ftp://nvr"))
     with pytest.raises(Invalid, match="zone"):
         check_camera(camera(zone=[[0, 0], [10, 10], [10, 0], [0, 10]]))
+    with pytest.raises(Invalid, match="officer_zone"):
+        check_camera(camera(officer_zone=[[0, 0], [10, 10], [10, 0], [0, 10]]))
+    with pytest.raises(Invalid, match="frigate_officer_zone"):
+        check_camera(camera(frigate_officer_zone="meja_1"))
+    check_camera(camera(officer_zone=[[0, 0], [10, 0], [10, 10]]))
     with pytest.raises(msgspec.ValidationError):
         camera(code="a:b")
 

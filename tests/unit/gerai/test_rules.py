@@ -59,6 +59,16 @@ def test_state_follows_hours_and_staff_on_duty():
     assert rules.state_at(hours, at(7, "09:00"), 1) == rules.CLOSED  # Sunday: no hours
 
 
+def test_a_camera_showing_an_officer_at_the_desk_opens_the_gerai():
+    hours = rules.parse_hours("Senin-Kamis 08:00-15:00; Jumat 08:00-11:00")
+    # Nobody assigned checked in, but a camera counts someone in its officer zone.
+    assert rules.state_at(hours, at(1, "09:00"), 0, officer_on_camera=True) == rules.OPEN
+    assert rules.state_at(hours, at(1, "09:00"), 0, officer_on_camera=False) == rules.EMPTY
+    assert rules.state_at(hours, at(1, "09:00"), 2, officer_on_camera=False) == rules.OPEN
+    # Outside the hours the camera changes nothing.
+    assert rules.state_at(hours, at(5, "12:00"), 0, officer_on_camera=True) == rules.CLOSED
+
+
 def test_empty_too_long_counts_the_grace_exactly():
     since = at(1, "08:00")
     grace = dt.timedelta(minutes=15)
