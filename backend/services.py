@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.exports import RecapExports
 from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
@@ -89,6 +90,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    exports: RecapExports
     imports: Imports
     gerai: GeraiService
     ratings: Ratings
@@ -208,6 +210,14 @@ async def open_services(
             push=push,
             permits=permits,
             days=days,
+            exports=RecapExports(
+                days=days,
+                store=store,
+                outbox=outbox,
+                chunk=settings.recap_export_chunk,
+                link_ttl_s=settings.presign_ttl_s,
+                keep_hours=settings.recap_export_keep_hours,
+            ),
             imports=Imports(org_imports.importers(outbox.transaction)),
             gerai=registry,
             ratings=Ratings(

@@ -17,6 +17,8 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from backend.attendance.jobs import (
+    build_recap_export,
+    purge_recap_exports,
     purge_selfies,
     recompute_day,
     recompute_yesterday,
@@ -37,6 +39,8 @@ JOBS = [
     purge_selfies,
     recompute_day,
     recompute_yesterday,
+    build_recap_export,
+    purge_recap_exports,
     *push_jobs.FUNCTIONS,
     *gerai_jobs.FUNCTIONS,
     *board_jobs.FUNCTIONS,
@@ -52,6 +56,7 @@ PERIODIC = [
     (purge_selfies, {17}, None),
     # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
     (recompute_yesterday, {30}, None),
+    (purge_recap_exports, {41}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in gerai_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from piccolo.query.functions.aggregate import Count
 
@@ -28,7 +30,8 @@ from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.outbox import Outbox
 from backend.core.settings import TppRules
 from backend.org import service as org
-from backend.org.tables import Employee, Holiday, Unit
+from backend.org.schemas import UnitNode
+from backend.org.tables import Employee, Holiday
 from backend.permits.service import Permits
 
 # The hourly settle job (jobs.recompute_yesterday): how far back a missed run is caught up,
@@ -50,11 +53,21 @@ class DayView(msgspec.Struct, frozen=True):
     reasons: list[str]
 
 
+class RecapUnit(msgspec.Struct, frozen=True):
+    """A unit a recap covers, with its active staff."""
+
+    code: str
+    name: str
+    staff: int
+
+
 class Recap(msgspec.Struct, frozen=True):
     unit: str
     unit_name: str
     month: str  # YYYY-MM
     employees: list[rules.EmployeeMonth]
+    subtree: bool = False  # the unit with everything under it
+    units: list[RecapUnit] = []  # with `subtree`: the units covered, parents first
 
 
 def _view(status: rules.DayStatus) -> DayView:
@@ -302,22 +315,9 @@ class DayRecords:
 
     # --- the monthly recap --------------------------------------------------------------------
 
-    async def recap(self, who: Principal, unit_code: str, month: str, *, now: dt.datetime) -> Recap:
-        """One unit's month as of `now`, bounded by the unit: its staff's stored day records of
-        the month (and the 31 days before, for an absence run across the month boundary) in one
-        query, the days missing or provisional recomputed for that window only, and the
-        year-to-date absent count (PP 94/2021) from the stored day records in one grouped
-        query. Days count once their working hours have ended in the unit's own time zone (a
-        WIT unit's day ends two hours before a WIB unit's)."""
-        try:
-            first = dt.date.fromisoformat(f"{month}-01")
-        except ValueError:
-            raise Invalid("month: gunakan format YYYY-MM, misalnya 2026-11") from None
-        unit = (
-            await Unit.select(Unit.id, Unit.name, Unit.timezone)
-            .where(Unit.code == unit_code)
-            .first()
-        )
+    async def recap_unit(self, who: Principal, unit_code: str) -> UnitNode:
+        """The unit of a recap, once the caller may read its recap (a head: their own units)."""
+        unit = await org.unit_by_code(unit_code)
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
         await policy.ensure(
@@ -325,9 +325,93 @@ class DayRecords:
             "recap.read",
             Forbidden("Rekap hanya untuk unit Anda sendiri"),
             org.TREE,
-            unit_id=unit["id"],
+            unit_id=unit.id,
         )
-        zone = ZoneInfo(unit["timezone"] or "Asia/Jakarta")
+        return unit
+
+    async def recap(
+        self,
+        who: Principal,
+        unit_code: str,
+        month: str,
+        *,
+        now: dt.datetime,
+        subtree: bool = False,
+        direct_max: int | None = None,
+    ) -> Recap:
+        """One unit's month (with `subtree`, the unit and everything under it) as of `now`,
+        answered in the request. A subtree of more than `direct_max` employees is refused: it
+        is built by a job instead (`POST /api/v1/recap/exports`)."""
+        month_start(month)
+        unit = await self.recap_unit(who, unit_code)
+        if subtree and direct_max is not None:
+            plan = await recap_plan(unit, subtree=True)
+            staff = sum(count for _, count in plan)
+            if staff > direct_max:
+                raise Invalid(
+                    f"Rekap ini mencakup {staff} pegawai, lebih dari {direct_max} yang dijawab "
+                    "langsung: unduh sebagai berkas (POST /api/v1/recap/exports)"
+                )
+        return await self.build(unit, month, now=now, subtree=subtree)
+
+    async def build(
+        self,
+        unit: UnitNode,
+        month: str,
+        *,
+        now: dt.datetime,
+        subtree: bool = False,
+        chunk: int = 500,
+        progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> Recap:
+        """The recap of `unit` (and, with `subtree`, of every unit under it, parents first,
+        each unit's staff by name), read `chunk` employees at a time; `progress(done, total)`
+        is awaited after each step (the export job stores it)."""
+        first = month_start(month)
+        plan = await recap_plan(unit, subtree=subtree)
+        total = sum(count for _, count in plan)
+        if progress is not None:
+            await progress(0, total)
+        done = 0
+        months: list[rules.EmployeeMonth] = []
+        covered: list[RecapUnit] = []
+        for node, count in plan:
+            if subtree:
+                covered.append(RecapUnit(code=node.code, name=node.name, staff=count))
+            if not count:
+                continue
+            people = await _staff_of_unit(node.id)
+            for at in range(0, len(people), max(1, chunk)):
+                part = people[at : at + max(1, chunk)]
+                for row in await self._months(part, node, first, now=now):
+                    months.append(msgspec.structs.replace(row, unit=node.code, unit_name=node.name))
+                done += len(part)
+                if progress is not None:
+                    await progress(done, max(total, done))
+        return Recap(
+            unit=unit.code,
+            unit_name=unit.name,
+            month=month,
+            employees=months,
+            subtree=subtree,
+            units=covered,
+        )
+
+    async def _months(
+        self,
+        people: list[dict[str, Any]],
+        unit: UnitNode,
+        first: dt.date,
+        *,
+        now: dt.datetime,
+    ) -> list[rules.EmployeeMonth]:
+        """The month of some staff of one unit, bounded by them: their stored day records of
+        the month (and the 31 days before, for an absence run across the month boundary) in one
+        query, the days missing or provisional recomputed for that window only, and the
+        year-to-date absent count (PP 94/2021) from the stored day records in one grouped
+        query. Days count once their working hours have ended in the unit's own time zone (a
+        WIT unit's day ends two hours before a WIB unit's)."""
+        zone = ZoneInfo(unit.timezone or "Asia/Jakarta")
         today = now.astimezone(zone).date()
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         until = min(last, today - dt.timedelta(days=1))  # today is not over yet
@@ -336,21 +420,9 @@ class DayRecords:
         # read day by day is this month and the 31 days before it; earlier days are counted.
         before_end = min(first - dt.timedelta(days=1), until)
         window_start = max(year_start, before_end - dt.timedelta(days=30))
-        people = (
-            await Employee.select(
-                Employee.id,
-                Employee.nip,
-                Employee.name,
-                Employee.created_at,
-                Employee.schedule.days.as_alias("days"),
-                Employee.unit.timezone.as_alias("tz"),
-            )
-            .where((Employee.unit == unit["id"]) & Employee.active.eq(True))
-            .order_by(Employee.name)
-            .output(load_json=True)
-        )
-        statuses = await self._unit_window(unit["id"], people, window_start, until, now=now)
-        counted = await _absent_counts(unit["id"], year_start, window_start - dt.timedelta(days=1))
+        ids = [person["id"] for person in people]
+        statuses = await self._unit_window(people, window_start, until, now=now)
+        counted = await _absent_counts(ids, year_start, window_start - dt.timedelta(days=1))
         months: list[rules.EmployeeMonth] = []
         for person in people:
             window = statuses.get(person["id"], [])
@@ -374,11 +446,10 @@ class DayRecords:
                     carried_absent_run=carried,
                 )
             )
-        return Recap(unit=unit_code, unit_name=unit["name"], month=month, employees=months)
+        return months
 
     async def _unit_window(
         self,
-        unit_id: int,
         people: list[dict[str, Any]],
         start: dt.date,
         end: dt.date,
@@ -386,18 +457,18 @@ class DayRecords:
         now: dt.datetime,
     ) -> dict[int, list[rules.DayStatus]]:
         """Employee id -> day statuses of [start, end] whose working hours have ended by `now`,
-        in day order: the stored day records of the unit's staff in one query where they are
+        in day order: the stored day records of these staff in one query where they are
         final; the days missing or provisional (computed while the day was still open, e.g. a
         check-in settling at 10:00 stored "no check-out yet") recomputed and stored, per
         employee, for this window only."""
-        if end < start:
+        if end < start or not people:
             return {}
         by_id = {person["id"]: person for person in people}
         stored: dict[int, dict[dt.date, rules.DayStatus]] = {}
         for row in (
             await DayRecord.select()
             .where(
-                (DayRecord.employee.unit == unit_id)
+                DayRecord.employee.is_in(list(by_id))
                 & (DayRecord.day >= start)
                 & (DayRecord.day <= end)
             )
@@ -433,19 +504,75 @@ class DayRecords:
         return result
 
 
-async def _absent_counts(unit_id: int, start: dt.date, end: dt.date) -> dict[int, int]:
-    """Employee id -> stored days absent without reason in [start, end], for the staff of one
-    unit, in one grouped query (the PP 94/2021 count is cumulative over the year)."""
-    if end < start:
+def month_start(month: str) -> dt.date:
+    """The first day of a `YYYY-MM` month, or a 422 in words."""
+    try:
+        if len(month) != 7:
+            raise ValueError(month)
+        return dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise Invalid("month: gunakan format YYYY-MM, misalnya 2026-11") from None
+
+
+async def recap_plan(unit: UnitNode, *, subtree: bool) -> list[tuple[UnitNode, int]]:
+    """The units a recap covers, parents first and siblings by name, each with its active
+    staff count (one grouped query): the unit alone, or with everything under it."""
+    if not subtree:
+        nodes = [unit]
+    else:
+        under = await org.unit_ids_under(unit.id)
+        children: dict[int | None, list[UnitNode]] = {}
+        for node in await org.unit_nodes():
+            if node.id in under:
+                children.setdefault(node.parent, []).append(node)
+        nodes = []
+        stack = [unit]
+        while stack:
+            node = stack.pop()
+            nodes.append(node)
+            stack.extend(sorted(children.get(node.id, []), key=lambda n: n.name, reverse=True))
+    ids = [node.id for node in nodes]
+    rows = await Employee.raw(
+        "SELECT e.unit AS unit, COUNT(*) AS staff FROM org_employee e"
+        " WHERE e.active AND e.unit IN (" + ", ".join("{}" for _ in ids) + ") GROUP BY e.unit",
+        *ids,
+    )
+    counts = {row["unit"]: row["staff"] for row in rows}
+    return [(node, counts.get(node.id, 0)) for node in nodes]
+
+
+async def _staff_of_unit(unit_id: int) -> list[dict[str, Any]]:
+    """What judging a unit's active staff needs, by name."""
+    return (
+        await Employee.select(
+            Employee.id,
+            Employee.nip,
+            Employee.name,
+            Employee.created_at,
+            Employee.schedule.days.as_alias("days"),
+            Employee.unit.timezone.as_alias("tz"),
+        )
+        .where((Employee.unit == unit_id) & Employee.active.eq(True))
+        .order_by(Employee.name)
+        .order_by(Employee.id)
+        .output(load_json=True)
+    )
+
+
+async def _absent_counts(employee_ids: list[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """Employee id -> stored days absent without reason in [start, end], for these staff, in
+    one grouped query (the PP 94/2021 count is cumulative over the year)."""
+    if end < start or not employee_ids:
         return {}
-    rows = await DayRecord.raw(
-        "SELECT d.employee AS employee, COUNT(*) AS absent FROM attendance_day d"
-        " JOIN org_employee e ON e.id = d.employee"
-        " WHERE e.unit = {} AND d.day >= {} AND d.day <= {} AND d.status = 'absent'"
-        " GROUP BY d.employee",
-        unit_id,
-        start,
-        end,
+    rows = (
+        await DayRecord.select(DayRecord.employee, Count(DayRecord.id, alias="absent"))
+        .where(
+            DayRecord.employee.is_in(employee_ids)
+            & (DayRecord.day >= start)
+            & (DayRecord.day <= end)
+            & (DayRecord.status == "absent")
+        )
+        .group_by(DayRecord.employee)
     )
     return {row["employee"]: row["absent"] for row in rows}
 
@@ -517,6 +644,11 @@ def recap_rows(recap: Recap) -> list[list[Any]]:
         "Potongan TPP (%)",
         "Alpa tahun ini (hari)",
         "Tingkat disiplin (PP 94/2021)",
+        # Added later, at the end, so that the earlier columns keep their places.
+        "Jumlah TL",
+        "Jumlah PSW",
+        "Kode unit",
+        "Unit kerja",
     ]
     rows: list[list[Any]] = [header]
     for person in recap.employees:
@@ -530,6 +662,87 @@ def recap_rows(recap: Recap) -> list[list[Any]]:
                 round(person.deduction_pct, 2),
                 person.absent_days_year,
                 person.discipline.description,
+                _count(person, "TL"),
+                _count(person, "PSW"),
+                person.unit or recap.unit,
+                person.unit_name or recap.unit_name,
+            ]
+        )
+    return rows
+
+
+def _count(person: rules.EmployeeMonth, prefix: str) -> int:
+    return sum(n for key, n in person.days.items() if key[:-1] == prefix and key[-1].isdigit())
+
+
+def tpp_rows(recap: Recap) -> list[list[Any]]:
+    """The TPP deduction sheet: per employee what the deduction is made of and the total."""
+    rows: list[list[Any]] = [
+        [
+            "NIP",
+            "Nama",
+            "Unit kerja",
+            "Hadir (hari)",
+            "Terlambat (kali)",
+            "Menit terlambat",
+            "Pulang cepat (kali)",
+            "Menit pulang cepat",
+            "Tanpa keterangan (hari)",
+            "Izin/cuti (hari)",
+            "Potongan TPP (%)",
+            "TPP dibayarkan (%)",
+        ]
+    ]
+    for person in recap.employees:
+        permits = sum(n for key, n in person.days.items() if key.startswith("permit:"))
+        deduction = round(person.deduction_pct, 2)
+        rows.append(
+            [
+                person.nip,
+                person.name,
+                person.unit_name or recap.unit_name,
+                person.days.get("present", 0),
+                _count(person, "TL"),
+                person.late_minutes,
+                _count(person, "PSW"),
+                person.early_minutes,
+                person.days.get("absent", 0),
+                permits,
+                deduction,
+                round(100.0 - deduction, 2),
+            ]
+        )
+    return rows
+
+
+def standing_rows(recap: Recap) -> list[list[Any]]:
+    """The PP 94/2021 sheet: where each employee stands on the scale of days absent without
+    reason this year (up to the month's end), and how far the next step is."""
+    rows: list[list[Any]] = [
+        [
+            "NIP",
+            "Nama",
+            "Unit kerja",
+            "Alpa tahun ini (hari)",
+            "Alpa beruntun terpanjang bulan ini (hari)",
+            "Tingkat disiplin",
+            "Kategori",
+            "Hari alpa lagi sampai tingkat berikutnya",
+        ]
+    ]
+    for person in recap.employees:
+        rows.append(
+            [
+                person.nip,
+                person.name,
+                person.unit_name or recap.unit_name,
+                person.absent_days_year,
+                person.longest_absent_run,
+                person.discipline.description,
+                person.discipline.category or "-",
+                person.discipline.next_threshold
+                if person.discipline.next_threshold is not None
+                else "-",
             ]
         )
     return rows
@@ -542,18 +755,62 @@ def to_csv(recap: Recap) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
-def to_xlsx(recap: Recap) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"Rekap {recap.month}"
-    sheet.append([f"Rekap presensi {recap.unit_name}, bulan {recap.month}"])
-    sheet["A1"].font = Font(bold=True)
-    for row in recap_rows(recap):
+def _sheet(book: Workbook, title: str, heading: str, rows: list[list[Any]], widths: dict) -> None:
+    """A write-only sheet: a bold heading line, a bold header row, then the rows (streamed:
+    20,000 employees take seconds, not a minute)."""
+    sheet = book.create_sheet(title)
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    first = WriteOnlyCell(sheet, value=heading)
+    first.font = bold
+    sheet.append([first])
+    header = []
+    for value in rows[0]:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows[1:]:
         sheet.append(row)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 34
+
+
+def to_xlsx(recap: Recap) -> bytes:
+    """Three sheets: the recap (the first, as before), the TPP deductions and the PP 94/2021
+    standing, then the scale itself for reference."""
+    book = Workbook(write_only=True)
+    scope = " beserta unit di bawahnya" if recap.subtree else ""
+    where = f"{recap.unit_name}{scope}, bulan {recap.month}"
+    _sheet(
+        book,
+        f"Rekap {recap.month}",
+        f"Rekap presensi {where}",
+        recap_rows(recap),
+        {"A": 22, "B": 34},
+    )
+    _sheet(
+        book, "Potongan TPP", f"Potongan TPP {where}", tpp_rows(recap), {"A": 22, "B": 34, "C": 34}
+    )
+    _sheet(
+        book,
+        "Disiplin PP 94-2021",
+        f"Tingkat hukuman disiplin (PP 94/2021) {where}",
+        standing_rows(recap),
+        {"A": 22, "B": 34, "C": 34, "F": 44},
+    )
+    _sheet(
+        book,
+        "Skala PP 94-2021",
+        "Hari tidak masuk kerja tanpa alasan yang sah dalam satu tahun (PP 94/2021)",
+        [
+            ["Mulai (hari alpa)", "Tingkat", "Kategori"],
+            *[
+                [step.from_days, step.description, step.category or "-"]
+                for step in rules.DISCIPLINE_SCALE
+            ],
+        ],
+        {"B": 60},
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
