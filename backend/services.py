@@ -32,6 +32,7 @@ from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
 from backend.gerai.service import GeraiService
+from backend.imports.handout import Handouts
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
 from backend.org import service as org
@@ -218,7 +219,10 @@ async def open_services(
                 link_ttl_s=settings.presign_ttl_s,
                 keep_hours=settings.recap_export_keep_hours,
             ),
-            imports=Imports(org_imports.importers(outbox.transaction)),
+            imports=Imports(
+                org_imports.importers(outbox.transaction),
+                Handouts(secret=settings.secret_key, ttl_minutes=settings.handout_ttl_minutes),
+            ),
             gerai=registry,
             ratings=Ratings(
                 outbox=outbox,

@@ -31,6 +31,7 @@ from backend.core.outbox import outbox_job
 from backend.core.queue import ArqQueue, Periodic, deserialize, schedule, serialize
 from backend.core.settings import Settings
 from backend.gerai import jobs as gerai_jobs
+from backend.imports import jobs as import_jobs
 from backend.push import jobs as push_jobs
 
 JOBS = [
@@ -45,6 +46,7 @@ JOBS = [
     *gerai_jobs.FUNCTIONS,
     *board_jobs.FUNCTIONS,
     *cctv_jobs.FUNCTIONS,
+    *import_jobs.FUNCTIONS,
 ]
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
@@ -60,6 +62,7 @@ PERIODIC = [
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in gerai_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],
+    *[(job, minutes, None) for job, minutes in import_jobs.PERIODIC],
 ]
 # Jobs run more than once a minute: (function, every minute, every hour, seconds of the minute).
 FREQUENT: list[Periodic] = [
