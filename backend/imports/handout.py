@@ -61,17 +61,10 @@ class Handouts:
             return None
         handout = str(uuid.uuid4())
         expires = now + self.ttl
-        by_unit: dict[str, list[InitialPassword]] = {}
-        for entry in passwords:
-            by_unit.setdefault(entry.unit, []).append(entry)
         pages = []
         units = []
-        for code in sorted(by_unit):
-            people = sorted(by_unit[code], key=lambda p: p.name)
-            sealed = self.fernet.encrypt(
-                msgspec.json.encode([Sealed(p.nip, p.name, p.password) for p in people])
-            ).decode()
-            name = people[0].unit_name or code
+        for code, name, people in handout_pages(passwords):
+            sealed = self.fernet.encrypt(msgspec.json.encode(people)).decode()
             pages.append(
                 HandoutSheet(
                     handout=handout,
@@ -131,6 +124,26 @@ class Handouts:
             .returning(HandoutSheet.id)
         )
         return len(rows)
+
+
+def handout_pages(
+    passwords: Sequence[InitialPassword],
+) -> list[tuple[str, str, list[Sealed]]]:
+    """The pages of a handout straight from an import's answer (the command line's)."""
+    by_unit: dict[str, list[InitialPassword]] = {}
+    for entry in passwords:
+        by_unit.setdefault(entry.unit, []).append(entry)
+    return [
+        (
+            code,
+            by_unit[code][0].unit_name or code,
+            [
+                Sealed(p.nip, p.name, p.password)
+                for p in sorted(by_unit[code], key=lambda p: p.name)
+            ],
+        )
+        for code in sorted(by_unit)
+    ]
 
 
 def handout_xlsx(pages: list[tuple[str, str, list[Sealed]]], *, printed: dt.date) -> bytes:
