@@ -127,6 +127,11 @@ export function accountView(app) {
   const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
     ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
     : null;
+  const recap = user.roles.some((role) =>
+    ['kepala_unit', 'bkd', 'admin', 'command'].includes(role),
+  )
+    ? h('a', { class: 'btn big wide', href: '#/rekap', id: 'open-recap' }, 'Rekap bulanan')
+    : null;
   // The SKM of the gerai: for the unit head, BKD and command always; for other staff only where
   // they see a gerai at all (its supervisors; the server answers for which gerai).
   const ikm = h(
@@ -219,6 +224,7 @@ export function accountView(app) {
       ),
       waiting,
       password,
+      recap,
       ikm,
       backOffice,
       logout,
