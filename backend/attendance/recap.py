@@ -365,79 +365,89 @@ class DayRecords:
         progress: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> Recap:
         """The recap of `unit` (and, with `subtree`, of every unit under it, parents first,
-        each unit's staff by name), read `chunk` employees at a time; `progress(done, total)`
-        is awaited after each step (the export job stores it)."""
+        each unit's staff by name), judged `chunk` employees at a time whatever units they are
+        in (a regency's schools have a dozen staff each: a step per school would be thousands
+        of small queries); `progress(done, total)` is awaited after each step (the export job
+        stores it)."""
         first = month_start(month)
         plan = await recap_plan(unit, subtree=subtree)
-        total = sum(count for _, count in plan)
+        order = {node.id: at for at, (node, _) in enumerate(plan)}
+        nodes = {node.id: node for node, _ in plan}
+        people = await _staff_of_units([node.id for node, count in plan if count])
+        people.sort(key=lambda p: (order[p["unit"]], p["name"], p["id"]))
+        total = len(people)
         if progress is not None:
             await progress(0, total)
-        done = 0
         months: list[rules.EmployeeMonth] = []
-        covered: list[RecapUnit] = []
-        for node, count in plan:
-            if subtree:
-                covered.append(RecapUnit(code=node.code, name=node.name, staff=count))
-            if not count:
-                continue
-            people = await _staff_of_unit(node.id)
-            for at in range(0, len(people), max(1, chunk)):
-                part = people[at : at + max(1, chunk)]
-                for row in await self._months(part, node, first, now=now):
-                    months.append(msgspec.structs.replace(row, unit=node.code, unit_name=node.name))
-                done += len(part)
-                if progress is not None:
-                    await progress(done, max(total, done))
+        step = max(1, chunk)
+        for at in range(0, total, step):
+            part = people[at : at + step]
+            judged = await self._months(part, first, now=now)
+            for person in part:
+                node = nodes[person["unit"]]
+                months.append(
+                    msgspec.structs.replace(
+                        judged[person["id"]], unit=node.code, unit_name=node.name
+                    )
+                )
+            if progress is not None:
+                await progress(at + len(part), total)
         return Recap(
             unit=unit.code,
             unit_name=unit.name,
             month=month,
             employees=months,
             subtree=subtree,
-            units=covered,
+            units=[RecapUnit(code=n.code, name=n.name, staff=c) for n, c in plan]
+            if subtree
+            else [],
         )
 
     async def _months(
         self,
         people: list[dict[str, Any]],
-        unit: UnitNode,
         first: dt.date,
         *,
         now: dt.datetime,
-    ) -> list[rules.EmployeeMonth]:
-        """The month of some staff of one unit, bounded by them: their stored day records of
-        the month (and the 31 days before, for an absence run across the month boundary) in one
-        query, the days missing or provisional recomputed for that window only, and the
+    ) -> dict[int, rules.EmployeeMonth]:
+        """Employee id -> the month of these staff, bounded by them: their stored day records
+        of the month (and the 31 days before, for an absence run across the month boundary) in
+        one query, the days missing or provisional recomputed for that window only, and the
         year-to-date absent count (PP 94/2021) from the stored day records in one grouped
         query. Days count once their working hours have ended in the unit's own time zone (a
         WIT unit's day ends two hours before a WIB unit's)."""
-        zone = ZoneInfo(unit.timezone or "Asia/Jakarta")
-        today = now.astimezone(zone).date()
-        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        until = min(last, today - dt.timedelta(days=1))  # today is not over yet
-        year_start = first.replace(month=1, day=1)
-        # Days of the year before this month count towards the PP 94/2021 scale: the window
-        # read day by day is this month and the 31 days before it; earlier days are counted.
-        before_end = min(first - dt.timedelta(days=1), until)
-        window_start = max(year_start, before_end - dt.timedelta(days=30))
-        ids = [person["id"] for person in people]
-        statuses = await self._unit_window(people, window_start, until, now=now)
-        counted = await _absent_counts(ids, year_start, window_start - dt.timedelta(days=1))
-        months: list[rules.EmployeeMonth] = []
+        by_zone: dict[str, list[dict[str, Any]]] = {}
         for person in people:
-            window = statuses.get(person["id"], [])
-            before = [s for s in window if s.day < first]
-            this_month = [s for s in window if s.day >= first]
-            absent_year = counted.get(person["id"], 0) + sum(
-                1 for s in window if s.status == "absent"
+            by_zone.setdefault(person["tz"] or "Asia/Jakarta", []).append(person)
+        months: dict[int, rules.EmployeeMonth] = {}
+        for zone_name, staff in by_zone.items():
+            zone = ZoneInfo(zone_name)
+            today = now.astimezone(zone).date()
+            last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
+                days=1
             )
-            carried = (
-                rules.longest_absent_run(before[-31:])
-                if before and before[-1].status == "absent"
-                else 0
-            )
-            months.append(
-                rules.month_recap(
+            until = min(last, today - dt.timedelta(days=1))  # today is not over yet
+            year_start = first.replace(month=1, day=1)
+            # Days of the year before this month count towards the PP 94/2021 scale: the window
+            # read day by day is this month and the 31 days before it; earlier days are counted.
+            before_end = min(first - dt.timedelta(days=1), until)
+            window_start = max(year_start, before_end - dt.timedelta(days=30))
+            ids = [person["id"] for person in staff]
+            statuses = await self._unit_window(staff, window_start, until, now=now)
+            counted = await _absent_counts(ids, year_start, window_start - dt.timedelta(days=1))
+            for person in staff:
+                window = statuses.get(person["id"], [])
+                before = [s for s in window if s.day < first]
+                this_month = [s for s in window if s.day >= first]
+                absent_year = counted.get(person["id"], 0) + sum(
+                    1 for s in window if s.status == "absent"
+                )
+                carried = (
+                    rules.longest_absent_run(before[-31:])
+                    if before and before[-1].status == "absent"
+                    else 0
+                )
+                months[person["id"]] = rules.month_recap(
                     person["nip"],
                     person["name"],
                     this_month,
@@ -445,7 +455,6 @@ class DayRecords:
                     self.rules,
                     carried_absent_run=carried,
                 )
-            )
         return months
 
     async def _unit_window(
@@ -463,42 +472,59 @@ class DayRecords:
         employee, for this window only."""
         if end < start or not people:
             return {}
-        by_id = {person["id"]: person for person in people}
+        dates = _dates(start, end)
+        # When each day's working hours end (naive local time), per employee: a stored record
+        # computed before that was judged while its day was still open.
+        ends: dict[int, dict[dt.date, dt.datetime]] = {}
+        zones: dict[int, ZoneInfo] = {}
+        for person in people:
+            zones[person["id"]] = ZoneInfo(person["tz"] or "Asia/Jakarta")
+            ends[person["id"]] = _day_ends(person["days"] or {}, dates)
         stored: dict[int, dict[dt.date, rules.DayStatus]] = {}
-        for row in (
-            await DayRecord.select()
-            .where(
-                DayRecord.employee.is_in(list(by_id))
-                & (DayRecord.day >= start)
-                & (DayRecord.day <= end)
-            )
-            .output(load_json=True)
-        ):
-            person = by_id.get(row["employee"])
-            if person is None or not _final(person, row["day"], row["computed_at"]):
-                continue
-            # Extra columns (id, employee, computed_at) are ignored by the conversion.
-            stored.setdefault(row["employee"], {})[row["day"]] = msgspec.convert(
-                row, rules.DayStatus, from_attributes=False
+        rows = await DayRecord.select(
+            DayRecord.employee,
+            DayRecord.day,
+            DayRecord.status,
+            DayRecord.permit,
+            DayRecord.tl,
+            DayRecord.psw,
+            DayRecord.late_minutes,
+            DayRecord.early_minutes,
+            DayRecord.deduction_pct,
+            DayRecord.computed_at,
+        ).where(
+            DayRecord.employee.is_in(list(ends)) & (DayRecord.day >= start) & (DayRecord.day <= end)
+        )
+        for row in rows:
+            employee = row["employee"]
+            over_at = ends[employee].get(row["day"])
+            computed = row["computed_at"].astimezone(zones[employee]).replace(tzinfo=None)
+            if over_at is None or computed < over_at:
+                continue  # provisional: judged while its day was still open
+            # The stored reasons are not read: a recap counts, it does not explain.
+            stored.setdefault(employee, {})[row["day"]] = rules.DayStatus(
+                day=row["day"],
+                status=row["status"],
+                permit=row["permit"],
+                tl=row["tl"],
+                psw=row["psw"],
+                late_minutes=row["late_minutes"],
+                early_minutes=row["early_minutes"],
+                deduction_pct=row["deduction_pct"],
             )
         result: dict[int, list[rules.DayStatus]] = {}
         for person in people:
-            zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
-            local_now = now.astimezone(zone)
-            schedule = person["days"] or {}
+            zone = zones[person["id"]]
+            local_now = now.astimezone(zone).replace(tzinfo=None)
             days = stored.get(person["id"], {})
             since = max(start, person["created_at"].astimezone(zone).date())
-            windows = {day: rules.window_for(schedule, day) for day in _dates(since, end)}
-            due = [
-                day
-                for day, window in windows.items()
-                if day not in days and rules.day_over(day, window, local_now)
-            ]
+            over = {
+                day for day, at in ends[person["id"]].items() if day >= since and at <= local_now
+            }
+            due = sorted(day for day in over if day not in days)
             if due:
                 for status in await self.recompute_range(person["id"], due[0], due[-1], now=now):
-                    if status.day in windows and rules.day_over(
-                        status.day, windows[status.day], local_now
-                    ):
+                    if status.day in over:
                         days.setdefault(status.day, status)
             result[person["id"]] = [days[day] for day in sorted(days)]
         return result
@@ -541,22 +567,40 @@ async def recap_plan(unit: UnitNode, *, subtree: bool) -> list[tuple[UnitNode, i
     return [(node, counts.get(node.id, 0)) for node in nodes]
 
 
-async def _staff_of_unit(unit_id: int) -> list[dict[str, Any]]:
-    """What judging a unit's active staff needs, by name."""
-    return (
-        await Employee.select(
+async def _staff_of_units(unit_ids: list[int]) -> list[dict[str, Any]]:
+    """What judging these units' active staff needs (a regency: 20,000 small rows)."""
+    if not unit_ids:
+        return []
+    return await (
+        Employee.select(
             Employee.id,
             Employee.nip,
             Employee.name,
+            Employee.unit,
             Employee.created_at,
             Employee.schedule.days.as_alias("days"),
             Employee.unit.timezone.as_alias("tz"),
         )
-        .where((Employee.unit == unit_id) & Employee.active.eq(True))
-        .order_by(Employee.name)
-        .order_by(Employee.id)
+        .where(Employee.unit.is_in(unit_ids) & Employee.active.eq(True))
         .output(load_json=True)
     )
+
+
+def _day_ends(schedule: dict[str, list[str]], dates: list[dt.date]) -> dict[dt.date, dt.datetime]:
+    """Day -> when its working hours end (naive local time; a night shift's the next morning,
+    a day off's at midnight): the schedule read once per weekday, not once per day."""
+    windows = {
+        weekday: rules.window_for(schedule, dt.date(2024, 1, weekday)) for weekday in range(1, 8)
+    }
+    ends = {}
+    for day in dates:
+        window = windows[day.isoweekday()]
+        ends[day] = (
+            rules.shift_bounds(day, window)[1]
+            if window is not None
+            else dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+        )
+    return ends
 
 
 async def _absent_counts(employee_ids: list[int], start: dt.date, end: dt.date) -> dict[int, int]:

@@ -28,7 +28,8 @@ class Importer(Protocol):
 
 
 class Imports:
-    def __init__(self, importers: Mapping[str, Importer], handouts: Handouts) -> None:
+    def __init__(self, importers: Mapping[str, Importer], handouts: Handouts | None = None) -> None:
+        # Without `handouts` (a benchmark) nothing is kept for a printable handout.
         self.importers = dict(importers)
         self.handouts = handouts
 
@@ -75,7 +76,7 @@ class Imports:
             )
         outcome = await importer.run(table.rows, apply=apply)
         handout = None
-        if apply and by is not None and outcome.passwords:
+        if apply and by is not None and outcome.passwords and self.handouts is not None:
             handout = await self.handouts.keep(
                 outcome.passwords, created_by=by, now=dt.datetime.now(dt.UTC)
             )
@@ -95,7 +96,11 @@ class Imports:
         """The handout's XLSX (every unit still there, or `unit`'s page) and its file name; the
         pages it holds are gone from the server from this moment."""
         now = dt.datetime.now(dt.UTC)
-        pages = await self.handouts.take(handout, employee_id=by, unit=unit, now=now)
+        pages = (
+            await self.handouts.take(handout, employee_id=by, unit=unit, now=now)
+            if self.handouts is not None
+            else None
+        )
         if pages is None:
             raise Gone(
                 "Lembar kata sandi ini sudah diunduh, sudah kedaluwarsa, atau bukan dari impor "
