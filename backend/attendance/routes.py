@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -231,6 +232,14 @@ async def monthly_recap(
     summary="Ask for a recap as a file (XLSX or CSV), built by a job with progress; an identical "
     "request while one is queued or running answers that one (200) instead of a new one (202)",
     guards=[allow("recap.read")],
+    status_code=HTTP_202_ACCEPTED,
+    responses={
+        HTTP_200_OK: ResponseSpec(
+            data_container=RecapExportView,
+            description="The identical export still queued or running",
+            generate_examples=False,
+        )
+    },
 )
 async def create_recap_export(
     request: Request[Principal, Any, Any],
