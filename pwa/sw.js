@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '1ec695c663d5';
+const VERSION = '6c86f381e846';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

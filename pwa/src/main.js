@@ -75,7 +75,7 @@ const TABS = [
     roles: ['bkd', 'admin'],
     view: (app) => lazyView(app, () => import('./views/imports.js'), 'importsView'),
   },
-  // Not a tab: the monthly recap and its downloads, opened from "Akun" (and the board).
+  // Not a tab: the monthly recap and its downloads, opened from "Akun".
   {
     route: 'rekap',
     label: 'Rekap bulanan',

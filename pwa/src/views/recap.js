@@ -53,7 +53,11 @@ export function recapView() {
     value: lastMonth(),
     required: true,
   });
-  const show = h('button', { class: 'btn primary big', type: 'submit', id: 'recap-show' }, 'Tampilkan');
+  const show = h(
+    'button',
+    { class: 'btn primary big', type: 'submit', id: 'recap-show' },
+    'Tampilkan',
+  );
   const xlsx = h('button', { class: 'btn big', type: 'button', id: 'recap-xlsx' }, 'Unduh XLSX');
   const csv = h('button', { class: 'btn big', type: 'button', id: 'recap-csv' }, 'Unduh CSV');
   const error = h('p', { class: 'error', id: 'recap-error', role: 'alert', hidden: true });
@@ -105,7 +109,13 @@ export function recapView() {
   }
 
   function words(e) {
-    if (e instanceof ApiError && e.status === 0) return 'Tidak ada koneksi ke server. Rekap memerlukan sinyal.';
+    if (e instanceof ApiError && e.status === 0) {
+      return 'Tidak ada koneksi ke server. Rekap memerlukan sinyal.';
+    }
+    // A regency too large to show at once: the server names the API; the screen the buttons.
+    if (e instanceof ApiError && e.status === 422 && e.message.includes('/api/v1/recap/exports')) {
+      return `${e.message.split(':')[0]}. Gunakan "Unduh XLSX" atau "Unduh CSV".`;
+    }
     return e.message;
   }
 
