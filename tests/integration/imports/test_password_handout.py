@@ -167,3 +167,33 @@ async def test_a_handout_not_downloaded_is_gone_after_its_time(
         headers=admin,
     )
     assert dry.json()["handout"] is None and dry.json()["passwords"] == []
+
+
+async def test_the_handout_on_the_embedded_default(tmp_path) -> None:
+    """SQLite: the page is deleted by the statement that reads it (DELETE ... RETURNING)."""
+    from backend.core.db import migrate
+    from backend.imports.handout import Handouts
+    from backend.imports.schemas import InitialPassword
+
+    settings = Settings(data_dir=str(tmp_path))
+    async with open_engine(settings) as engine:
+        await migrate(engine)
+        handouts = Handouts(secret="rahasia", ttl_minutes=30)
+        now = dt.datetime.now(dt.UTC)
+        kept = await handouts.keep(
+            [
+                InitialPassword("199001012015031001", "Ani", "SD-1", "pw-1", "SD Satu"),
+                InitialPassword("199001012015031002", "Budi", "SD-2", "pw-2", "SD Dua"),
+            ],
+            created_by=7,
+            now=now,
+        )
+        assert kept is not None and [u.code for u in kept.units] == ["SD-1", "SD-2"]
+        assert await handouts.take(kept.id, employee_id=8, unit=None, now=now) is None
+        [(code, _, people)] = await handouts.take(kept.id, employee_id=7, unit="SD-2", now=now)
+        assert (code, [p.password for p in people]) == ("SD-2", ["pw-2"])
+        assert await handouts.take(kept.id, employee_id=7, unit="SD-2", now=now) is None
+        later = now + dt.timedelta(minutes=31)
+        assert await handouts.take(kept.id, employee_id=7, unit=None, now=later) is None
+        assert await handouts.purge(later) == 1
+        assert await HandoutSheet.count() == 0
