@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '6c86f381e846';
+const VERSION = 'c4600c4e6c6b';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -32,6 +32,7 @@ from backend.core.settings import TppRules
 from backend.org import service as org
 from backend.org.schemas import UnitNode
 from backend.org.tables import Employee, Holiday
+from backend.permits.schemas import SHORT_LEAVE
 from backend.permits.service import Permits
 
 # The hourly settle job (jobs.recompute_yesterday): how far back a missed run is caught up,
@@ -435,6 +436,9 @@ class DayRecords:
             ids = [person["id"] for person in staff]
             statuses = await self._unit_window(staff, window_start, until, now=now)
             counted = await _absent_counts(ids, year_start, window_start - dt.timedelta(days=1))
+            # Short leaves (izin keluar kantor) leave the day present; the recap counts them
+            # apart.
+            short_leaves = await self.permits.short_leave_counts(ids, first, until)
             for person in staff:
                 window = statuses.get(person["id"], [])
                 before = [s for s in window if s.day < first]
@@ -454,6 +458,9 @@ class DayRecords:
                     absent_year,
                     self.rules,
                     carried_absent_run=carried,
+                )
+                months[person["id"]].days[f"permit:{SHORT_LEAVE}"] = short_leaves.get(
+                    person["id"], 0
                 )
         return months
 

@@ -18,6 +18,7 @@ const PERMIT_WORDS = {
   cuti_alasan_penting: 'Cuti alasan penting',
   dinas_luar: 'Dinas luar',
   tugas_belajar: 'Tugas belajar',
+  izin_keluar_kantor: 'Izin keluar kantor',
 };
 
 function lastMonth() {
