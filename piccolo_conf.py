@@ -24,5 +24,6 @@ APP_REGISTRY = AppRegistry(
         "backend.ratings.piccolo_app",
         "backend.board.piccolo_app",
         "backend.cctv.piccolo_app",
+        "backend.imports.piccolo_app",
     ]
 )

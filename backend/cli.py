@@ -139,6 +139,16 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     except DomainError as exc:
         sys.exit(f"hadir import: {exc.detail}")
     print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    passwords = report.passwords  # type: ignore[attr-defined]
+    if args.handout and passwords:
+        import datetime as dt
+
+        from backend.imports.handout import handout_pages, handout_xlsx
+
+        Path(args.handout).write_bytes(
+            handout_xlsx(handout_pages(passwords), printed=dt.date.today())
+        )
+        print(f"hadir import: password handout written to {args.handout}", file=sys.stderr)
     if report.refused:  # type: ignore[attr-defined]
         sys.exit(1)
 
@@ -210,6 +220,16 @@ def cmd_import_gerai(settings: Settings, args: argparse.Namespace) -> None:
     except DomainError as exc:
         sys.exit(exc.detail)
     print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    passwords = report.passwords  # type: ignore[attr-defined]
+    if args.handout and passwords:
+        import datetime as dt
+
+        from backend.imports.handout import handout_pages, handout_xlsx
+
+        Path(args.handout).write_bytes(
+            handout_xlsx(handout_pages(passwords), printed=dt.date.today())
+        )
+        print(f"hadir import: password handout written to {args.handout}", file=sys.stderr)
     if report.refused:  # type: ignore[attr-defined]
         sys.exit(1)
 
@@ -285,6 +305,13 @@ def main(argv: list[str] | None = None) -> None:
     bulk.add_argument("file")
     bulk.add_argument("--apply", action="store_true", help="write the changes (default: dry run)")
     bulk.add_argument("--sheet", default=None, help="the sheet to read (default: the first)")
+    bulk.add_argument(
+        "--handout",
+        default=None,
+        metavar="FILE.xlsx",
+        help="with --apply: also write new employees' one-time passwords as a printable XLSX, "
+        "a sheet per unit (nothing is kept on the server)",
+    )
     bulk.set_defaults(func=cmd_import)
     exp = sub.add_parser(
         "export-geofences", help="write every location as a GeoJSON FeatureCollection"

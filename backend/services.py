@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.exports import RecapExports
 from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
@@ -33,6 +34,7 @@ from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
 from backend.geofence.service import Geofences
 from backend.gerai.service import GeraiService
+from backend.imports.handout import Handouts
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
 from backend.org import service as org
@@ -111,6 +113,7 @@ class Services(msgspec.Struct):
     push: Push
     permits: Permits
     days: DayRecords
+    exports: RecapExports
     imports: Imports
     gerai: GeraiService
     ratings: Ratings
@@ -253,7 +256,18 @@ async def open_services(
             push=push,
             permits=permits,
             days=days,
-            imports=Imports(org_imports.importers(outbox.transaction)),
+            exports=RecapExports(
+                days=days,
+                store=store,
+                outbox=outbox,
+                chunk=settings.recap_export_chunk,
+                link_ttl_s=settings.presign_ttl_s,
+                keep_hours=settings.recap_export_keep_hours,
+            ),
+            imports=Imports(
+                org_imports.importers(outbox.transaction),
+                Handouts(secret=settings.secret_key, ttl_minutes=settings.handout_ttl_minutes),
+            ),
             gerai=registry,
             ratings=Ratings(
                 outbox=outbox,

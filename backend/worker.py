@@ -13,10 +13,12 @@ import dataclasses
 import os
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from backend.attendance.jobs import (
+    build_recap_export,
+    purge_recap_exports,
     purge_selfies,
     recompute_day,
     recompute_yesterday,
@@ -29,6 +31,7 @@ from backend.core.outbox import outbox_job
 from backend.core.queue import ArqQueue, Periodic, deserialize, schedule, serialize
 from backend.core.settings import Settings
 from backend.gerai import jobs as gerai_jobs
+from backend.imports import jobs as import_jobs
 from backend.push import jobs as push_jobs
 
 JOBS = [
@@ -37,10 +40,13 @@ JOBS = [
     purge_selfies,
     recompute_day,
     recompute_yesterday,
+    build_recap_export,
+    purge_recap_exports,
     *push_jobs.FUNCTIONS,
     *gerai_jobs.FUNCTIONS,
     *board_jobs.FUNCTIONS,
     *cctv_jobs.FUNCTIONS,
+    *import_jobs.FUNCTIONS,
 ]
 FUNCTIONS = [outbox_job(job) for job in JOBS]
 
@@ -52,9 +58,11 @@ PERIODIC = [
     (purge_selfies, {17}, None),
     # Every hour: a shift ends somewhere in WIB, WITA or WIT at any hour (night shifts at dawn).
     (recompute_yesterday, {30}, None),
+    (purge_recap_exports, {41}, None),
     *[(job, minutes, None) for job, minutes in push_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in gerai_jobs.PERIODIC],
     *[(job, minutes, None) for job, minutes in cctv_jobs.PERIODIC],
+    *[(job, minutes, None) for job, minutes in import_jobs.PERIODIC],
 ]
 # Jobs run more than once a minute: (function, every minute, every hour, seconds of the minute).
 FREQUENT: list[Periodic] = [
@@ -109,7 +117,14 @@ def redis_settings(settings: Settings) -> RedisSettings:
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker`, from our settings (tests and `hadir worker`)."""
     return {
-        "functions": FUNCTIONS,
+        # A regency's recap export may run minutes on a small machine: its own limit (a worker
+        # killed while building one holds it that long; the screen shows the progress stop).
+        "functions": [
+            func(job, timeout=settings.recap_export_timeout_s)
+            if job.__name__ == build_recap_export.__name__
+            else job
+            for job in FUNCTIONS
+        ],
         "cron_jobs": [
             cron(
                 outbox_job(job),

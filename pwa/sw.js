@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '621b4b28be82';
+const VERSION = '425ce45aa4d7';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
@@ -50,6 +50,7 @@ const ON_FIRST_USE = [
   '/src/views/exits.js',
   '/src/views/imports.js',
   '/src/views/ratings.js',
+  '/src/views/recap.js',
   '/src/views/reviews.js',
   '/nilai.html',
   '/nilai-sw.js',

@@ -83,6 +83,10 @@ class EmployeeMonth(msgspec.Struct, frozen=True):
     absent_days_year: int  # absent without reason this year up to the month's end (input)
     longest_absent_run: int  # consecutive working days absent, within this month's statuses
     discipline: Discipline
+    # The employee's unit (code and name): a recap of a unit with everything under it lists
+    # the staff of many units. Set by the recap, not by `month_recap`.
+    unit: str = ""
+    unit_name: str = ""
 
 
 class DisciplineStep(msgspec.Struct, frozen=True):

@@ -47,3 +47,13 @@ async def purge_selfies(ctx: dict[str, Any]) -> int:
             await services.checkins.forget_selfie(checkin_id)
             purged += 1
     return purged
+
+
+async def build_recap_export(ctx: dict[str, Any], *, id: int) -> str:
+    """A recap asked for as a file (backend/attendance/exports.py), with its progress stored."""
+    return await ctx["services"].exports.build(id)
+
+
+async def purge_recap_exports(ctx: dict[str, Any]) -> int:
+    """Hourly: delete recap exports (record and file) older than `recap_export_keep_hours`."""
+    return await ctx["services"].exports.purge(dt.datetime.now(dt.UTC))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from piccolo.query.functions.aggregate import Count
 
@@ -28,7 +30,8 @@ from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.outbox import Outbox
 from backend.core.settings import TppRules
 from backend.org import service as org
-from backend.org.tables import Employee, Holiday, Unit
+from backend.org.schemas import UnitNode
+from backend.org.tables import Employee, Holiday
 from backend.permits.schemas import SHORT_LEAVE
 from backend.permits.service import Permits
 
@@ -51,11 +54,21 @@ class DayView(msgspec.Struct, frozen=True):
     reasons: list[str]
 
 
+class RecapUnit(msgspec.Struct, frozen=True):
+    """A unit a recap covers, with its active staff."""
+
+    code: str
+    name: str
+    staff: int
+
+
 class Recap(msgspec.Struct, frozen=True):
     unit: str
     unit_name: str
     month: str  # YYYY-MM
     employees: list[rules.EmployeeMonth]
+    subtree: bool = False  # the unit with everything under it
+    units: list[RecapUnit] = []  # with `subtree`: the units covered, parents first
 
 
 def _view(status: rules.DayStatus) -> DayView:
@@ -303,22 +316,9 @@ class DayRecords:
 
     # --- the monthly recap --------------------------------------------------------------------
 
-    async def recap(self, who: Principal, unit_code: str, month: str, *, now: dt.datetime) -> Recap:
-        """One unit's month as of `now`, bounded by the unit: its staff's stored day records of
-        the month (and the 31 days before, for an absence run across the month boundary) in one
-        query, the days missing or provisional recomputed for that window only, and the
-        year-to-date absent count (PP 94/2021) from the stored day records in one grouped
-        query. Days count once their working hours have ended in the unit's own time zone (a
-        WIT unit's day ends two hours before a WIB unit's)."""
-        try:
-            first = dt.date.fromisoformat(f"{month}-01")
-        except ValueError:
-            raise Invalid("month: gunakan format YYYY-MM, misalnya 2026-11") from None
-        unit = (
-            await Unit.select(Unit.id, Unit.name, Unit.timezone)
-            .where(Unit.code == unit_code)
-            .first()
-        )
+    async def recap_unit(self, who: Principal, unit_code: str) -> UnitNode:
+        """The unit of a recap, once the caller may read its recap (a head: their own units)."""
+        unit = await org.unit_by_code(unit_code)
         if unit is None:
             raise NotFound(f"Unit {unit_code} tidak ditemukan")
         await policy.ensure(
@@ -326,51 +326,132 @@ class DayRecords:
             "recap.read",
             Forbidden("Rekap hanya untuk unit Anda sendiri"),
             org.TREE,
-            unit_id=unit["id"],
+            unit_id=unit.id,
         )
-        zone = ZoneInfo(unit["timezone"] or "Asia/Jakarta")
-        today = now.astimezone(zone).date()
-        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        until = min(last, today - dt.timedelta(days=1))  # today is not over yet
-        year_start = first.replace(month=1, day=1)
-        # Days of the year before this month count towards the PP 94/2021 scale: the window
-        # read day by day is this month and the 31 days before it; earlier days are counted.
-        before_end = min(first - dt.timedelta(days=1), until)
-        window_start = max(year_start, before_end - dt.timedelta(days=30))
-        people = (
-            await Employee.select(
-                Employee.id,
-                Employee.nip,
-                Employee.name,
-                Employee.created_at,
-                Employee.schedule.days.as_alias("days"),
-                Employee.unit.timezone.as_alias("tz"),
-            )
-            .where((Employee.unit == unit["id"]) & Employee.active.eq(True))
-            .order_by(Employee.name)
-            .output(load_json=True)
-        )
-        statuses = await self._unit_window(unit["id"], people, window_start, until, now=now)
-        counted = await _absent_counts(unit["id"], year_start, window_start - dt.timedelta(days=1))
-        # Short leaves (izin keluar kantor) leave the day present; the recap counts them apart.
-        short_leaves = await self.permits.short_leave_counts(
-            [person["id"] for person in people], first, until
-        )
+        return unit
+
+    async def recap(
+        self,
+        who: Principal,
+        unit_code: str,
+        month: str,
+        *,
+        now: dt.datetime,
+        subtree: bool = False,
+        direct_max: int | None = None,
+    ) -> Recap:
+        """One unit's month (with `subtree`, the unit and everything under it) as of `now`,
+        answered in the request. A subtree of more than `direct_max` employees is refused: it
+        is built by a job instead (`POST /api/v1/recap/exports`)."""
+        month_start(month)
+        unit = await self.recap_unit(who, unit_code)
+        if subtree and direct_max is not None:
+            plan = await recap_plan(unit, subtree=True)
+            staff = sum(count for _, count in plan)
+            if staff > direct_max:
+                raise Invalid(
+                    f"Rekap ini mencakup {staff} pegawai, lebih dari {direct_max} yang dijawab "
+                    "langsung: unduh sebagai berkas (POST /api/v1/recap/exports)"
+                )
+        return await self.build(unit, month, now=now, subtree=subtree)
+
+    async def build(
+        self,
+        unit: UnitNode,
+        month: str,
+        *,
+        now: dt.datetime,
+        subtree: bool = False,
+        chunk: int = 500,
+        progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> Recap:
+        """The recap of `unit` (and, with `subtree`, of every unit under it, parents first,
+        each unit's staff by name), judged `chunk` employees at a time whatever units they are
+        in (a regency's schools have a dozen staff each: a step per school would be thousands
+        of small queries); `progress(done, total)` is awaited after each step (the export job
+        stores it)."""
+        first = month_start(month)
+        plan = await recap_plan(unit, subtree=subtree)
+        order = {node.id: at for at, (node, _) in enumerate(plan)}
+        nodes = {node.id: node for node, _ in plan}
+        people = await _staff_of_units([node.id for node, count in plan if count])
+        people.sort(key=lambda p: (order[p["unit"]], p["name"], p["id"]))
+        total = len(people)
+        if progress is not None:
+            await progress(0, total)
         months: list[rules.EmployeeMonth] = []
+        step = max(1, chunk)
+        for at in range(0, total, step):
+            part = people[at : at + step]
+            judged = await self._months(part, first, now=now)
+            for person in part:
+                node = nodes[person["unit"]]
+                months.append(
+                    msgspec.structs.replace(
+                        judged[person["id"]], unit=node.code, unit_name=node.name
+                    )
+                )
+            if progress is not None:
+                await progress(at + len(part), total)
+        return Recap(
+            unit=unit.code,
+            unit_name=unit.name,
+            month=month,
+            employees=months,
+            subtree=subtree,
+            units=[RecapUnit(code=n.code, name=n.name, staff=c) for n, c in plan]
+            if subtree
+            else [],
+        )
+
+    async def _months(
+        self,
+        people: list[dict[str, Any]],
+        first: dt.date,
+        *,
+        now: dt.datetime,
+    ) -> dict[int, rules.EmployeeMonth]:
+        """Employee id -> the month of these staff, bounded by them: their stored day records
+        of the month (and the 31 days before, for an absence run across the month boundary) in
+        one query, the days missing or provisional recomputed for that window only, and the
+        year-to-date absent count (PP 94/2021) from the stored day records in one grouped
+        query. Days count once their working hours have ended in the unit's own time zone (a
+        WIT unit's day ends two hours before a WIB unit's)."""
+        by_zone: dict[str, list[dict[str, Any]]] = {}
         for person in people:
-            window = statuses.get(person["id"], [])
-            before = [s for s in window if s.day < first]
-            this_month = [s for s in window if s.day >= first]
-            absent_year = counted.get(person["id"], 0) + sum(
-                1 for s in window if s.status == "absent"
+            by_zone.setdefault(person["tz"] or "Asia/Jakarta", []).append(person)
+        months: dict[int, rules.EmployeeMonth] = {}
+        for zone_name, staff in by_zone.items():
+            zone = ZoneInfo(zone_name)
+            today = now.astimezone(zone).date()
+            last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
+                days=1
             )
-            carried = (
-                rules.longest_absent_run(before[-31:])
-                if before and before[-1].status == "absent"
-                else 0
-            )
-            months.append(
-                rules.month_recap(
+            until = min(last, today - dt.timedelta(days=1))  # today is not over yet
+            year_start = first.replace(month=1, day=1)
+            # Days of the year before this month count towards the PP 94/2021 scale: the window
+            # read day by day is this month and the 31 days before it; earlier days are counted.
+            before_end = min(first - dt.timedelta(days=1), until)
+            window_start = max(year_start, before_end - dt.timedelta(days=30))
+            ids = [person["id"] for person in staff]
+            statuses = await self._unit_window(staff, window_start, until, now=now)
+            counted = await _absent_counts(ids, year_start, window_start - dt.timedelta(days=1))
+            # Short leaves (izin keluar kantor) leave the day present; the recap counts them
+            # apart.
+            short_leaves = await self.permits.short_leave_counts(ids, first, until)
+            for person in staff:
+                window = statuses.get(person["id"], [])
+                before = [s for s in window if s.day < first]
+                this_month = [s for s in window if s.day >= first]
+                absent_year = counted.get(person["id"], 0) + sum(
+                    1 for s in window if s.status == "absent"
+                )
+                carried = (
+                    rules.longest_absent_run(before[-31:])
+                    if before and before[-1].status == "absent"
+                    else 0
+                )
+                months[person["id"]] = rules.month_recap(
                     person["nip"],
                     person["name"],
                     this_month,
@@ -378,13 +459,13 @@ class DayRecords:
                     self.rules,
                     carried_absent_run=carried,
                 )
-            )
-            months[-1].days[f"permit:{SHORT_LEAVE}"] = short_leaves.get(person["id"], 0)
-        return Recap(unit=unit_code, unit_name=unit["name"], month=month, employees=months)
+                months[person["id"]].days[f"permit:{SHORT_LEAVE}"] = short_leaves.get(
+                    person["id"], 0
+                )
+        return months
 
     async def _unit_window(
         self,
-        unit_id: int,
         people: list[dict[str, Any]],
         start: dt.date,
         end: dt.date,
@@ -392,66 +473,157 @@ class DayRecords:
         now: dt.datetime,
     ) -> dict[int, list[rules.DayStatus]]:
         """Employee id -> day statuses of [start, end] whose working hours have ended by `now`,
-        in day order: the stored day records of the unit's staff in one query where they are
+        in day order: the stored day records of these staff in one query where they are
         final; the days missing or provisional (computed while the day was still open, e.g. a
         check-in settling at 10:00 stored "no check-out yet") recomputed and stored, per
         employee, for this window only."""
-        if end < start:
+        if end < start or not people:
             return {}
-        by_id = {person["id"]: person for person in people}
+        dates = _dates(start, end)
+        # When each day's working hours end (naive local time), per employee: a stored record
+        # computed before that was judged while its day was still open.
+        ends: dict[int, dict[dt.date, dt.datetime]] = {}
+        zones: dict[int, ZoneInfo] = {}
+        for person in people:
+            zones[person["id"]] = ZoneInfo(person["tz"] or "Asia/Jakarta")
+            ends[person["id"]] = _day_ends(person["days"] or {}, dates)
         stored: dict[int, dict[dt.date, rules.DayStatus]] = {}
-        for row in (
-            await DayRecord.select()
-            .where(
-                (DayRecord.employee.unit == unit_id)
-                & (DayRecord.day >= start)
-                & (DayRecord.day <= end)
-            )
-            .output(load_json=True)
-        ):
-            person = by_id.get(row["employee"])
-            if person is None or not _final(person, row["day"], row["computed_at"]):
-                continue
-            # Extra columns (id, employee, computed_at) are ignored by the conversion.
-            stored.setdefault(row["employee"], {})[row["day"]] = msgspec.convert(
-                row, rules.DayStatus, from_attributes=False
+        rows = await DayRecord.select(
+            DayRecord.employee,
+            DayRecord.day,
+            DayRecord.status,
+            DayRecord.permit,
+            DayRecord.tl,
+            DayRecord.psw,
+            DayRecord.late_minutes,
+            DayRecord.early_minutes,
+            DayRecord.deduction_pct,
+            DayRecord.computed_at,
+        ).where(
+            DayRecord.employee.is_in(list(ends)) & (DayRecord.day >= start) & (DayRecord.day <= end)
+        )
+        for row in rows:
+            employee = row["employee"]
+            over_at = ends[employee].get(row["day"])
+            computed = row["computed_at"].astimezone(zones[employee]).replace(tzinfo=None)
+            if over_at is None or computed < over_at:
+                continue  # provisional: judged while its day was still open
+            # The stored reasons are not read: a recap counts, it does not explain.
+            stored.setdefault(employee, {})[row["day"]] = rules.DayStatus(
+                day=row["day"],
+                status=row["status"],
+                permit=row["permit"],
+                tl=row["tl"],
+                psw=row["psw"],
+                late_minutes=row["late_minutes"],
+                early_minutes=row["early_minutes"],
+                deduction_pct=row["deduction_pct"],
             )
         result: dict[int, list[rules.DayStatus]] = {}
         for person in people:
-            zone = ZoneInfo(person["tz"] or "Asia/Jakarta")
-            local_now = now.astimezone(zone)
-            schedule = person["days"] or {}
+            zone = zones[person["id"]]
+            local_now = now.astimezone(zone).replace(tzinfo=None)
             days = stored.get(person["id"], {})
             since = max(start, person["created_at"].astimezone(zone).date())
-            windows = {day: rules.window_for(schedule, day) for day in _dates(since, end)}
-            due = [
-                day
-                for day, window in windows.items()
-                if day not in days and rules.day_over(day, window, local_now)
-            ]
+            over = {
+                day for day, at in ends[person["id"]].items() if day >= since and at <= local_now
+            }
+            due = sorted(day for day in over if day not in days)
             if due:
                 for status in await self.recompute_range(person["id"], due[0], due[-1], now=now):
-                    if status.day in windows and rules.day_over(
-                        status.day, windows[status.day], local_now
-                    ):
+                    if status.day in over:
                         days.setdefault(status.day, status)
             result[person["id"]] = [days[day] for day in sorted(days)]
         return result
 
 
-async def _absent_counts(unit_id: int, start: dt.date, end: dt.date) -> dict[int, int]:
-    """Employee id -> stored days absent without reason in [start, end], for the staff of one
-    unit, in one grouped query (the PP 94/2021 count is cumulative over the year)."""
-    if end < start:
+def month_start(month: str) -> dt.date:
+    """The first day of a `YYYY-MM` month, or a 422 in words."""
+    try:
+        if len(month) != 7:
+            raise ValueError(month)
+        return dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise Invalid("month: gunakan format YYYY-MM, misalnya 2026-11") from None
+
+
+async def recap_plan(unit: UnitNode, *, subtree: bool) -> list[tuple[UnitNode, int]]:
+    """The units a recap covers, parents first and siblings by name, each with its active
+    staff count (one grouped query): the unit alone, or with everything under it."""
+    if not subtree:
+        nodes = [unit]
+    else:
+        under = await org.unit_ids_under(unit.id)
+        children: dict[int | None, list[UnitNode]] = {}
+        for node in await org.unit_nodes():
+            if node.id in under:
+                children.setdefault(node.parent, []).append(node)
+        nodes = []
+        stack = [unit]
+        while stack:
+            node = stack.pop()
+            nodes.append(node)
+            stack.extend(sorted(children.get(node.id, []), key=lambda n: n.name, reverse=True))
+    ids = [node.id for node in nodes]
+    rows = await Employee.raw(
+        "SELECT e.unit AS unit, COUNT(*) AS staff FROM org_employee e"
+        " WHERE e.active AND e.unit IN (" + ", ".join("{}" for _ in ids) + ") GROUP BY e.unit",
+        *ids,
+    )
+    counts = {row["unit"]: row["staff"] for row in rows}
+    return [(node, counts.get(node.id, 0)) for node in nodes]
+
+
+async def _staff_of_units(unit_ids: list[int]) -> list[dict[str, Any]]:
+    """What judging these units' active staff needs (a regency: 20,000 small rows)."""
+    if not unit_ids:
+        return []
+    return await (
+        Employee.select(
+            Employee.id,
+            Employee.nip,
+            Employee.name,
+            Employee.unit,
+            Employee.created_at,
+            Employee.schedule.days.as_alias("days"),
+            Employee.unit.timezone.as_alias("tz"),
+        )
+        .where(Employee.unit.is_in(unit_ids) & Employee.active.eq(True))
+        .output(load_json=True)
+    )
+
+
+def _day_ends(schedule: dict[str, list[str]], dates: list[dt.date]) -> dict[dt.date, dt.datetime]:
+    """Day -> when its working hours end (naive local time; a night shift's the next morning,
+    a day off's at midnight): the schedule read once per weekday, not once per day."""
+    windows = {
+        weekday: rules.window_for(schedule, dt.date(2024, 1, weekday)) for weekday in range(1, 8)
+    }
+    ends = {}
+    for day in dates:
+        window = windows[day.isoweekday()]
+        ends[day] = (
+            rules.shift_bounds(day, window)[1]
+            if window is not None
+            else dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+        )
+    return ends
+
+
+async def _absent_counts(employee_ids: list[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """Employee id -> stored days absent without reason in [start, end], for these staff, in
+    one grouped query (the PP 94/2021 count is cumulative over the year)."""
+    if end < start or not employee_ids:
         return {}
-    rows = await DayRecord.raw(
-        "SELECT d.employee AS employee, COUNT(*) AS absent FROM attendance_day d"
-        " JOIN org_employee e ON e.id = d.employee"
-        " WHERE e.unit = {} AND d.day >= {} AND d.day <= {} AND d.status = 'absent'"
-        " GROUP BY d.employee",
-        unit_id,
-        start,
-        end,
+    rows = (
+        await DayRecord.select(DayRecord.employee, Count(DayRecord.id, alias="absent"))
+        .where(
+            DayRecord.employee.is_in(employee_ids)
+            & (DayRecord.day >= start)
+            & (DayRecord.day <= end)
+            & (DayRecord.status == "absent")
+        )
+        .group_by(DayRecord.employee)
     )
     return {row["employee"]: row["absent"] for row in rows}
 
@@ -523,6 +695,11 @@ def recap_rows(recap: Recap) -> list[list[Any]]:
         "Potongan TPP (%)",
         "Alpa tahun ini (hari)",
         "Tingkat disiplin (PP 94/2021)",
+        # Added later, at the end, so that the earlier columns keep their places.
+        "Jumlah TL",
+        "Jumlah PSW",
+        "Kode unit",
+        "Unit kerja",
     ]
     rows: list[list[Any]] = [header]
     for person in recap.employees:
@@ -536,6 +713,87 @@ def recap_rows(recap: Recap) -> list[list[Any]]:
                 round(person.deduction_pct, 2),
                 person.absent_days_year,
                 person.discipline.description,
+                _count(person, "TL"),
+                _count(person, "PSW"),
+                person.unit or recap.unit,
+                person.unit_name or recap.unit_name,
+            ]
+        )
+    return rows
+
+
+def _count(person: rules.EmployeeMonth, prefix: str) -> int:
+    return sum(n for key, n in person.days.items() if key[:-1] == prefix and key[-1].isdigit())
+
+
+def tpp_rows(recap: Recap) -> list[list[Any]]:
+    """The TPP deduction sheet: per employee what the deduction is made of and the total."""
+    rows: list[list[Any]] = [
+        [
+            "NIP",
+            "Nama",
+            "Unit kerja",
+            "Hadir (hari)",
+            "Terlambat (kali)",
+            "Menit terlambat",
+            "Pulang cepat (kali)",
+            "Menit pulang cepat",
+            "Tanpa keterangan (hari)",
+            "Izin/cuti (hari)",
+            "Potongan TPP (%)",
+            "TPP dibayarkan (%)",
+        ]
+    ]
+    for person in recap.employees:
+        permits = sum(n for key, n in person.days.items() if key.startswith("permit:"))
+        deduction = round(person.deduction_pct, 2)
+        rows.append(
+            [
+                person.nip,
+                person.name,
+                person.unit_name or recap.unit_name,
+                person.days.get("present", 0),
+                _count(person, "TL"),
+                person.late_minutes,
+                _count(person, "PSW"),
+                person.early_minutes,
+                person.days.get("absent", 0),
+                permits,
+                deduction,
+                round(100.0 - deduction, 2),
+            ]
+        )
+    return rows
+
+
+def standing_rows(recap: Recap) -> list[list[Any]]:
+    """The PP 94/2021 sheet: where each employee stands on the scale of days absent without
+    reason this year (up to the month's end), and how far the next step is."""
+    rows: list[list[Any]] = [
+        [
+            "NIP",
+            "Nama",
+            "Unit kerja",
+            "Alpa tahun ini (hari)",
+            "Alpa beruntun terpanjang bulan ini (hari)",
+            "Tingkat disiplin",
+            "Kategori",
+            "Hari alpa lagi sampai tingkat berikutnya",
+        ]
+    ]
+    for person in recap.employees:
+        rows.append(
+            [
+                person.nip,
+                person.name,
+                person.unit_name or recap.unit_name,
+                person.absent_days_year,
+                person.longest_absent_run,
+                person.discipline.description,
+                person.discipline.category or "-",
+                person.discipline.next_threshold
+                if person.discipline.next_threshold is not None
+                else "-",
             ]
         )
     return rows
@@ -548,18 +806,62 @@ def to_csv(recap: Recap) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
-def to_xlsx(recap: Recap) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"Rekap {recap.month}"
-    sheet.append([f"Rekap presensi {recap.unit_name}, bulan {recap.month}"])
-    sheet["A1"].font = Font(bold=True)
-    for row in recap_rows(recap):
+def _sheet(book: Workbook, title: str, heading: str, rows: list[list[Any]], widths: dict) -> None:
+    """A write-only sheet: a bold heading line, a bold header row, then the rows (streamed:
+    20,000 employees take seconds, not a minute)."""
+    sheet = book.create_sheet(title)
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    first = WriteOnlyCell(sheet, value=heading)
+    first.font = bold
+    sheet.append([first])
+    header = []
+    for value in rows[0]:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows[1:]:
         sheet.append(row)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 34
+
+
+def to_xlsx(recap: Recap) -> bytes:
+    """Three sheets: the recap (the first, as before), the TPP deductions and the PP 94/2021
+    standing, then the scale itself for reference."""
+    book = Workbook(write_only=True)
+    scope = " beserta unit di bawahnya" if recap.subtree else ""
+    where = f"{recap.unit_name}{scope}, bulan {recap.month}"
+    _sheet(
+        book,
+        f"Rekap {recap.month}",
+        f"Rekap presensi {where}",
+        recap_rows(recap),
+        {"A": 22, "B": 34},
+    )
+    _sheet(
+        book, "Potongan TPP", f"Potongan TPP {where}", tpp_rows(recap), {"A": 22, "B": 34, "C": 34}
+    )
+    _sheet(
+        book,
+        "Disiplin PP 94-2021",
+        f"Tingkat hukuman disiplin (PP 94/2021) {where}",
+        standing_rows(recap),
+        {"A": 22, "B": 34, "C": 34, "F": 44},
+    )
+    _sheet(
+        book,
+        "Skala PP 94-2021",
+        "Hari tidak masuk kerja tanpa alasan yang sah dalam satu tahun (PP 94/2021)",
+        [
+            ["Mulai (hari alpa)", "Tingkat", "Kategori"],
+            *[
+                [step.from_days, step.description, step.category or "-"]
+                for step in rules.DISCIPLINE_SCALE
+            ],
+        ],
+        {"B": 60},
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -6,9 +6,16 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from backend.attendance.exports import (
+    ExportRequest,
+    RecapExports,
+    RecapExportView,
+    RecapUnitChoice,
+)
 from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
 from backend.attendance.reviews import Reviews
 from backend.attendance.schemas import (
@@ -252,14 +259,31 @@ async def monthly_recap(
     days: NamedDependency[DayRecords],
     unit: FromQuery[Word],
     month: FromQuery[Word],
+    settings: NamedDependency[Settings],
     format: FromQuery[Word] = "json",
+    subtree: Annotated[
+        bool,
+        Parameter(
+            description="Include every unit under `unit` (an OPD with its schools; the Pemda: "
+            "the whole regency); over `HADIR_RECAP_DIRECT_MAX` employees answers 422: use "
+            "POST /api/v1/recap/exports"
+        ),
+    ] = False,
 ) -> Response[Any]:
     if format not in ("json", "csv", "xlsx"):
         raise Invalid("format harus json, csv atau xlsx")
-    recap = await days.recap(request.user, unit, month, now=dt.datetime.now(dt.UTC))
+    recap = await days.recap(
+        request.user,
+        unit,
+        month,
+        now=dt.datetime.now(dt.UTC),
+        subtree=subtree,
+        direct_max=settings.recap_direct_max,
+    )
     if format == "json":
         return Response(recap)
-    name = f"rekap-{recap.unit}-{recap.month}.{format}"
+    scope = "-semua" if subtree else ""
+    name = f"rekap-{recap.unit}{scope}-{recap.month}.{format}"
     content, media = (
         (to_csv(recap), "text/csv; charset=utf-8")
         if format == "csv"
@@ -268,6 +292,57 @@ async def monthly_recap(
     return Response(
         content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@post(
+    "/api/v1/recap/exports",
+    operation_id="createRecapExport",
+    summary="Ask for a recap as a file (XLSX or CSV), built by a job with progress; an identical "
+    "request while one is queued or running answers that one (200) instead of a new one (202)",
+    guards=[allow("recap.read")],
+    status_code=HTTP_202_ACCEPTED,
+    responses={
+        HTTP_200_OK: ResponseSpec(
+            data_container=RecapExportView,
+            description="The identical export still queued or running",
+            generate_examples=False,
+        )
+    },
+)
+async def create_recap_export(
+    request: Request[Principal, Any, Any],
+    data: JSONBody[ExportRequest],
+    exports: NamedDependency[RecapExports],
+) -> Response[RecapExportView]:
+    view, created = await exports.request(request.user, data, now=dt.datetime.now(dt.UTC))
+    return Response(view, status_code=HTTP_202_ACCEPTED if created else HTTP_200_OK)
+
+
+@get(
+    "/api/v1/recap/exports/{export_id:int}",
+    operation_id="getRecapExport",
+    summary="A recap export's progress (done/total employees) and, once done, a short-lived link",
+    guards=[allow("recap.read")],
+)
+async def get_recap_export(
+    request: Request[Principal, Any, Any],
+    export_id: FromPath[Id],
+    exports: NamedDependency[RecapExports],
+) -> RecapExportView:
+    return await exports.get(request.user, export_id)
+
+
+@get(
+    "/api/v1/recap/units",
+    operation_id="listRecapUnits",
+    summary="The units the caller may recap, in tree order, with their staff and their subtree's",
+    guards=[allow("recap.read")],
+)
+async def list_recap_units(
+    request: Request[Principal, Any, Any],
+    exports: NamedDependency[RecapExports],
+) -> list[RecapUnitChoice]:
+    return await exports.units(request.user)
 
 
 ROUTES = [
@@ -281,4 +356,7 @@ ROUTES = [
     use_selfie_as_reference,
     my_days,
     monthly_recap,
+    create_recap_export,
+    get_recap_export,
+    list_recap_units,
 ]

@@ -1,6 +1,7 @@
 from piccolo.columns import (
     JSON,
     UUID,
+    Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -67,3 +68,27 @@ class DayRecord(Table, tablename="attendance_day"):
     deduction_pct = DoublePrecision(default=0.0)
     reasons = JSON()
     computed_at = Timestamptz()
+
+
+class RecapExport(Table, tablename="attendance_recap_export"):
+    """A recap asked for as a file (XLSX or CSV), built by a job (`build_recap_export`) with its
+    progress stored as it goes; the finished file lies in the object store under `object_key`.
+
+    `request_key` names what was asked (unit, month, format, subtree): a repeated identical
+    request while one is queued or running is answered with that one.
+    """
+
+    request_key = Varchar(length=200, index=True)
+    unit = Varchar(length=40)  # the unit's code as asked
+    month = Varchar(length=7)  # YYYY-MM
+    format = Varchar(length=4)  # xlsx | csv
+    subtree = Boolean(default=False)  # the unit with everything under it
+    requested_by = Integer()  # the employee id of who asked first
+    state = Varchar(length=10, default="queued")  # queued | running | done | failed
+    done = Integer(default=0)  # employees judged so far
+    total = Integer(default=0)  # employees to judge (known once the job starts)
+    object_key = Varchar(length=300, default="")
+    filename = Varchar(length=200, default="")
+    error = Varchar(length=300, default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -97,7 +97,15 @@ async def health(services: NamedDependency[Any]) -> Response[Health]:
     return Response(body, status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE)
 
 
-MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+MEDIA_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+# Files that are saved rather than shown (recap exports): named by the key's last part.
+DOWNLOADS = frozenset({"xlsx", "csv"})
 
 
 @get("/api/v1/objects/{key:path}", operation_id="getObject", include_in_schema=False)
@@ -113,11 +121,15 @@ async def get_object(
     key = key.lstrip("/")
     if not store.verify(key, expires, signature):
         raise NotFoundException()
+    extension = key.rsplit(".", 1)[-1]
+    headers = {"Cache-Control": "no-store"}  # selfies, references: biometric data (UU PDP)
+    if extension in DOWNLOADS:
+        name = key.rsplit("/", 1)[-1].replace('"', "")
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return Response(
         await store.get(key),
-        media_type=MEDIA_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream"),
-        # Selfies and reference photos are biometric data (UU PDP): kept in no cache.
-        headers={"Cache-Control": "no-store"},
+        media_type=MEDIA_TYPES.get(extension, "application/octet-stream"),
+        headers=headers,
     )
 
 
@@ -191,6 +203,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "push": provider("push"),
             "permits": provider("permits"),
             "days": provider("days"),
+            "exports": provider("exports"),
             "store": provider("store"),
             "imports": provider("imports"),
             "gerai": provider("gerai"),

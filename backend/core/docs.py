@@ -97,6 +97,7 @@ ERROR_WORDS = {
     429: "Too many requests (failed logins for a NIP or an address, ratings from an address, a "
     "camera pushing too fast); retry after `Retry-After` seconds",
     413: "The body is larger than this operation takes",
+    410: "Gone: a one-time download already taken, or expired",
     422: "Well-formed, but breaks a rule (the message says which, in Indonesian)",
     503: "A backing service is busy or down; retry after `Retry-After` seconds",
 }
@@ -115,6 +116,8 @@ PUBLIC_OPERATIONS = {"login", "health"}
 CONFLICTS |= {"submitRating"}
 PUBLIC_OPERATIONS |= {"publicGerai", "submitRating", "geraiQrSvg", "geraiQrPng"}
 RATE_LIMITED = {"submitRating"}
+# One-time downloads: 410 once taken or expired.
+GONE = {"importPasswordHandout"}
 
 
 def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
@@ -141,6 +144,8 @@ def error_statuses(handler: HTTPRouteHandler, path: str) -> set[int]:
         statuses.add(HTTP_409_CONFLICT)
     if handler.operation_id in RATE_LIMITED:
         statuses.add(429)
+    if handler.operation_id in GONE:
+        statuses.add(410)
     return statuses
 
 

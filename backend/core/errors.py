@@ -73,6 +73,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """What was there once and is no more (a one-time download already taken, or expired)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class Unauthenticated(DomainError):
     status_code = HTTP_401_UNAUTHORIZED
     code = "unauthenticated"

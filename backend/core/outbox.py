@@ -131,6 +131,11 @@ def day_recorded(
     )
 
 
+def recap_export_requested(export_id: int) -> Event:
+    """A recap was asked for as a file: a job builds it with its progress stored."""
+    return Event("build_recap_export", f"recap-export:{export_id}", {"id": export_id})
+
+
 def board_changed(subject: str) -> Event:
     """Something the command board shows changed outside the day records (a gerai's state, a
     teguran): every board stream is told. `subject` names it, so one change signals once."""

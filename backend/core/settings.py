@@ -440,6 +440,37 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Comma-separated addresses of reverse proxies in front of the api: for requests from them the client's address is read from X-Forwarded-For (the rightmost entry that is not itself a trusted proxy). Empty: the peer's address."
         ),
     ] = ""
+    # --- recap exports and password handouts (issue 9) -------------------------------------
+    recap_direct_max: Annotated[
+        int,
+        Doc(
+            "A recap of a unit with everything under it (`subtree=true`) over this many employees is not answered in the request: ask for it as an export (`POST /api/v1/recap/exports`), built by a job with progress."
+        ),
+    ] = 2000
+    recap_export_chunk: Annotated[
+        int,
+        Doc(
+            "Employees an export job reads and judges per step; its progress is stored after each step."
+        ),
+    ] = 500
+    recap_export_timeout_s: Annotated[
+        int,
+        Doc(
+            "Longest a recap export job may run on an arq worker (other jobs get `HADIR_OUTBOX_RETRY_S`); a whole regency takes tens of seconds."
+        ),
+    ] = 300
+    recap_export_keep_hours: Annotated[
+        int,
+        Doc(
+            "Finished recap exports (the record and the file in the object store) are deleted after this many hours."
+        ),
+    ] = 24
+    handout_ttl_minutes: Annotated[
+        int,
+        Doc(
+            "New employees' one-time passwords kept (encrypted) for the XLSX handout after an import is applied; gone after the first download of each unit's sheet or after this many minutes."
+        ),
+    ] = 30
 
     @property
     def data_path(self) -> Path:

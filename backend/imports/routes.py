@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
+from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.policy import allow
 from backend.core.schema import MaybeWord, Word, file_part, multipart
@@ -31,6 +32,7 @@ FILE_PARTS = multipart(
     status_code=200,
 )
 async def run_import(
+    request: Request[Principal, Any, Any],
     kind: FromPath[Word],
     data: Annotated[dict[str, Any], FILE_PARTS],
     imports: NamedDependency[Imports],
@@ -41,8 +43,35 @@ async def run_import(
     if not isinstance(upload, UploadFile):
         raise Invalid("Bagian 'file' (berkas CSV atau XLSX) tidak ada dalam kiriman")
     return await imports.run(
-        kind, await upload.read(), apply=apply, sheet=sheet, filename=upload.filename or ""
+        kind,
+        await upload.read(),
+        apply=apply,
+        sheet=sheet,
+        filename=upload.filename or "",
+        by=request.user.employee_id,
     )
 
 
-ROUTES = [run_import]
+@get(
+    "/api/v1/admin/imports/handouts/{handout:str}",
+    operation_id="importPasswordHandout",
+    summary="The new employees' one-time passwords of an applied import as a printable XLSX, a "
+    "sheet per unit (or `unit`'s only): for whoever applied it, once; 410 after that or expiry",
+    guards=[allow("import.run")],
+    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+async def password_handout(
+    request: Request[Principal, Any, Any],
+    handout: FromPath[Word],
+    imports: NamedDependency[Imports],
+    unit: FromQuery[MaybeWord] = None,
+) -> Response[bytes]:
+    name, content = await imports.handout(handout, by=request.user.employee_id, unit=unit)
+    return Response(
+        content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+ROUTES = [run_import, password_handout]

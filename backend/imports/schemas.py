@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import msgspec
 
 
@@ -18,6 +20,25 @@ class InitialPassword(msgspec.Struct, frozen=True):
     name: str
     unit: str
     password: str
+    unit_name: str = ""
+
+
+class HandoutUnit(msgspec.Struct, frozen=True):
+    """A unit's page of the password handout: how many new employees it lists."""
+
+    code: str
+    name: str
+    people: int
+
+
+class Handout(msgspec.Struct, frozen=True):
+    """Where the printable XLSX of the new passwords is: `url` (every unit's page) or
+    `url?unit=CODE` (one unit's), for whoever applied the import, once, until `expires_at`."""
+
+    id: str
+    expires_at: dt.datetime
+    units: list[HandoutUnit]
+    url: str
 
 
 class ImportReport(msgspec.Struct, frozen=True):
@@ -32,6 +53,8 @@ class ImportReport(msgspec.Struct, frozen=True):
     refused: list[Refusal]
     # On apply only, and only in this answer: nowhere else can they be read again.
     passwords: list[InitialPassword] = []
+    # On apply with new employees: the same passwords as a printable XLSX, downloadable once.
+    handout: Handout | None = None
 
 
 class Outcome(msgspec.Struct):

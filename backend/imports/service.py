@@ -6,10 +6,12 @@ importer. Dry run first, then apply; the same file applied twice changes nothing
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from backend.core.errors import NotFound
+from backend.core.errors import Gone, NotFound
+from backend.imports.handout import Handouts, handout_xlsx
 from backend.imports.schemas import ImportReport, Outcome, Refusal
 from backend.imports.sheets import Column, SheetRow, read_sheet
 
@@ -26,8 +28,10 @@ class Importer(Protocol):
 
 
 class Imports:
-    def __init__(self, importers: Mapping[str, Importer]) -> None:
+    def __init__(self, importers: Mapping[str, Importer], handouts: Handouts | None = None) -> None:
+        # Without `handouts` (a benchmark) nothing is kept for a printable handout.
         self.importers = dict(importers)
+        self.handouts = handouts
 
     @property
     def kinds(self) -> list[str]:
@@ -41,7 +45,11 @@ class Imports:
         apply: bool,
         sheet: str | None = None,
         filename: str = "",
+        by: int | None = None,
     ) -> ImportReport:
+        """A dry run or an apply. On an apply by someone (`by`, an employee id; not the
+        command line) that created employees, their one-time passwords are also kept for the
+        printable handout (see backend/imports/handout.py)."""
         importer = self.importers.get(kind)
         if importer is None:
             raise NotFound(f"Jenis impor '{kind}' tidak dikenal; yang ada: {', '.join(self.kinds)}")
@@ -67,6 +75,11 @@ class Imports:
                 refused=refused,
             )
         outcome = await importer.run(table.rows, apply=apply)
+        handout = None
+        if apply and by is not None and outcome.passwords and self.handouts is not None:
+            handout = await self.handouts.keep(
+                outcome.passwords, created_by=by, now=dt.datetime.now(dt.UTC)
+            )
         return ImportReport(
             kind=kind,
             applied=apply,
@@ -76,4 +89,22 @@ class Imports:
             unchanged=outcome.unchanged,
             refused=sorted(outcome.refused, key=lambda r: r.row),
             passwords=outcome.passwords if apply else [],
+            handout=handout,
         )
+
+    async def handout(self, handout: str, *, by: int, unit: str | None) -> tuple[str, bytes]:
+        """The handout's XLSX (every unit still there, or `unit`'s page) and its file name; the
+        pages it holds are gone from the server from this moment."""
+        now = dt.datetime.now(dt.UTC)
+        pages = (
+            await self.handouts.take(handout, employee_id=by, unit=unit, now=now)
+            if self.handouts is not None
+            else None
+        )
+        if pages is None:
+            raise Gone(
+                "Lembar kata sandi ini sudah diunduh, sudah kedaluwarsa, atau bukan dari impor "
+                "Anda. Kata sandi yang hilang: minta admin mengatur ulang kata sandi pegawai."
+            )
+        name = f"kata-sandi-awal-{pages[0][0] if len(pages) == 1 else 'pegawai-baru'}.xlsx"
+        return name, handout_xlsx(pages, printed=now.date())

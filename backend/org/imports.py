@@ -489,6 +489,7 @@ class EmployeeImporter:
         seen: dict[str, int] = {}
         good: dict[str, dict[str, Any]] = {}
         unit_codes: dict[str, str] = {}
+        unit_names: dict[str, str] = {}
         for row in rows:
             check = RowCheck(row)
             number = check.take(EMP_NIP, nip)
@@ -517,6 +518,7 @@ class EmployeeImporter:
                 continue
             good[number] = values
             unit_codes[number] = unit["code"]
+            unit_names[number] = unit["name"]
         stored = {
             r["nip"]: r
             for r in await rows_where_in(
@@ -566,7 +568,11 @@ class EmployeeImporter:
             if apply:
                 outcome.passwords.append(
                     InitialPassword(
-                        nip=number, name=final["name"], unit=unit_codes[number], password=password
+                        nip=number,
+                        name=final["name"],
+                        unit=unit_codes[number],
+                        password=password,
+                        unit_name=unit_names[number],
                     )
                 )
         if apply and writes:

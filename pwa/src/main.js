@@ -78,6 +78,14 @@ const TABS = [
     roles: ['bkd', 'admin'],
     view: (app) => lazyView(app, () => import('./views/imports.js'), 'importsView'),
   },
+  // Not a tab: the monthly recap and its downloads, opened from "Akun".
+  {
+    route: 'rekap',
+    label: 'Rekap bulanan',
+    hidden: true,
+    roles: ['kepala_unit', 'bkd', 'admin', 'command'],
+    view: (app) => lazyView(app, () => import('./views/recap.js'), 'recapView'),
+  },
   // Not a tab: the SKM of the gerai (IKM, comments, XLSX report), opened from "Akun". Any ASN
   // may supervise a gerai; the server decides which gerai each one may read.
   {

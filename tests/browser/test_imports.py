@@ -3,7 +3,10 @@ refused rows with their reasons, then the apply with the one-time passwords show
 
 from __future__ import annotations
 
+import io
+
 import asyncpg
+import openpyxl
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import (
@@ -42,7 +45,7 @@ async def test_bkd_checks_then_applies_an_employee_file(
     await forget(database_url)
     upload = tmp_path / "pegawai.csv"
     upload.write_text(CSV)
-    context = await browser.new_context(**context_options(base_url))
+    context = await browser.new_context(**context_options(base_url), accept_downloads=True)
     try:
         page = await context.new_page()
         watch_errors(page)
@@ -81,7 +84,20 @@ async def test_bkd_checks_then_applies_an_employee_file(
         await expect(page.locator("#import-apply")).to_be_hidden()
         shown = [await row.locator("td").nth(0).text_content() for row in await passwords.all()]
         assert sorted(shown) == NEW
+        # The printable handout: the school's page downloads once, then it is gone.
+        handout = page.locator("#import-handout")
+        await expect(handout).to_contain_text("Lembar kata sandi untuk dicetak (XLSX)")
+        school = handout.get_by_role("button", name="SD Negeri 1 Bleboh (3)")
+        async with page.expect_download() as waiting:
+            await school.click()
+        download = await waiting.value
+        assert download.suggested_filename == f"kata-sandi-awal-{TEACHER.unit_code}.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO((await download.path()).read_bytes()))
+        printed = [r[1] for r in book.active.iter_rows(min_row=5, max_row=7, values_only=True)]
+        assert sorted(printed) == NEW
         await screenshot(page, "41-import-applied-passwords")
+        await handout.get_by_role("button", name="Semua unit").click()
+        await expect(page.locator("#handout-note")).to_contain_text("sudah diunduh")
         conn = await asyncpg.connect(database_url)
         try:
             rows = await conn.fetch(

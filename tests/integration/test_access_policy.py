@@ -68,6 +68,7 @@ class World:
         self.counter = 0
         self.camera = 0  # a registered camera's id
         self.location = 0  # where it stands
+        self.export: dict[str, int] = {}  # a recap export of each unit, by code
 
     def next_days(self) -> tuple[str, str]:
         self.counter += 1
@@ -177,6 +178,25 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             "/api/v1/push/subscriptions",
             {"params": {"endpoint": SUBSCRIPTION["endpoint"]}},
         ),
+    ),
+    # Recap exports (issue 9): asked for by unit, read by id (one per target's unit).
+    "createRecapExport": (
+        True,
+        lambda w, t: (
+            "POST",
+            "/api/v1/recap/exports",
+            {"json": {"unit": t.unit_code, "month": MONTH, "format": "csv"}},
+        ),
+    ),
+    "getRecapExport": (
+        True,
+        lambda w, t: ("GET", f"/api/v1/recap/exports/{w.export[t.unit_code]}", {}),
+    ),
+    "listRecapUnits": (False, lambda w, t: ("GET", "/api/v1/recap/units", {})),
+    # A handout nobody made: 410 for those who may download handouts at all.
+    "importPasswordHandout": (
+        False,
+        lambda w, t: ("GET", f"/api/v1/admin/imports/handouts/{uuid.uuid4()}", {}),
     ),
     # The back office (issue 9). A dry run: nothing is written.
     "importMasterData": (
@@ -322,6 +342,7 @@ async def world(client: httpx.AsyncClient, clean) -> World:
         world.permit[nip] = permit.json()["id"]
     await drain(clean)  # verification flags every check-in: no location, no enrolled face
     await board_world(world, people)
+    await export_world(world, people)
     world.location, world.camera = await cctv_world(client)
     return world
 
@@ -351,6 +372,26 @@ async def test_every_route_answers_every_role_as_the_table_says(
                     )
     assert not mismatches, "\n".join(mismatches)
     assert walked >= 5 * len(REQUESTS)
+
+
+async def export_world(world: World, people: set[str]) -> None:
+    """A finished-or-not recap export of each target's unit, for reading by id."""
+    from backend.attendance.tables import RecapExport
+
+    world.export = {}
+    for unit in sorted({e.unit_code for e in demo_data.EMPLOYEES if e.nip in people}):
+        [row] = await RecapExport.insert(
+            RecapExport(
+                request_key=f"{unit}:{MONTH}:csv:unit",
+                unit=unit,
+                month=MONTH,
+                format="csv",
+                requested_by=1,
+                state="queued",
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        ).returning(RecapExport.id)
+        world.export[unit] = row["id"]
 
 
 # --- the command board (backend/board) ---------------------------------------------------------

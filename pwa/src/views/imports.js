@@ -4,6 +4,8 @@
 // passwords are shown once, after the apply, and nowhere else.
 
 import { api, ApiError } from '../api.js';
+import { getSession } from '../outbox/store.js';
+import { fetchWithTimeout } from '../outbox/sync.js';
 import { clear, h } from '../ui.js';
 
 const KINDS = [
@@ -172,6 +174,7 @@ export function importsView() {
           answer.passwords.map((p) => [p.nip, p.name, p.unit, p.password]),
         ),
       );
+      if (answer.handout) parts.push(handoutCard(answer.handout));
     }
     clear(report, parts);
     report.hidden = false;
@@ -179,6 +182,80 @@ export function importsView() {
 
   const el = h('div', { class: 'screen' }, form, report);
   return { el, focus: () => kind.focus() };
+}
+
+// The printable handout (XLSX, a sheet per unit): each unit's page downloads once, then the
+// server forgets those passwords; "Semua unit" takes every page not yet downloaded.
+function handoutCard(handout) {
+  const note = h('p', { class: 'hint', id: 'handout-note', 'aria-live': 'polite' });
+  const until = new Date(handout.expires_at).toLocaleTimeString('id-ID', {
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const buttons = [
+    ...handout.units.map((u) => [
+      `${u.name} (${u.people})`,
+      `${handout.url}?unit=${encodeURIComponent(u.code)}`,
+      `kata-sandi-awal-${u.code}.xlsx`,
+    ]),
+    ['Semua unit', handout.url, 'kata-sandi-awal-pegawai-baru.xlsx'],
+  ].map(([label, url, name]) => {
+    const button = h('button', { class: 'btn small', type: 'button' }, label);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const blob = await fetchFile(url);
+        const href = URL.createObjectURL(blob);
+        const link = h('a', { href, download: name, class: 'link' }, name);
+        clear(note, 'Diunduh: ', link);
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      } catch (e) {
+        note.textContent = e.message;
+      }
+    });
+    return button;
+  });
+  return h(
+    'div',
+    { id: 'import-handout' },
+    h('h3', null, 'Lembar kata sandi untuk dicetak (XLSX)'),
+    h(
+      'p',
+      { class: 'hint' },
+      `Satu lembar per unit, berisi petunjuk mengganti kata sandi. Tiap lembar hanya dapat ` +
+        `diunduh sekali, paling lambat pukul ${until}; setelah itu kata sandi dihapus dari server.`,
+    ),
+    h('div', { class: 'row handout-buttons' }, buttons),
+    note,
+  );
+}
+
+// A file behind the bearer token: fetched here and handed to the browser as a Blob.
+async function fetchFile(url) {
+  const session = await getSession();
+  if (!session || !session.token) throw new ApiError(401, 'Silakan masuk lagi');
+  let response;
+  try {
+    response = await fetchWithTimeout(
+      url,
+      { headers: { Authorization: `Bearer ${session.token}` } },
+      TIMEOUT_MS,
+    );
+  } catch {
+    throw new ApiError(0, 'Tidak ada koneksi internet');
+  }
+  if (!response.ok) {
+    let detail = `Server menjawab ${response.status}`;
+    try {
+      const body = await response.json();
+      if (body && typeof body.detail === 'string') detail = body.detail;
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(response.status, detail);
+  }
+  return response.blob();
 }
 
 function table(id, heads, rows) {

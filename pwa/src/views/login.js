@@ -168,6 +168,11 @@ export function accountView(app) {
         'Keluar kantor tanpa izin',
       )
     : null;
+  const recap = user.roles.some((role) =>
+    ['kepala_unit', 'bkd', 'admin', 'command'].includes(role),
+  )
+    ? h('a', { class: 'btn big wide', href: '#/rekap', id: 'open-recap' }, 'Rekap bulanan')
+    : null;
   // The SKM of the gerai: for the unit head, BKD and command always; for other staff only where
   // they see a gerai at all (its supervisors; the server answers for which gerai).
   const ikm = h(
@@ -260,6 +265,7 @@ export function accountView(app) {
       ),
       waiting,
       password,
+      recap,
       ikm,
       exits,
       backOffice,

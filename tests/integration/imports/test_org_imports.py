@@ -344,9 +344,24 @@ async def test_the_command_as_a_real_process(
     data, _ = employee_file(random.Random(3))
     people = tmp_path / "pegawai.xlsx"
     people.write_bytes(data)
-    result = run_hadir(server_env, "import", "employees", str(people), "--apply")
+    handout = tmp_path / "kata-sandi.xlsx"
+    result = run_hadir(
+        server_env, "import", "employees", str(people), "--apply", "--handout", str(handout)
+    )
     assert result.returncode == 1  # rows were refused
     report = json.loads(result.stdout)
     assert (report["created"], len(report["refused"]), len(report["passwords"])) == (478, 22, 478)
+    # The printable handout: a sheet per unit, every new employee's password on it; nothing
+    # kept on the server for the command line (report["handout"] is for the API's caller).
+    assert report["handout"] is None
+    book = openpyxl.load_workbook(handout)
+    assert book.sheetnames == sorted({p["unit"] for p in report["passwords"]})
+    printed = {
+        row[1]: row[4]
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(min_row=5, values_only=True)
+        if row and isinstance(row[0], int)
+    }
+    assert printed == {p["nip"]: p["password"] for p in report["passwords"]}
     missing = run_hadir(server_env, "import", "units", str(units), "--sheet", "Tidak")
     assert missing.returncode == 1 and "Lembar 'Tidak' tidak ada" in missing.stderr
