@@ -29,7 +29,8 @@ from backend.core.queue import InProcessQueue, JobQueue, open_queue
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
-from backend.geofence.service import Geofences
+from backend.geofence.checks import FenceLimits
+from backend.geofence.service import FenceEditor, Geofences
 from backend.gerai.service import GeraiService
 from backend.imports.service import Imports
 from backend.org import imports as org_imports
@@ -95,6 +96,7 @@ class Services(msgspec.Struct):
     board: Board
     cctv: Cctv
     accounts: Accounts
+    fence_editor: FenceEditor
 
 
 @contextlib.asynccontextmanager
@@ -221,6 +223,13 @@ async def open_services(
             board=board,
             cctv=cctv,
             accounts=Accounts(outbox.transaction),
+            fence_editor=FenceEditor(
+                geofences=geofences,
+                transaction=outbox.transaction,
+                limits=FenceLimits(settings.fence_min_radius_m, settings.fence_max_extent_m),
+                default_max_accuracy_m=settings.default_max_accuracy_m,
+                tile_url=settings.tile_url,
+            ),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

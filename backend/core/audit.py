@@ -54,3 +54,18 @@ async def entries(target: str | None = None, target_key: str | None = None) -> l
     if target_key is not None:
         query = query.where(AuditEntry.target_key == target_key)
     return await query.output(load_json=True)
+
+
+async def trail(
+    target_key: str, targets: tuple[str, ...], *, limit: int, before_id: int | None
+) -> list[dict]:
+    """One record's trail across tables (an employee's account and face references share the
+    NIP as key), newest first, `limit + 1` rows from below `before_id` for keyset paging."""
+    query = AuditEntry.select().where(
+        (AuditEntry.target_key == target_key) & AuditEntry.target.is_in(list(targets))
+    )
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return (
+        await query.order_by(AuditEntry.id, ascending=False).limit(limit + 1).output(load_json=True)
+    )

@@ -19,7 +19,11 @@ from backend.core.cache import Snapshot
 from backend.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from backend.core.ratelimit import LoginLimiter
 from backend.org.schemas import (
+    AuditItem,
+    AuditPage,
     EmployeeAccount,
+    EmployeeListed,
+    EmployeePage,
     EmployeePatch,
     NipParts,
     PasswordReset,
@@ -659,3 +663,81 @@ async def _account(nip: str, *, lock: bool = False) -> EmployeeAccount:
     if row is None:
         raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
     return msgspec.convert(row, EmployeeAccount)
+
+
+# --- finding an employee, and their audit trail -------------------------------------------------
+
+# What an employee's trail gathers: their account and their face references (keyed by NIP).
+TRAIL_TARGETS = ("org_employee", "faces_reference")
+
+
+def _id_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    if not cursor.isdigit() or not 0 < int(cursor) < 2**31:
+        raise Invalid("cursor tidak sah; mulai lagi dari halaman pertama")
+    return int(cursor)
+
+
+async def search_employees(q: str, limit: int, cursor: str | None) -> EmployeePage:
+    """Employees whose NIP starts with `q` (digits) or whose name contains it, by id; every
+    employee when `q` is empty. Inactive ones too: the screen reactivates them."""
+    after = _id_cursor(cursor)
+    query = Employee.select(
+        Employee.id,
+        Employee.nip,
+        Employee.name,
+        Employee.unit.code.as_alias("unit"),
+        Employee.unit.name.as_alias("unit_name"),
+        Employee.schedule.code.as_alias("schedule"),
+        Employee.roles,
+        Employee.position,
+        Employee.active,
+        Employee.must_change_password,
+    )
+    text = q.strip()
+    if text.isdigit():
+        query = query.where(Employee.nip.like(f"{text}%"))
+    elif text:
+        query = query.where(Employee.name.ilike(f"%{text}%"))
+    if after is not None:
+        query = query.where(Employee.id > after)
+    rows = await query.order_by(Employee.id).limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return EmployeePage(
+        items=[msgspec.convert(row, EmployeeListed) for row in rows],
+        next_cursor=str(rows[-1]["id"]) if more else None,
+    )
+
+
+async def employee_trail(nip: str, limit: int, cursor: str | None) -> AuditPage:
+    """Who changed the employee's account or face references, when, before and after; newest
+    first. 404 for an unknown NIP (a removed employee's trail is read in core_audit itself)."""
+    await _account(nip)
+    rows = await audit.trail(nip, TRAIL_TARGETS, limit=limit, before_id=_id_cursor(cursor))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    actors = {
+        row["nip"]: row["name"]
+        for row in await Employee.select(Employee.nip, Employee.name).where(
+            Employee.nip.is_in(sorted({r["actor"] for r in rows}) or [""])
+        )
+    }
+    return AuditPage(
+        items=[
+            AuditItem(
+                id=row["id"],
+                at=row["at"],
+                actor=row["actor"],
+                actor_name=actors.get(row["actor"]),
+                action=row["action"],
+                target=row["target"],
+                target_key=row["target_key"],
+                before=row["before"],
+                after=row["after"],
+            )
+            for row in rows
+        ],
+        next_cursor=str(rows[-1]["id"]) if more else None,
+    )
