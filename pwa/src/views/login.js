@@ -125,7 +125,14 @@ export function accountView(app) {
     'Ganti kata sandi',
   );
   const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
-    ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
+    ? [
+        h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk'),
+        h('a', { class: 'btn big wide', href: '#/area', id: 'open-fences' }, 'Area presensi'),
+        h('a', { class: 'btn big wide', href: '#/wajah', id: 'open-faces' }, 'Pendaftaran wajah'),
+        user.roles.includes('admin')
+          ? h('a', { class: 'btn big wide', href: '#/pegawai', id: 'open-employees' }, 'Kelola pegawai')
+          : null,
+      ]
     : null;
   // The SKM of the gerai: for the unit head, BKD and command always; for other staff only where
   // they see a gerai at all (its supervisors; the server answers for which gerai).
