@@ -178,6 +178,11 @@ def check_fence(
                 return _refused("ring", rings), None
             parsed.append(rings)
         shape = shapely.MultiPolygon([shapely.Polygon(r[0], r[1:]) for r in parsed])
+        if shapely.area(shapely.convex_hull(shape)) == 0:
+            return _refused(
+                "zero_area",
+                "Poligon tidak mempunyai luas: titik-titik sudutnya segaris atau berimpit.",
+            ), None
         if not shapely.is_valid(shape):
             return _refused(
                 "self_intersection", _invalid_words(shapely.is_valid_reason(shape))
