@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'b6303b60f620';
+const VERSION = 'a61c2aafcbf2';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

@@ -43,7 +43,7 @@ export function employeeFinder({ id, title, hint, onPick }) {
     maxLength: 100,
     autocomplete: 'off',
   });
-  const results = h('ul', { class: 'list', id: `${id}-results`, 'aria-live': 'polite' });
+  const results = h('ul', { class: 'list picks', id: `${id}-results`, 'aria-live': 'polite' });
   const form = h(
     'form',
     { class: 'card', role: 'search', 'aria-labelledby': `${id}-title` },
@@ -74,7 +74,7 @@ export function employeeFinder({ id, title, hint, onPick }) {
               { class: 'btn link', type: 'button', 'data-nip': e.nip, onclick: () => onPick(e) },
               `${e.name}`,
             ),
-            h('span', { class: 'hint' }, ` · ${e.nip} · ${e.unit_name}${e.active ? '' : ' · nonaktif'}`),
+            h('span', { class: 'hint' }, `${e.nip} · ${e.unit_name}${e.active ? '' : ' · nonaktif'}`),
           ),
         ),
       );

@@ -35,7 +35,10 @@ export function ringFromLines(text) {
   const points = [];
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   for (const [i, line] of lines.entries()) {
-    const parts = line.split(/[\s;,]+/).filter(Boolean).map(num);
+    // "-6.9686, 111.4177", "-6,9686; 111,4177", "-6,9686 111,4177" or "-6.9686,111.4177".
+    let pieces = line.split(/\s*;\s*|\t+|,\s+|\s+/).filter(Boolean);
+    if (pieces.length === 1) pieces = line.split(',');
+    const parts = pieces.map(num);
     if (parts.length !== 2 || parts.some(Number.isNaN)) {
       throw new Error(`Baris ${i + 1}: tulis "lintang, bujur", misalnya -6.9686, 111.4177`);
     }
@@ -82,7 +85,7 @@ export function fencesView() {
     placeholder: 'Kode, nama lokasi, atau unit',
     maxLength: 100,
   });
-  const results = h('ul', { class: 'list', id: 'fence-results', 'aria-live': 'polite' });
+  const results = h('ul', { class: 'list picks', id: 'fence-results', 'aria-live': 'polite' });
   const finder = h(
     'form',
     { class: 'card', role: 'search', 'aria-labelledby': 'fence-title' },
@@ -130,7 +133,7 @@ export function fencesView() {
               },
               `${loc.name} (${loc.code})`,
             ),
-            h('span', { class: 'hint' }, ` · ${loc.unit_name} · ${loc.kind === 'circle' ? 'lingkaran' : 'poligon'}`),
+            h('span', { class: 'hint' }, `${loc.unit_name} · ${loc.kind === 'circle' ? 'lingkaran' : 'poligon'}`),
           ),
         ),
       );
