@@ -141,6 +141,7 @@ async def open_services(
             settings=settings,
             store=store,
             executor=face_executor or (lambda: face_pool(1)),
+            transaction=outbox.transaction,
         )
         stack.callback(faces.close)
         checkins = CheckIns(

@@ -7,6 +7,7 @@ on the event loop and never in the request path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -138,9 +139,13 @@ class Faces:
         settings: Settings,
         store: ObjectStore,
         executor: Callable[[], Executor | None] = lambda: face_pool(1),
+        transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        # The transaction of an enrolment or removal with its audit entry: the outbox's, which
+        # on SQLite takes the write lock first (a read-then-write one fails as "locked").
+        self._transaction = transaction or (lambda: FaceReference._meta.db.transaction())
         self._make_executor = executor
         self._executor: Executor | None = None
         self._started = False
@@ -239,7 +244,7 @@ class Faces:
         key = f"references/{nip}/{uuid.uuid4()}.jpg"
         await self.store.put(key, photo, "image/jpeg")
         created_at = dt.datetime.now(dt.UTC)
-        async with FaceReference._meta.db.transaction():
+        async with self._transaction():
             inserted = await FaceReference.insert(
                 FaceReference(
                     employee=employee_id,
@@ -305,7 +310,7 @@ class Faces:
         employee_id = await org.employee_id_by_nip(nip)
         if employee_id is None:
             raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
-        async with FaceReference._meta.db.transaction():
+        async with self._transaction():
             row = await (
                 FaceReference.select(
                     FaceReference.id,

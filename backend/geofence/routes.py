@@ -56,7 +56,7 @@ async def check_fence(
     data: JSONBody[FenceDraft],
     fence_editor: NamedDependency[FenceEditor],
 ) -> FenceReport:
-    return fence_editor.check(data)
+    return await fence_editor.check(location_id, data)
 
 
 @put(

@@ -13,6 +13,7 @@ import numpy as np
 from backend.core import audit
 from backend.core.auth import Principal
 from backend.core.cache import Snapshot
+from backend.core.db import contains
 from backend.core.errors import FieldError, Invalid, NotFound
 from backend.geofence import checks, fences
 from backend.geofence.schemas import (
@@ -428,12 +429,11 @@ class FenceEditor:
             query = query.where(LocationTable.id > int(cursor))
         text = q.strip()
         if text:
-            like = f"%{text}%"
             query = query.where(
-                LocationTable.code.ilike(like)
-                | LocationTable.name.ilike(like)
-                | LocationTable.unit.code.ilike(like)
-                | LocationTable.unit.name.ilike(like)
+                contains(LocationTable.code, text)
+                | contains(LocationTable.name, text)
+                | contains(LocationTable.unit.code, text)
+                | contains(LocationTable.unit.name, text)
             )
         rows = await query.order_by(LocationTable.id).limit(limit + 1)
         more = len(rows) > limit
@@ -456,7 +456,9 @@ class FenceEditor:
             tile_url=self.tile_url,
         )
 
-    def check(self, draft: FenceDraft) -> FenceReport:
+    async def check(self, location_id: int, draft: FenceDraft) -> FenceReport:
+        if not await location_exists(location_id):
+            raise NotFound(f"Lokasi {location_id} tidak ditemukan")
         return checks.check_fence(draft.geometry, draft.radius_m, self.limits)[0]
 
     async def read(self, location_id: int) -> LocationFence:

@@ -16,6 +16,7 @@ from piccolo.columns.combination import WhereRaw
 from backend.core import audit
 from backend.core.auth import ROLES, PasswordChecker, Principal, hash_initial, initial_password
 from backend.core.cache import Snapshot
+from backend.core.db import contains
 from backend.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from backend.core.ratelimit import LoginLimiter
 from backend.org.schemas import (
@@ -699,7 +700,7 @@ async def search_employees(q: str, limit: int, cursor: str | None) -> EmployeePa
     if text.isdigit():
         query = query.where(Employee.nip.like(f"{text}%"))
     elif text:
-        query = query.where(Employee.name.ilike(f"%{text}%"))
+        query = query.where(contains(Employee.name, text))
     if after is not None:
         query = query.where(Employee.id > after)
     rows = await query.order_by(Employee.id).limit(limit + 1)

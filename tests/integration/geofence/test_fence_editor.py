@@ -111,6 +111,17 @@ async def test_bkd_finds_reads_and_checks_a_fence(client: httpx.AsyncClient, loc
     assert square["area_m2"] == pytest.approx(110.5 * 110.6, rel=0.01)
     assert square["largest_distance_m"] == pytest.approx(156.3, abs=0.5)
 
+    unknown = await client.post(
+        "/api/v1/admin/locations/2000000000/fence/check", json={"geometry": SQUARE}, headers=bkd
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "Lokasi 2000000000 tidak ditemukan"
+    not_an_object = await client.post(
+        f"{fence(location)}/check", json={"geometry": [1, 2]}, headers=bkd
+    )
+    assert not_an_object.status_code == 400
+    assert not_an_object.json()["errors"][0]["field"] == "geometry"
+
     far = (
         await client.post(
             f"{fence(location)}/check",
