@@ -15,6 +15,7 @@ import re
 from typing import Any, NamedTuple
 
 import msgspec
+import numpy as np
 import shapely
 
 from backend.geofence import fences
@@ -22,6 +23,25 @@ from backend.geofence.schemas import FenceReport, Geometry, Problem
 
 # Indonesia from Sabang to Merauke, Miangas to Rote, with some sea around it.
 _INDONESIA = (94.0, -11.5, 141.5, 6.5)  # min lon, min lat, max lon, max lat
+
+
+# Corners in one fence: a building or a compound drawn by hand has tens, a surveyed parcel a few
+# hundred. More is a traced outline that no phone's GPS can tell apart, and the checks' cost
+# grows with it.
+MAX_CORNERS = 5000
+
+
+def diameter(points: np.ndarray) -> float:
+    """The largest distance between two of the points (those of a convex hull), computed in
+    blocks so that 5,000 points cost tens of milliseconds and little memory."""
+    if len(points) < 2:
+        return 0.0
+    best = 0.0
+    for start in range(0, len(points), 512):
+        block = points[start : start + 512]
+        d = np.hypot(block[:, None, 0] - points[None, :, 0], block[:, None, 1] - points[None, :, 1])
+        best = max(best, float(d.max()))
+    return best
 
 
 class FenceLimits(NamedTuple):
@@ -171,6 +191,19 @@ def check_fence(
             polygons = coordinates
         else:
             return _refused("geometry", "MultiPolygon harus berisi daftar poligon"), None
+        corners = sum(
+            len(ring)
+            for polygon in polygons
+            if isinstance(polygon, list)
+            for ring in polygon
+            if isinstance(ring, list)
+        )
+        if corners > MAX_CORNERS:
+            return _refused(
+                "too_many_corners",
+                f"Poligon berisi {_number(corners)} titik; paling banyak {_number(MAX_CORNERS)}. "
+                "Sederhanakan batasnya (satu titik tiap beberapa meter sudah cukup untuk GPS).",
+            ), None
         parsed = []
         for i, polygon in enumerate(polygons):
             rings = _rings(polygon, "Poligon" if len(polygons) == 1 else f"Poligon {i + 1}")
@@ -206,13 +239,10 @@ def check_fence(
             return _refused("geometry", f"Bentuk area tidak dapat dipakai ({exc})"), None
         local = fence.local_geometry
         area = float(shapely.area(local))
-        hull = shapely.get_coordinates(shapely.convex_hull(local))
-        largest = (
-            max(math.dist(a, b) for i, a in enumerate(hull) for b in hull[i + 1 :])
-            if len(hull) > 1
-            else 0.0
-        )
-        inscribed = shapely.maximum_inscribed_circle(local, tolerance=0.1)
+        largest = diameter(shapely.get_coordinates(shapely.convex_hull(local)))
+        # A tenth of a metre on a building, coarser on larger shapes: GEOS's search is
+        # iterative and its cost grows with size / tolerance.
+        inscribed = shapely.maximum_inscribed_circle(local, tolerance=max(0.1, largest / 2000))
         narrowest = 2 * float(shapely.length(inscribed))
         equal_radius = math.sqrt(area / math.pi)
         if equal_radius < limits.min_radius_m or narrowest < limits.min_radius_m:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
@@ -459,7 +460,11 @@ class FenceEditor:
     async def check(self, location_id: int, draft: FenceDraft) -> FenceReport:
         if not await location_exists(location_id):
             raise NotFound(f"Lokasi {location_id} tidak ditemukan")
-        return checks.check_fence(draft.geometry, draft.radius_m, self.limits)[0]
+        # Up to 5,000 corners: tenths of a second of Shapely, off the event loop.
+        report, _ = await asyncio.to_thread(
+            checks.check_fence, draft.geometry, draft.radius_m, self.limits
+        )
+        return report
 
     async def read(self, location_id: int) -> LocationFence:
         row = await self._row(location_id)
@@ -467,7 +472,9 @@ class FenceEditor:
         return self._fence(row, report)
 
     async def update(self, who: Principal, location_id: int, draft: FenceDraft) -> LocationFence:
-        report, geometry = checks.check_fence(draft.geometry, draft.radius_m, self.limits)
+        report, geometry = await asyncio.to_thread(
+            checks.check_fence, draft.geometry, draft.radius_m, self.limits
+        )
         if not report.ok or geometry is None:
             raise Invalid(
                 "; ".join(p.message for p in report.errors),

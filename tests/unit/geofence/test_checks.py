@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from backend.geofence import fences
-from backend.geofence.checks import FenceLimits, check_fence
+from backend.geofence.checks import FenceLimits, check_fence, diameter
 from backend.org import demo_data
 
 LIMITS = FenceLimits(min_radius_m=25, max_extent_m=5000)
@@ -160,3 +161,40 @@ def test_altitudes_are_dropped_and_multipolygons_kept() -> None:
     assert stored == {"type": "MultiPolygon", "coordinates": [[a], [b]]}
     assert report.area_m2 == pytest.approx(2 * 3600, rel=0.002)
     assert report.largest_distance_m > 1000  # across both parts
+
+
+def test_a_traced_outline_with_too_many_corners_is_refused_at_once() -> None:
+    """A 1 MB body holds ~40,000 corners; the largest-distance search over a round outline's
+    hull took 7 minutes for 20,000 before the cap."""
+    n = 6000
+    ring = [
+        [LON + 0.01 * math.cos(2 * math.pi * i / n), LAT + 0.01 * math.sin(2 * math.pi * i / n)]
+        for i in range(n)
+    ]
+    report, stored = check_fence(
+        {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}, None, LIMITS
+    )
+    assert not report.ok and stored is None
+    assert report.errors[0].code == "too_many_corners"
+    assert "6.001 titik; paling banyak 5.000" in report.errors[0].message
+
+
+def test_the_largest_distance_of_a_round_outline_is_its_diameter() -> None:
+    n = 4000
+    ring = [
+        [LON + 0.01 * math.cos(2 * math.pi * i / n), LAT + 0.01 * math.sin(2 * math.pi * i / n)]
+        for i in range(n)
+    ]
+    report, _ = check_fence({"type": "Polygon", "coordinates": [[*ring, ring[0]]]}, None, LIMITS)
+    assert report.ok
+    # 0.02 degree across: ~2,210 m east-west, ~2,212 m north-south.
+    assert report.largest_distance_m == pytest.approx(0.02 * NORTH, rel=0.002)
+    assert report.narrowest_m == pytest.approx(0.02 * EAST, rel=0.002)
+
+
+def test_diameter_agrees_with_every_pair() -> None:
+    rng = np.random.default_rng(7)
+    points = rng.uniform(-500, 500, size=(700, 2))
+    brute = max(math.dist(a, b) for a in points for b in points)
+    assert diameter(points) == pytest.approx(brute)
+    assert diameter(points[:1]) == 0
