@@ -22,6 +22,7 @@ from backend.attendance.service import CheckIns
 from backend.board.schemas import GeraiTile
 from backend.board.service import Board
 from backend.board.signal import ChangeSignal
+from backend.cctv.exits import ExitWatch
 from backend.cctv.service import Cctv, GeraiDesk
 from backend.core.db import open_engine
 from backend.core.outbox import Outbox
@@ -185,6 +186,16 @@ async def open_services(
         # Queue loads and queue alerts go to the gerai registry (its supervisors); a test may
         # hand in another desk (`gerai`). CCTV reads check-ins (attendance) and faces for
         # evidence; the review desk gets that evidence back through `Reviews(evidence=...)`.
+        exits = ExitWatch(
+            settings=settings,
+            engine=engine,
+            store=store,
+            outbox=outbox,
+            faces=faces,
+            leaves=permits,
+            photo_url=faces.photo_url,
+            bkd=lambda: org.employees_with_role("bkd"),
+        )
         cctv = Cctv(
             settings=settings,
             engine=engine,
@@ -196,6 +207,7 @@ async def open_services(
             gerai=gerai or registry,
             checkins=checkins,
             faces=faces,
+            exits=exits,
         )
         services = Services(
             settings=settings,

@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'a61c2aafcbf2';
+const VERSION = 'aa2f87b5681a';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

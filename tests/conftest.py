@@ -40,6 +40,7 @@ CLEANED_TABLES = (
     "board_count",
     "board_teguran_log",
     "board_teguran",
+    "cctv_exit",
     "cctv_seen",
     "cctv_alert",
     "cctv_snapshot",

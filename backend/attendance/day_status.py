@@ -174,17 +174,23 @@ def day_over(day: dt.date, window: Window | None, now: dt.datetime) -> bool:
     return local >= shift_bounds(day, window)[1]
 
 
+# How long before a shift's start a record may open it: an early bird's 05:00 arrival for a
+# 07:30 start counts; a check-in the evening before does not make tomorrow on time.
+EARLIEST_BEFORE_START = dt.timedelta(hours=4)
+
+
 def work_date_for(
     local: dt.datetime, days: Mapping[str, Sequence[str]] | Mapping[int, Sequence[str]]
 ) -> dt.date:
     """The work date of the shift a record at `local` (the unit's local time) opens or closes.
 
-    Each shift claims the records from half its off-duty gap before its start until half the
-    gap after its end (for 22:00-06:00: 14:00 to 14:00 the next day; for 07:30-16:00: 23:45 the
-    evening before to 23:45). So a check-out at 06:05 belongs to the shift that started at 22:00
-    the evening before, and a check-in at 21:50 to the shift starting at 22:00. Where two
-    neighbouring shifts claim a record, the nearer one takes it; a record no shift claims (work
-    on a day off) keeps its calendar date.
+    Each shift claims the records from half its off-duty gap before its start, but never more
+    than EARLIEST_BEFORE_START, until half the gap after its end (for 22:00-06:00: 18:00 to
+    14:00 the next day; for 07:30-16:00: 03:30 to 23:45). So a check-out at 06:05 belongs to the
+    shift that started at 22:00 the evening before, and a check-in at 21:50 to the shift
+    starting at 22:00, while an "in" at 22:46 is not the next morning's on-time arrival. Where
+    two neighbouring shifts claim a record, the nearer one takes it; a record no shift claims
+    (work on a day off, the late evening) keeps its calendar date.
     """
     local = local.replace(tzinfo=None)
     best: tuple[dt.timedelta, dt.date] | None = None
@@ -195,7 +201,7 @@ def work_date_for(
             continue
         start, end = shift_bounds(day, window)
         half_gap = (dt.timedelta(days=1) - (end - start)) / 2
-        if start - half_gap <= local < end + half_gap:
+        if start - min(half_gap, EARLIEST_BEFORE_START) <= local < end + half_gap:
             distance = max(start - local, local - end, dt.timedelta(0))
             if best is None or distance < best[0]:
                 best = (distance, day)

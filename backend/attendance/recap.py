@@ -29,6 +29,7 @@ from backend.core.outbox import Outbox
 from backend.core.settings import TppRules
 from backend.org import service as org
 from backend.org.tables import Employee, Holiday, Unit
+from backend.permits.schemas import SHORT_LEAVE
 from backend.permits.service import Permits
 
 # The hourly settle job (jobs.recompute_yesterday): how far back a missed run is caught up,
@@ -351,6 +352,10 @@ class DayRecords:
         )
         statuses = await self._unit_window(unit["id"], people, window_start, until, now=now)
         counted = await _absent_counts(unit["id"], year_start, window_start - dt.timedelta(days=1))
+        # Short leaves (izin keluar kantor) leave the day present; the recap counts them apart.
+        short_leaves = await self.permits.short_leave_counts(
+            [person["id"] for person in people], first, until
+        )
         months: list[rules.EmployeeMonth] = []
         for person in people:
             window = statuses.get(person["id"], [])
@@ -374,6 +379,7 @@ class DayRecords:
                     carried_absent_run=carried,
                 )
             )
+            months[-1].days[f"permit:{SHORT_LEAVE}"] = short_leaves.get(person["id"], 0)
         return Recap(unit=unit_code, unit_name=unit["name"], month=month, employees=months)
 
     async def _unit_window(

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
+from piccolo.query.functions.aggregate import Count
 
 from backend.attendance.schemas import (
     CctvEvidence,
@@ -17,14 +18,17 @@ from backend.attendance.schemas import (
     ReviewItem,
     ReviewList,
     ReviewLocation,
+    ReviewReference,
+    ReviewUnit,
 )
 from backend.attendance.service import ACCEPTED, FLAGGED, PENDING, REJECTED, CheckIns, to_struct
 from backend.attendance.tables import CheckIn as CheckInTable
 from backend.attendance.tables import Review
 from backend.core import outbox as events
+from backend.core import policy
 from backend.core.auth import Principal
-from backend.core.errors import Conflict, Forbidden, NotFound
-from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
+from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.core.paging import DEFAULT_PAGE_SIZE, after, before, page
 from backend.faces.service import Faces
 from backend.org import service as org
 
@@ -48,6 +52,36 @@ def _has_reason(code: str) -> WhereRaw:
         " WHERE json_extract(value, '$.code') = {})",
         code,
     )
+
+
+def review_units(nodes: list[Any], waiting: dict[int, int]) -> list[ReviewUnit]:
+    """Units depth first (children by name under their parent), each with the count waiting
+    in it and below it. `nodes` have id, code, name, kind, parent (an id); a node whose parent
+    is not among them is a top."""
+    by_id = {n.id: n for n in nodes}
+    children: dict[int | None, list[Any]] = {}
+    for node in nodes:
+        parent = node.parent if node.parent in by_id else None
+        children.setdefault(parent, []).append(node)
+    for kids in children.values():
+        kids.sort(key=lambda n: n.name)
+    out: list[ReviewUnit] = []
+
+    def visit(node: Any, depth: int) -> int:
+        at = len(out)
+        out.append(ReviewUnit(node.code, node.name, node.kind, None, depth, 0))
+        total = waiting.get(node.id, 0)
+        for kid in children.get(node.id, []):
+            total += visit(kid, depth + 1)
+        parent = by_id.get(node.parent)
+        out[at] = ReviewUnit(
+            node.code, node.name, node.kind, parent.code if parent else None, depth, total
+        )
+        return total
+
+    for top in children.get(None, []):
+        visit(top, 0)
+    return out
 
 
 class Evidence(Protocol):
@@ -74,21 +108,37 @@ class Reviews:
         reason: str | None,
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        newest_first: bool = False,
     ) -> ReviewList:
-        """Flagged check-ins, oldest first, one page at a time, with short-lived photo URLs
-        (each one logged). One query for the page, then the photo links of its rows."""
+        """The backlog of flagged check-ins of every day, oldest first (or newest first), one
+        page at a time, with the count over all pages and short-lived photo URLs (each one
+        logged). `unit` takes that unit and every unit below it; `start`/`end` bound the work
+        date (inclusive), `day` is one work date. One query for the page, one for the count,
+        then the photo links of the page's rows."""
+        if start is not None and end is not None and end < start:
+            raise Invalid("Rentang tanggal terbalik: 'end' harus sama dengan atau setelah 'start'")
         # One's own records are not offered: nobody decides their own (see `decide`).
         where = (CheckInTable.status == FLAGGED) & (CheckInTable.employee != who.employee_id)
+        if policy.scope(who, "review.list") == policy.UNIT:
+            where &= org.staff_under("attendance_checkin.employee", who.unit_id)
         if day is not None:
             where &= CheckInTable.work_date == day
+        if start is not None:
+            where &= CheckInTable.work_date >= start
+        if end is not None:
+            where &= CheckInTable.work_date <= end
         if unit:
             unit_row = await org.unit_by_code(unit)
             if unit_row is None:
                 raise NotFound(f"Unit {unit} tidak ditemukan")
-            where &= CheckInTable.employee.unit == unit_row.id
+            where &= org.staff_under("attendance_checkin.employee", unit_row.id)
         if reason:
             where &= _has_reason(reason)
-        later = after(CheckInTable.received_at, CheckInTable.id, cursor)
+        total = await CheckInTable.count().where(where)
+        follow = before if newest_first else after
+        later = follow(CheckInTable.received_at, CheckInTable.id, cursor)
         if later is not None:
             where &= later
         rows = await (
@@ -99,14 +149,31 @@ class Reviews:
                 CheckInTable.employee.unit.name.as_alias("unit_name"),
             )
             .where(where)
-            .order_by(CheckInTable.received_at, CheckInTable.id)
+            .order_by(CheckInTable.received_at, CheckInTable.id, ascending=not newest_first)
             .limit(limit + 1)
             .output(load_json=True)
         )
         rows, next_cursor = page(rows, limit, "received_at")
         return ReviewList(
-            items=[await self._item(who, row) for row in rows], next_cursor=next_cursor
+            items=[await self._item(who, row) for row in rows],
+            next_cursor=next_cursor,
+            total=total,
         )
+
+    async def units(self, who: Principal) -> list[ReviewUnit]:
+        """Every unit the desk can filter by, in tree order, with the flagged check-ins waiting
+        under each (one grouped query, rolled up the tree here: a few hundred units)."""
+        where = (CheckInTable.status == FLAGGED) & (CheckInTable.employee != who.employee_id)
+        rows = await (
+            CheckInTable.select(CheckInTable.employee.unit.as_alias("unit"), Count())
+            .where(where)
+            .group_by(CheckInTable.employee.unit)
+        )
+        nodes = await org.unit_nodes()
+        if policy.scope(who, "review.list") == policy.UNIT:
+            under = await org.unit_ids_under(who.unit_id)
+            nodes = [n for n in nodes if n.id in under]
+        return review_units(nodes, {row["unit"]: row["count"] for row in rows})
 
     async def _item(self, who: Principal, row: dict[str, Any]) -> ReviewItem:
         book = await self.checkins.geofences.snapshot.get()
@@ -114,6 +181,7 @@ class Reviews:
         selfie_url = None
         if row["selfie_key"]:
             selfie_url = await self.faces.photo_url(who, row["selfie_key"], checkin_id=row["id"])
+        references = await self.faces.reference_urls(who, row["employee"], checkin_id=row["id"])
         return ReviewItem(
             checkin=to_struct(row, location.name if location else None),
             employee=ReviewEmployee(
@@ -128,10 +196,9 @@ class Reviews:
             if location
             else None,
             selfie_url=selfie_url,
-            reference_url=await self.faces.reference_url(
-                who, row["employee"], checkin_id=row["id"]
-            ),
+            reference_url=references[0] if references else None,
             cctv=await self.evidence.for_checkin(who, row["id"]) if self.evidence else [],
+            reference_urls=references,
         )
 
     async def decide(self, who: Principal, checkin_id: int, decision: ReviewDecision) -> CheckIn:
@@ -184,3 +251,43 @@ class Reviews:
             )
             await self.checkins.outbox.add(events.day_changed(row["employee"], row["work_date"]))
         return await self.checkins.get(who, checkin_id)
+
+    async def use_as_reference(self, who: Principal, checkin_id: int) -> ReviewReference:
+        """ "Jadikan foto referensi": the selfie of a check-in BKD accepted becomes one of the
+        employee's reference photos, once (a second request returns the first). Only a check-in
+        accepted at the desk: a rejected one (or one never flagged) is not vouched for."""
+        row = await self.checkins.row(checkin_id)
+        if row["employee"] == who.employee_id:
+            raise Forbidden("Selfie sendiri tidak dapat dijadikan foto referensi oleh diri sendiri")
+        await policy.ensure(
+            who,
+            "review.reference",
+            NotFound("Presensi tidak ditemukan"),
+            self.checkins.units.tree,
+            employee_id=row["employee"],
+        )
+        accepted = await Review.exists().where(
+            (Review.checkin == checkin_id) & (Review.new_status == ACCEPTED)
+        )
+        if row["status"] != ACCEPTED or not accepted:
+            raise Conflict(
+                "Hanya presensi yang sudah diterima BKD yang selfienya dapat dijadikan "
+                f"foto referensi (status: {row['status']})"
+            )
+        if not row["selfie_key"]:
+            raise Conflict("Presensi ini tidak memiliki foto selfie")
+        nip = (await org.staff_by_id([row["employee"]]))[row["employee"]].nip
+        reference_id, created_at, created = await self.faces.enrol_selfie(
+            who,
+            employee_id=row["employee"],
+            nip=nip,
+            selfie_key=row["selfie_key"],
+            checkin_id=checkin_id,
+        )
+        return ReviewReference(
+            id=reference_id,
+            nip=nip,
+            checkin_id=checkin_id,
+            created_at=created_at,
+            created=created,
+        )

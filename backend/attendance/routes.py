@@ -11,7 +11,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.attendance.recap import DayRecords, DayView, to_csv, to_xlsx
 from backend.attendance.reviews import Reviews
-from backend.attendance.schemas import CheckIn, CheckInList, ReviewDecision, ReviewList
+from backend.attendance.schemas import (
+    CheckIn,
+    CheckInList,
+    ReviewDecision,
+    ReviewList,
+    ReviewReference,
+    ReviewUnit,
+)
 from backend.attendance.service import CheckIns
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
@@ -122,21 +129,66 @@ async def list_checkins(
 @get(
     "/api/v1/reviews",
     operation_id="listReviews",
-    summary="Flagged check-ins for BKD, oldest first, paged (`limit`, `cursor`)",
+    summary="The backlog of flagged check-ins for BKD across days and units, oldest first, "
+    "paged (`limit`, `cursor`), with `total`",
     guards=[allow("review.list")],
 )
 async def list_reviews(
     request: Request[Principal, Any, Any],
     reviews: NamedDependency[Reviews],
-    unit: FromQuery[MaybeWord] = None,
-    date: FromQuery[dt.date | None] = None,
+    unit: Annotated[
+        str | None,
+        Parameter(
+            min_length=1,
+            max_length=100,
+            description="Unit code: that unit and every unit below it (an OPD with its schools).",
+        ),
+    ] = None,
+    date: Annotated[
+        dt.date | None, Parameter(description="One work date (local day of the record).")
+    ] = None,
     reason: FromQuery[MaybeWord] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
+    start: Annotated[
+        dt.date | None, Parameter(description="First work date of the range (inclusive).")
+    ] = None,
+    end: Annotated[
+        dt.date | None, Parameter(description="Last work date of the range (inclusive).")
+    ] = None,
+    order: Annotated[
+        str,
+        Parameter(
+            pattern="^(oldest|newest)$",
+            description="`oldest` (default) or `newest` first, by the time the server received "
+            "the record. A cursor belongs to the order it was made with.",
+        ),
+    ] = "oldest",
 ) -> ReviewList:
     return await reviews.queue(
-        request.user, unit=unit, day=date, reason=reason, limit=limit, cursor=cursor
+        request.user,
+        unit=unit,
+        day=date,
+        reason=reason,
+        limit=limit,
+        cursor=cursor,
+        start=start,
+        end=end,
+        newest_first=order == "newest",
     )
+
+
+@get(
+    "/api/v1/reviews/units",
+    operation_id="listReviewUnits",
+    summary="Units for the review desk's filter, in tree order, with the flagged check-ins "
+    "waiting under each",
+    guards=[allow("review.list")],
+)
+async def list_review_units(
+    request: Request[Principal, Any, Any], reviews: NamedDependency[Reviews]
+) -> list[ReviewUnit]:
+    return await reviews.units(request.user)
 
 
 @post(
@@ -153,6 +205,22 @@ async def decide_review(
     reviews: NamedDependency[Reviews],
 ) -> CheckIn:
     return await reviews.decide(request.user, checkin_id, data)
+
+
+@post(
+    "/api/v1/reviews/{checkin_id:int}/reference",
+    operation_id="useSelfieAsReference",
+    summary="Jadikan foto referensi: enrol an accepted check-in's selfie as a reference photo "
+    "(once; 201 made, 200 already made; audited)",
+    guards=[allow("review.reference")],
+)
+async def use_selfie_as_reference(
+    request: Request[Principal, Any, Any],
+    checkin_id: FromPath[Id],
+    reviews: NamedDependency[Reviews],
+) -> Response[ReviewReference]:
+    made = await reviews.use_as_reference(request.user, checkin_id)
+    return Response(made, status_code=HTTP_201_CREATED if made.created else HTTP_200_OK)
 
 
 @get(
@@ -208,7 +276,9 @@ ROUTES = [
     get_checkin,
     list_checkins,
     list_reviews,
+    list_review_units,
     decide_review,
+    use_selfie_as_reference,
     my_days,
     monthly_recap,
 ]

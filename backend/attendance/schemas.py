@@ -87,11 +87,36 @@ class ReviewItem(msgspec.Struct, frozen=True):
     selfie_url: str | None  # None once the retention job has deleted it
     reference_url: str | None  # None when the employee has no reference photo
     cctv: list[CctvEvidence] = msgspec.field(default_factory=list)  # nearest in time first
+    # The employee's newest reference photos (up to 3, newest first; the first is
+    # `reference_url`), each link logged like the selfie.
+    reference_urls: list[str] = msgspec.field(default_factory=list)
+
+
+class ReviewReference(msgspec.Struct, frozen=True):
+    """A reviewed check-in's selfie enrolled as a reference photo ("Jadikan foto referensi")."""
+
+    id: int  # the face reference
+    nip: str
+    checkin_id: int
+    created_at: dt.datetime
+    created: bool  # False: this selfie was already a reference (nothing duplicated)
 
 
 class ReviewList(msgspec.Struct, frozen=True):
     items: list[ReviewItem]
     next_cursor: str | None = None  # pass as `cursor` for the next page; None on the last
+    total: int = 0  # flagged check-ins matching the filters, over all pages
+
+
+class ReviewUnit(msgspec.Struct, frozen=True):
+    """A unit for the desk's unit filter, parents before their children, with its backlog."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None  # the parent unit's code; None for the top
+    depth: int  # 0 for the top of the tree
+    flagged: int  # flagged check-ins waiting in this unit and every unit below it
 
 
 class ReviewDecision(msgspec.Struct, frozen=True):

@@ -12,6 +12,13 @@ async def analyse_snapshot(ctx: dict[str, Any], *, id: int) -> int | None:
     return await ctx["services"].cctv.analyse(id)
 
 
+async def identify_exit(ctx: dict[str, Any], *, id: int) -> int:
+    """An exit camera's snapshot: identify the staff leaving in it (1:N) and record those
+    without a covering permit (backend/cctv/exits.py)."""
+    exits = ctx["services"].cctv.exits
+    return await exits.identify(id) if exits is not None else 0
+
+
 async def purge_snapshots(ctx: dict[str, Any]) -> int:
     """Delete snapshots older than HADIR_CCTV_RETENTION_DAYS (UU PDP 27/2022); counts stay."""
     services = ctx["services"]
@@ -41,6 +48,7 @@ async def link_checkin_evidence(
 
 FUNCTIONS = [
     analyse_snapshot,
+    identify_exit,
     purge_snapshots,
     find_dark_cameras,
     pull_cameras,

@@ -20,6 +20,7 @@ from backend.cctv.schemas import (
     CameraCreated,
     CameraKey,
     CameraList,
+    ExitEventList,
     SnapshotAccepted,
     SnapshotList,
 )
@@ -189,6 +190,25 @@ async def list_alerts(
     return await cctv.alerts(open_only=open, limit=limit, cursor=cursor)
 
 
+@get(
+    "/api/v1/cctv/exits",
+    operation_id="listCctvExits",
+    summary="Staff seen leaving through exit cameras in working hours without a covering permit "
+    "(evidence, newest first, paged; image links logged); a head of unit sees their own staff",
+    guards=[allow("cctv.exit.list")],
+)
+async def list_exits(
+    request: Request[Principal, Any, Any],
+    cctv: NamedDependency[Cctv],
+    since: Annotated[
+        dt.datetime | None, Parameter(description="Events first seen at or after (ISO-8601)")
+    ] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> ExitEventList:
+    return await cctv.exit_events(request.user, since=since, limit=limit, cursor=cursor)
+
+
 ROUTES = [
     create_camera,
     list_cameras,
@@ -196,4 +216,5 @@ ROUTES = [
     push_snapshot,
     list_snapshots,
     list_alerts,
+    list_exits,
 ]

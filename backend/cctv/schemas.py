@@ -113,3 +113,33 @@ class Alert(msgspec.Struct, frozen=True):
 class AlertList(msgspec.Struct, frozen=True):
     items: list[Alert]
     next_cursor: str | None
+
+
+class ExitPerson(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+    unit_id: int
+
+
+class ExitEvent(msgspec.Struct, frozen=True):
+    """Someone identified leaving through an exit camera in working hours without a covering
+    permit: evidence for their head of unit and BKD, never a sanction by itself."""
+
+    id: int
+    employee: ExitPerson
+    camera_id: int
+    camera_code: str
+    camera_name: str
+    location_id: int
+    seen_at: dt.datetime  # first sighting
+    last_seen_at: dt.datetime  # sightings within HADIR_CCTV_EXIT_MERGE_S are one event
+    sightings: int
+    distance: float  # to the employee's nearest enrolled reference (1:N, strict tolerance)
+    margin: float | None  # how much nearer than the runner-up; None: only one enrolled
+    image_url: str | None  # short-lived, logged; None once retention removed the picture
+
+
+class ExitEventList(msgspec.Struct, frozen=True):
+    items: list[ExitEvent]
+    next_cursor: str | None
+    purpose: str  # UU PDP: why faces at exits are identified (HADIR_CCTV_EXIT_PURPOSE)

@@ -24,8 +24,9 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from backend.attendance.schemas import CctvEvidence
+from backend.cctv import exits, pull
 from backend.cctv import people as counter
-from backend.cctv import pull
+from backend.cctv.exits import ExitWatch
 from backend.cctv.schemas import (
     Alert,
     AlertList,
@@ -35,6 +36,7 @@ from backend.cctv.schemas import (
     CameraHealth,
     CameraKey,
     CameraList,
+    ExitEventList,
     SnapshotItem,
     SnapshotList,
 )
@@ -240,6 +242,7 @@ class Cctv:
         gerai: GeraiDesk | None = None,
         checkins: NearbyCheckIns | None = None,
         faces: FaceMatcher | None = None,
+        exits: ExitWatch | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -253,6 +256,8 @@ class Cctv:
         # Evidence at the BKD desk: none without both.
         self.checkins = checkins
         self.faces = faces
+        # Exit cameras: faces identified 1:N among the location's staff (backend/cctv/exits.py).
+        self.exits = exits
 
     # --- registry ---------------------------------------------------------------------------
 
@@ -457,8 +462,15 @@ class Cctv:
                 await AlertTable.update({AlertTable.closed_at: at}).where(
                     (AlertTable.id == camera["dark_alert"]) & AlertTable.closed_at.is_null()
                 )
-            await CameraTable.update(changes).where(CameraTable.id == camera["id"])
+            updated = (
+                await CameraTable.update(changes)
+                .where(CameraTable.id == camera["id"])
+                .returning(CameraTable.exit)
+            )
             await self.outbox.add(snapshot_received(snapshot_id))
+            if updated and updated[0]["exit"] and self.exits is not None:
+                # Its own job: the people count of the same picture never waits for faces.
+                await self.outbox.add(exits.exit_seen(snapshot_id))
         return snapshot_id
 
     # --- pull -----------------------------------------------------------------------------------
@@ -916,6 +928,21 @@ class Cctv:
             ],
             next_cursor=next_cursor,
         )
+
+    async def exit_events(
+        self,
+        who: Principal,
+        *,
+        since: dt.datetime | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> ExitEventList:
+        """Exit events this person may see (backend/cctv/exits.py)."""
+        if self.exits is None:
+            return ExitEventList(
+                items=[], next_cursor=None, purpose=self.settings.cctv_exit_purpose
+            )
+        return await self.exits.events(who, since=since, limit=limit, cursor=cursor)
 
     # --- periodic -----------------------------------------------------------------------------
 

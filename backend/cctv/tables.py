@@ -79,3 +79,22 @@ class Seen(Table, tablename="cctv_seen"):
     snapshot = ForeignKey(Snapshot, null=False, on_delete=OnDelete.cascade)
     distance = DoublePrecision(null=True, default=None)  # None: linked, no face matched
     created_at = Timestamptz()
+
+
+class ExitEvent(Table, tablename="cctv_exit"):
+    """Evidence, never a sanction: an employee identified (1:N) leaving through an exit camera
+    during their working hours with no approved izin keluar kantor covering that time and no
+    whole-day permit (dinas luar...) that day. Sightings within HADIR_CCTV_EXIT_MERGE_S of one
+    another are one event. The picture is the snapshot's: retention removes it with the rest."""
+
+    camera = ForeignKey(Camera, null=False, on_delete=OnDelete.cascade)
+    snapshot = ForeignKey(Snapshot, null=False, on_delete=OnDelete.cascade)  # first sighting
+    last_snapshot = Integer()  # the latest sighting merged in (a re-run adds nothing)
+    employee_id = Integer()
+    location_id = Integer()
+    seen_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    sightings = Integer(default=1)
+    distance = DoublePrecision()  # to the employee's nearest reference, first sighting
+    margin = DoublePrecision(null=True, default=None)  # over the runner-up; None: only one
+    created_at = Timestamptz()

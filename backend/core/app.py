@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Response, get
+from litestar import Litestar, Response, asgi, get
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -149,14 +149,29 @@ async def get_object(
 
 
 def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
-    from backend import routes
+    from backend import admin_screens, routes
     from backend.services import TOKEN_STATE, open_services
 
     settings = settings.with_secret()
-    jwt = jwt_auth(settings, TokenVersions(TOKEN_STATE, ttl_s=settings.token_check_ttl_s))
+    versions = TokenVersions(TOKEN_STATE, ttl_s=settings.token_check_ttl_s)
+    jwt = jwt_auth(settings, versions)
     tokens = TokenIssuer(jwt)
     passwords = PasswordChecker.from_settings(settings)
     logins = login_limiter(settings)
+    admin_app = admin_screens.build(settings, jwt, versions, passwords, logins)
+
+    # Piccolo Admin (master data screens) checks its own sessions: hadir's login and roles,
+    # through backend/core/admin.py; its shell and login are public, its API is for `admin`.
+    @asgi(
+        "/admin/",
+        is_mount=True,
+        copy_scope=True,
+        operation_id="adminScreens",
+        exclude_from_auth=True,
+        include_in_schema=False,
+    )
+    async def admin(scope: Scope, receive: Any, send: Any) -> None:
+        await admin_app(scope, receive, send)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -176,7 +191,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
 
         return Provide(get_it, sync_to_thread=False)
 
-    handlers: list[Any] = [health, get_object, *routes.ROUTES]
+    handlers: list[Any] = [health, get_object, admin, *routes.ROUTES]
     if PWA_DIR.is_dir():
         handlers.append(
             create_static_files_router(

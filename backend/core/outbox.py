@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 BUSY_RETRY_S = 1.0
 # After the queue refused a connection, wait this long before trying again.
 UNREACHABLE_RETRY_S = 2.0
+# After a commit wakes it, the dispatcher waits this long for more: at a morning's peak one
+# claim and one hand-over serve every check-in of those milliseconds instead of one each.
+GATHER_S = 0.05
 
 
 class Event(msgspec.Struct, frozen=True):
@@ -187,7 +190,8 @@ class Outbox:
                 for event in events
             ]
         )
-        self._wake.set()
+        if not self.engine.transaction_exists():
+            self._wake.set()  # inside a transaction, `transaction()` wakes it after the commit
 
     # --- dispatching --------------------------------------------------------------------------
 
@@ -311,6 +315,8 @@ class Outbox:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                if not self._stopping:
+                    await asyncio.sleep(GATHER_S)
 
     @contextlib.asynccontextmanager
     async def dispatching(self, queue: JobQueue) -> AsyncIterator[None]:

@@ -61,6 +61,14 @@ def after(at_column: Column, id_column: Column, cursor: str | None) -> Where | A
     return (at_column > at) | ((at_column == at) & (id_column > row_id))
 
 
+def before(at_column: Column, id_column: Column, cursor: str | None) -> Where | Any | None:
+    """The condition for rows after `cursor` in descending (at, id) order (newest first)."""
+    if not cursor:
+        return None
+    at, row_id = decode_cursor(cursor)
+    return (at_column < at) | ((at_column == at) & (id_column < row_id))
+
+
 def page(
     rows: list[dict[str, Any]], limit: int, at_key: str, id_key: str = "id"
 ) -> tuple[list[dict[str, Any]], str | None]:

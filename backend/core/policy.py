@@ -45,6 +45,8 @@ POLICY: dict[str, dict[str, str]] = {
     "recap.read": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY, "command": ANY},
     "review.list": {"bkd": ANY},
     "review.decide": {"bkd": ANY},
+    # "Jadikan foto referensi": an accepted check-in's selfie enrolled from the review desk.
+    "review.reference": {"bkd": ANY},
     "face.enrol": {"bkd": ANY, "admin": ANY},
     "face.list": {"bkd": ANY, "admin": ANY},
     "permit.create": _everyone(),
@@ -89,13 +91,19 @@ POLICY: dict[str, dict[str, str]] = {
     # Finding an employee (for the enrolment desk and the account screen) and their trail.
     "employee.list": {"bkd": ANY, "admin": ANY},
     "employee.audit": {"bkd": ANY, "admin": ANY},
+    # Exit events (faces identified at exits): evidence for BKD and the head of the unit.
+    "cctv.exit.list": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
     "employee.update": {"admin": ANY},
     "employee.password_reset": {"admin": ANY},
+    # Piccolo Admin at /admin/ (master data screens): checked by backend/core/admin.py.
+    "admin.screens": {"admin": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
 # An admin changes their own password as everyone does, with the old one (me.password).
-NOT_OWN = frozenset({"permit.decide", "review.decide", "employee.password_reset"})
+NOT_OWN = frozenset(
+    {"permit.decide", "review.decide", "review.reference", "employee.password_reset"}
+)
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and
 PUBLIC = frozenset(
@@ -112,6 +120,9 @@ PUBLIC = frozenset(
         "ratingPoster",
         # Cameras push snapshots with HTTP Basic and their own key (checked by backend/cctv).
         "pushSnapshot",
+        # Piccolo Admin's shell and login page; its API checks hadir's session and the
+        # `admin.screens` action itself (backend/core/admin.py: 401 / 403).
+        "adminScreens",
     }
 )
 

@@ -395,6 +395,33 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Snapshots this many seconds either side of a check-in at a location with cameras are linked to it as evidence."
         ),
     ] = 300
+    cctv_exit_purpose: Annotated[
+        str,
+        Doc(
+            "Why exit cameras identify faces (UU PDP 27/2022: the purpose is stated); shown with every list of exit events."
+        ),
+    ] = (
+        "Bukti pendukung bagi kepala unit dan BKD tentang pegawai yang keluar kantor pada jam "
+        "kerja tanpa izin keluar kantor atau dinas luar; bukan sanksi otomatis"
+    )
+    cctv_exit_tolerance: Annotated[
+        float,
+        Doc(
+            "Exit cameras: face distance at or below which a face is taken as one of the location's staff (1:N, stricter than HADIR_FACE_TOLERANCE)."
+        ),
+    ] = 0.42
+    cctv_exit_margin: Annotated[
+        float,
+        Doc(
+            "Exit cameras: how much nearer the best-matching employee must be than the second best; closer than that, nobody is named."
+        ),
+    ] = 0.1
+    cctv_exit_merge_s: Annotated[
+        int,
+        Doc(
+            "Exit cameras: the same employee seen again within this many seconds of their last exit event is the same event."
+        ),
+    ] = 300
     login_nip_free_failures: Annotated[
         int,
         Doc(

@@ -16,7 +16,7 @@ below are the ones `face_recognition.face_locations` / `face_encodings` make wit
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 
 import dlib
@@ -376,6 +376,52 @@ def nearest_distance(
     known = _stack(references)
     found = np.stack([np.asarray(e, dtype=np.float64) for e in encodings])
     return float(np.linalg.norm(found[:, np.newaxis, :] - known[np.newaxis, :, :], axis=2).min())
+
+
+class Identification(msgspec.Struct, frozen=True):
+    """Who a face is among many enrolled people (1:N), or why nobody is named.
+
+    `code`: `match` (one person within the tolerance and clear of the runner-up by the
+    margin), `ambiguous` (within the tolerance, but someone else comes too close), `unknown`
+    (nobody within the tolerance, or nobody enrolled)."""
+
+    code: Literal["match", "ambiguous", "unknown"]
+    employee_id: int | None  # the best match (also when ambiguous or unknown: for the record)
+    distance: float | None  # to the best match's nearest reference
+    margin: float | None  # runner-up's distance minus the best's; None with one candidate
+
+
+def identify(
+    face: np.ndarray,
+    candidates: Mapping[int, Sequence[np.ndarray]],
+    *,
+    tolerance: float,
+    margin: float,
+) -> Identification:
+    """Identify one face among candidates (employee id -> their reference encodings).
+
+    Each candidate's distance is that of their nearest reference; the runner-up is the second
+    nearest *person* (two references of one person never compete). Named only when the best is
+    within `tolerance` and the runner-up is at least `margin` further: a face between two
+    look-alikes names nobody."""
+    people = [(pid, refs) for pid, refs in candidates.items() if len(refs) > 0]
+    if not people:
+        return Identification("unknown", None, None, None)
+    found = np.asarray(face, dtype=np.float64)
+    # Every reference in one matrix, each row's owner by index: one vectorised distance for
+    # the whole gallery (a loop per person cost ~9 ms for 500 staff, this ~1 ms).
+    known = _stack([ref for _, refs in people for ref in refs])
+    owner = np.repeat(np.arange(len(people)), [len(refs) for _, refs in people])
+    per_person = np.full(len(people), np.inf)
+    np.minimum.at(per_person, owner, np.linalg.norm(known - found[np.newaxis, :], axis=1))
+    order = np.argsort(per_person, kind="stable")
+    best, best_id = float(per_person[order[0]]), people[order[0]][0]
+    gap = float(per_person[order[1]]) - best if len(people) > 1 else None
+    if best > tolerance:
+        return Identification("unknown", best_id, best, gap)
+    if gap is not None and gap < margin:
+        return Identification("ambiguous", best_id, best, gap)
+    return Identification("match", best_id, best, gap)
 
 
 def _stack(references: Sequence[np.ndarray]) -> np.ndarray:

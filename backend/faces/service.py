@@ -179,6 +179,21 @@ class Faces:
         )
         return [recognition.encoding_from_bytes(row["encoding"]) for row in rows]
 
+    async def references_of(self, employee_ids: list[int]) -> dict[int, list[np.ndarray]]:
+        """The enrolled encodings of many employees in one query (1:N identification among a
+        location's staff); those not enrolled are absent."""
+        if not employee_ids:
+            return {}
+        rows = await FaceReference.select(FaceReference.employee, FaceReference.encoding).where(
+            FaceReference.employee.is_in(sorted(set(employee_ids)))
+        )
+        found: dict[int, list[np.ndarray]] = {}
+        for row in rows:
+            found.setdefault(row["employee"], []).append(
+                recognition.encoding_from_bytes(row["encoding"])
+            )
+        return found
+
     async def check_photo(self, photo: bytes) -> PhotoCheck:
         """The desk's feedback on a photo before it is enrolled: faces, size, sharpness and
         what is wrong with it (thresholds: HADIR_FACE_MIN_PX, HADIR_FACE_MIN_SHARPNESS)."""
@@ -337,6 +352,74 @@ class Faces:
         except NotFound:
             pass  # already gone: the row was what mattered
 
+    async def enrol_selfie(
+        self, who: Principal, *, employee_id: int, nip: str, selfie_key: str, checkin_id: int
+    ) -> tuple[int, dt.datetime, bool]:
+        """A check-in's selfie that BKD accepted becomes a reference photo (the review desk's
+        "Jadikan foto referensi"): (reference id, enrolled at, whether made now).
+
+        Once per check-in: the copy's key names the check-in, and a unique index on the key
+        makes a second request (a double click, a colleague at once) return the first one
+        instead of a duplicate. The copy outlives the selfie's retention. Audited."""
+        key = f"references/{nip}/checkin-{checkin_id}.jpg"
+        existing = await self._reference_by_key(key)
+        if existing is not None:
+            return existing["id"], existing["created_at"], False
+        try:
+            selfie = await self.store.get(selfie_key)
+        except NotFound:
+            raise Invalid("Foto selfie presensi ini sudah tidak tersimpan") from None
+        try:
+            encoding = await self._run(
+                recognition.reference_encoding,
+                selfie,
+                max_pixels=self.settings.selfie_max_pixels * 4,
+            )
+        except recognition.FaceCountError as exc:
+            found = "tidak ada wajah" if exc.faces == 0 else f"ada {exc.faces} wajah"
+            raise Invalid(f"Selfie ini tidak dapat menjadi foto referensi: {found}") from None
+        except recognition.BadImage:
+            raise Invalid("Selfie ini rusak dan tidak dapat menjadi foto referensi") from None
+        await self.store.put(key, selfie, "image/jpeg")
+        now = dt.datetime.now(dt.UTC)
+        async with self._transaction():
+            inserted = (
+                await FaceReference.insert(
+                    FaceReference(
+                        employee=employee_id,
+                        encoding=recognition.encoding_to_bytes(encoding),
+                        photo_key=key,
+                        enrolled_by=who.employee_id,
+                        created_at=now,
+                    )
+                )
+                # Lost a race with the same request: the unique key index keeps one row.
+                .on_conflict(target=FaceReference.photo_key, action="DO NOTHING")
+                .returning(FaceReference.id)
+            )
+            if inserted:
+                reference_id = inserted[0]["id"]
+                await audit.record(
+                    actor=who.nip,
+                    action="face.enrol_from_review",
+                    target="faces_reference",
+                    target_key=str(reference_id),
+                    before=None,
+                    after={"nip": nip, "checkin_id": checkin_id, "photo_key": key},
+                )
+        if not inserted:
+            existing = await self._reference_by_key(key)
+            assert existing is not None
+            return existing["id"], existing["created_at"], False
+        return reference_id, now, True
+
+    async def _reference_by_key(self, key: str) -> dict[str, Any] | None:
+        return (
+            await FaceReference.select(FaceReference.id, FaceReference.created_at)
+            .where(FaceReference.photo_key == key)
+            .first()
+        )
+
     async def verify_selfie(self, employee_id: int, selfie_key: str) -> FaceCheck:
         """Compare a stored selfie with the employee's enrolled references."""
         references = await self.references(employee_id)
@@ -402,6 +485,19 @@ class Faces:
         if latest is None:
             return None
         return await self.photo_url(who, latest["photo_key"], checkin_id=checkin_id)
+
+    async def reference_urls(
+        self, who: Principal, employee_id: int, *, checkin_id: int | None, limit: int = 3
+    ) -> list[str]:
+        """Links to the employee's newest reference photos (each one logged), newest first."""
+        rows = await (
+            FaceReference.select(FaceReference.photo_key)
+            .where(FaceReference.employee == employee_id)
+            .order_by(FaceReference.created_at, ascending=False)
+            .order_by(FaceReference.id, ascending=False)
+            .limit(limit)
+        )
+        return [await self.photo_url(who, row["photo_key"], checkin_id=checkin_id) for row in rows]
 
     async def list_references(self, nip: str) -> list[dict]:
         employee_id = await org.employee_id_by_nip(nip)

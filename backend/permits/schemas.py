@@ -19,7 +19,11 @@ PermitKind = Literal[
     "cuti_alasan_penting",
     "dinas_luar",
     "tugas_belajar",
+    "izin_keluar_kantor",
 ]
+# A short leave: hours within one working day (start_time..end_time on start_date, in the
+# unit's time zone). The employee is present that day; exit cameras read it (backend/cctv).
+SHORT_LEAVE = "izin_keluar_kantor"
 
 KIND_WORDS: dict[str, str] = {
     "izin": "Izin",
@@ -31,7 +35,12 @@ KIND_WORDS: dict[str, str] = {
     "cuti_alasan_penting": "Cuti karena alasan penting",
     "dinas_luar": "Dinas luar",
     "tugas_belajar": "Tugas belajar",
+    SHORT_LEAVE: "Izin keluar kantor",
 }
+
+
+# "HH:MM" (or "HH:MM:SS"), as <input type="time"> gives it.
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
 
 
 class PermitCreate(msgspec.Struct, frozen=True):
@@ -41,6 +50,9 @@ class PermitCreate(msgspec.Struct, frozen=True):
     end_date: dt.date
     reason: Annotated[str, msgspec.Meta(min_length=5, max_length=1000)]
     destination_location_id: int | None = None  # dinas luar: where check-ins count as inside
+    # izin keluar kantor only: the hours away, local time of the unit, on start_date.
+    start_time: ClockTime | None = None
+    end_time: ClockTime | None = None
 
 
 class PermitDecision(msgspec.Struct, frozen=True):
@@ -71,6 +83,8 @@ class Permit(msgspec.Struct, frozen=True):
     has_attachment: bool
     destination_location_id: int | None
     created_at: dt.datetime
+    start_time: str | None = None  # izin keluar kantor: "HH:MM", local time of the unit
+    end_time: str | None = None
 
 
 class PermitList(msgspec.Struct, frozen=True):

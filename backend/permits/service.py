@@ -28,6 +28,7 @@ from backend.geofence import service as geofence
 from backend.org import service as org
 from backend.permits.schemas import (
     KIND_WORDS,
+    SHORT_LEAVE,
     Permit,
     PermitCreate,
     PermitDecision,
@@ -41,7 +42,7 @@ LOCK_SPACE = 8_001
 PENDING, APPROVED, REJECTED, CANCELLED = "pending", "approved", "rejected", "cancelled"
 ACTIVE = (PENDING, APPROVED)
 BACKDATE_DAYS = 31  # a sick day is often reported afterwards; a month back is the limit
-MAX_DAYS = {"tugas_belajar": 4 * 366, "cuti_besar": 93}  # others: one year
+MAX_DAYS = {"tugas_belajar": 4 * 366, "cuti_besar": 93, SHORT_LEAVE: 1}  # others: one year
 MAX_ATTACHMENT_BYTES = 2_000_000
 ATTACHMENT_TYPES = {
     b"\xff\xd8\xff": ("jpg", "image/jpeg"),
@@ -85,6 +86,36 @@ def attachment_kind(data: bytes) -> tuple[str, str]:
     raise Invalid("Lampiran harus berupa foto (JPEG/PNG) atau PDF surat")
 
 
+def clock(value: str | None) -> dt.time | None:
+    """ "HH:MM" or "HH:MM:SS" (checked by the wire type) as a time of day."""
+    return dt.time.fromisoformat(value) if value else None
+
+
+def hhmm(value: dt.time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def short_leave_hours(request: PermitCreate) -> tuple[dt.time, dt.time] | None:
+    """The hours of an izin keluar kantor (one day, start before end); None for other kinds,
+    which must not carry hours. Invalid, in words, otherwise."""
+    start, end = clock(request.start_time), clock(request.end_time)
+    if request.kind != SHORT_LEAVE:
+        if start is not None or end is not None:
+            raise Invalid("Jam mulai dan jam selesai hanya untuk izin keluar kantor")
+        return None
+    if start is None or end is None:
+        raise Invalid("Izin keluar kantor memerlukan jam mulai dan jam selesai")
+    if request.end_date != request.start_date:
+        raise Invalid("Izin keluar kantor hanya untuk satu hari; tanggal selesai = tanggal mulai")
+    if end <= start:
+        raise Invalid("Jam selesai harus sesudah jam mulai")
+    return start, end
+
+
+def hours_overlap(a: tuple[dt.time, dt.time], b: tuple[dt.time, dt.time]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
 def decode_create(raw: bytes | str) -> PermitCreate:
     try:
         request = msgspec.json.decode(raw, type=PermitCreate)
@@ -92,6 +123,7 @@ def decode_create(raw: bytes | str) -> PermitCreate:
         raise invalid_from_msgspec(exc, part="meta") from None
     if request.end_date < request.start_date:
         raise Invalid("Tanggal selesai tidak boleh sebelum tanggal mulai")
+    short_leave_hours(request)
     span = (request.end_date - request.start_date).days + 1
     limit = MAX_DAYS.get(request.kind, 366)
     if span > limit:
@@ -115,6 +147,7 @@ class Permits:
         self, who: Principal, meta_raw: bytes | str, attachment: bytes | None, *, today: dt.date
     ) -> tuple[Permit, bool]:
         request = decode_create(meta_raw)
+        hours = short_leave_hours(request)
         existing = (
             await PermitTable.select(PermitTable.id)
             .where(PermitTable.client_id == request.client_id)
@@ -149,7 +182,9 @@ class Permits:
                 .first()
             )
             if existing is None:
-                await self._refuse_overlap(who.employee_id, request.start_date, request.end_date)
+                await self._refuse_overlap(
+                    who.employee_id, request.start_date, request.end_date, hours
+                )
                 inserted = await PermitTable.insert(
                     PermitTable(
                         client_id=request.client_id,
@@ -163,6 +198,8 @@ class Permits:
                         status=PENDING,
                         approver=approver,
                         created_at=dt.datetime.now(dt.UTC),
+                        start_time=hours[0] if hours else None,
+                        end_time=hours[1] if hours else None,
                     )
                 ).returning(PermitTable.id)
                 permit = await self._load(inserted[0]["id"])
@@ -173,8 +210,7 @@ class Permits:
                             kind="permit_request",
                             subject=str(permit.id),
                             title=f"Permohonan {permit.kind_name.lower()}",
-                            body=f"{permit.employee.name}: {_date(permit.start_date)} s.d. "
-                            f"{_date(permit.end_date)}",
+                            body=f"{permit.employee.name}: {_when(permit)}",
                             url=f"/#izin/{permit.id}",
                         )
                     )
@@ -196,6 +232,8 @@ class Permits:
             and permit.start_date == request.start_date
             and permit.end_date == request.end_date
             and permit.reason == request.reason.strip()
+            and permit.start_time == hhmm(clock(request.start_time))
+            and permit.end_time == hhmm(clock(request.end_time))
         )
         if not same:
             raise Conflict("client_id ini sudah dipakai untuk permohonan lain dengan isi berbeda")
@@ -206,10 +244,24 @@ class Permits:
         holidays = set(await org.holidays_between(start, end))
         return working_days(days or None, holidays, start, end)
 
-    async def _refuse_overlap(self, employee_id: int, start: dt.date, end: dt.date) -> None:
-        clash = (
-            await PermitTable.select(
-                PermitTable.kind, PermitTable.start_date, PermitTable.end_date, PermitTable.status
+    async def _refuse_overlap(
+        self,
+        employee_id: int,
+        start: dt.date,
+        end: dt.date,
+        hours: tuple[dt.time, dt.time] | None = None,
+    ) -> None:
+        """409 when an active permit covers the same time. Short leaves (izin keluar kantor)
+        clash with a whole-day permit and with short leaves whose hours overlap; a whole-day
+        permit asked later (fallen ill after a short leave) does not clash with short leaves."""
+        rows = await (
+            PermitTable.select(
+                PermitTable.kind,
+                PermitTable.start_date,
+                PermitTable.end_date,
+                PermitTable.status,
+                PermitTable.start_time,
+                PermitTable.end_time,
             )
             .where(
                 (PermitTable.employee == employee_id)
@@ -217,13 +269,20 @@ class Permits:
                 & (PermitTable.start_date <= end)
                 & (PermitTable.end_date >= start)
             )
-            .first()
+            .limit(50)
         )
-        if clash:
+        for clash in rows:
+            if clash["kind"] == SHORT_LEAVE:
+                other = (clash["start_time"], clash["end_time"])
+                if hours is None or not hours_overlap(hours, other):
+                    continue
+                span = f"{_date(clash['start_date'])} {hhmm(other[0])}–{hhmm(other[1])}"
+            else:
+                span = f"{_date(clash['start_date'])} s.d. {_date(clash['end_date'])}"
             state = "sudah disetujui" if clash["status"] == APPROVED else "masih menunggu keputusan"
             raise Conflict(
                 f"Bertumpuk dengan {KIND_WORDS.get(clash['kind'], clash['kind']).lower()} "
-                f"{_date(clash['start_date'])} s.d. {_date(clash['end_date'])} yang {state}"
+                f"{span} yang {state}"
             )
 
     async def approver_for(self, employee_id: int) -> int | None:
@@ -271,8 +330,7 @@ class Permits:
                     kind="permit_decision",
                     subject=str(permit_id),
                     title=f"{decided.kind_name} {STATUS_WORDS[status]}",
-                    body=f"{_date(decided.start_date)} s.d. {_date(decided.end_date)}"
-                    + (f" — {decision.note}" if decision.note else ""),
+                    body=_when(decided) + (f" — {decision.note}" if decision.note else ""),
                     url=f"/#izin/{permit_id}",
                 ),
             )
@@ -375,12 +433,14 @@ class Permits:
     # --- for check-ins and the day status ------------------------------------------------------
 
     async def approved_on(self, employee_ids: list[int], day: dt.date) -> dict[int, str]:
-        """Employee id -> kind of the approved permit covering `day`."""
+        """Employee id -> kind of the approved whole-day permit covering `day` (a short leave,
+        izin keluar kantor, leaves the employee present that day: it is not one)."""
         if not employee_ids:
             return {}
         rows = await PermitTable.select(PermitTable.employee, PermitTable.kind).where(
             PermitTable.employee.is_in(employee_ids)
             & (PermitTable.status == APPROVED)
+            & (PermitTable.kind != SHORT_LEAVE)
             & (PermitTable.start_date <= day)
             & (PermitTable.end_date >= day)
         )
@@ -389,12 +449,14 @@ class Permits:
     async def approved_between(
         self, employee_id: int, start: dt.date, end: dt.date
     ) -> dict[dt.date, str]:
-        """Day -> kind of the approved permit covering it, for days in [start, end]."""
+        """Day -> kind of the approved whole-day permit covering it, for days in [start, end]
+        (the day status: a short leave does not change it)."""
         rows = await PermitTable.select(
             PermitTable.kind, PermitTable.start_date, PermitTable.end_date
         ).where(
             (PermitTable.employee == employee_id)
             & (PermitTable.status == APPROVED)
+            & (PermitTable.kind != SHORT_LEAVE)
             & (PermitTable.start_date <= end)
             & (PermitTable.end_date >= start)
         )
@@ -405,6 +467,45 @@ class Permits:
                 covered[day] = row["kind"]
                 day += dt.timedelta(days=1)
         return covered
+
+    async def short_leaves_on(
+        self, employee_ids: list[int], day: dt.date
+    ) -> dict[int, list[tuple[dt.time, dt.time]]]:
+        """Employee id -> the hours of their approved izin keluar kantor on `day` (local time
+        of their unit), for the exit cameras."""
+        if not employee_ids:
+            return {}
+        rows = await PermitTable.select(
+            PermitTable.employee, PermitTable.start_time, PermitTable.end_time
+        ).where(
+            PermitTable.employee.is_in(sorted(set(employee_ids)))
+            & (PermitTable.status == APPROVED)
+            & (PermitTable.kind == SHORT_LEAVE)
+            & (PermitTable.start_date == day)
+        )
+        hours: dict[int, list[tuple[dt.time, dt.time]]] = {}
+        for row in rows:
+            if row["start_time"] is not None and row["end_time"] is not None:
+                hours.setdefault(row["employee"], []).append((row["start_time"], row["end_time"]))
+        return hours
+
+    async def short_leave_counts(
+        self, employee_ids: list[int], start: dt.date, end: dt.date
+    ) -> dict[int, int]:
+        """Employee id -> approved izin keluar kantor in [start, end] (the monthly recap lists
+        them beside the day statuses they do not change)."""
+        if not employee_ids:
+            return {}
+        rows = await PermitTable.raw(
+            "SELECT employee, COUNT(*) AS n FROM permits_permit WHERE kind = {} AND status = {}"
+            " AND start_date >= {} AND start_date <= {} GROUP BY employee",
+            SHORT_LEAVE,
+            APPROVED,
+            start,
+            end,
+        )
+        wanted = set(employee_ids)
+        return {row["employee"]: row["n"] for row in rows if row["employee"] in wanted}
 
     async def dinas_luar_destinations(self, employee_id: int, day: dt.date) -> list[int]:
         rows = await PermitTable.select(PermitTable.destination).where(
@@ -476,7 +577,16 @@ def _permit(row: dict[str, Any], holidays: set[dt.date]) -> Permit:
         has_attachment=bool(row["attachment_key"]),
         destination_location_id=row["destination"],
         created_at=row["created_at"],
+        start_time=hhmm(row.get("start_time")),
+        end_time=hhmm(row.get("end_time")),
     )
+
+
+def _when(permit: Permit) -> str:
+    """The dates (and hours, for a short leave) of a permit in words, for notifications."""
+    if permit.start_time and permit.end_time:
+        return f"{_date(permit.start_date)} pukul {permit.start_time}–{permit.end_time}"
+    return f"{_date(permit.start_date)} s.d. {_date(permit.end_date)}"
 
 
 STATUS_WORDS = {

@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Date, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import UUID, Date, ForeignKey, OnDelete, Time, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.geofence.tables import Location
@@ -22,3 +22,6 @@ class Permit(Table, tablename="permits_permit"):
     decision_note = Varchar(length=500, default="")
     decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # izin keluar kantor: the hours away on start_date, local time of the employee's unit.
+    start_time = Time(null=True, default=None)
+    end_time = Time(null=True, default=None)

@@ -109,6 +109,7 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
     "listCheckIns": (False, lambda w, t: ("GET", "/api/v1/checkins", {})),
     "getCheckIn": (True, lambda w, t: ("GET", f"/api/v1/checkins/{w.checkin[t.nip]}", {})),
     "listReviews": (False, lambda w, t: ("GET", "/api/v1/reviews", {})),
+    "listReviewUnits": (False, lambda w, t: ("GET", "/api/v1/reviews/units", {})),
     "decideReview": (
         True,
         lambda w, t: (
@@ -116,6 +117,11 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
             f"/api/v1/reviews/{w.checkin[t.nip]}",
             {"json": {"decision": "reject", "note": "uji"}},
         ),
+    ),
+    # The world's check-ins are flagged, not accepted: allowed answers 409, nothing enrolled.
+    "useSelfieAsReference": (
+        True,
+        lambda w, t: ("POST", f"/api/v1/reviews/{w.checkin[t.nip]}/reference", {}),
     ),
     "myDays": (
         False,
@@ -244,6 +250,8 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
         lambda w, t: ("GET", f"/api/v1/cctv/cameras/{w.camera}/snapshots", {}),
     ),
     "listCctvAlerts": (False, lambda w, t: ("GET", "/api/v1/cctv/alerts", {})),
+    # A head of unit gets their own staff's events (the list is narrowed, never refused).
+    "listCctvExits": (False, lambda w, t: ("GET", "/api/v1/cctv/exits", {})),
     # The position it already has: allowed answers 200 and changes nothing.
     "updateEmployee": (
         True,

@@ -4,7 +4,7 @@
 
 import { api, ApiError } from '../api.js';
 import { h, toast } from '../ui.js';
-import { dateRange, openAttachment, PERMIT_STATUS } from './permits.js';
+import { dateRange, openAttachment, PERMIT_STATUS, permitWhen } from './permits.js';
 
 export function approvalsView(app) {
   let items = [];
@@ -59,7 +59,9 @@ export function approvalsView(app) {
         'p',
         null,
         h('strong', null, p.kind_name),
-        ` · ${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
+        p.start_time
+          ? ` · ${permitWhen(p)}`
+          : ` · ${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
       ),
       h('p', null, p.reason),
       p.has_attachment ? attachmentButton(p) : null,

@@ -1,4 +1,4 @@
-// Izin, sakit, cuti, dinas luar: the request form, what is still on the phone, and the
+// Izin, sakit, cuti, dinas luar, izin keluar kantor (hours within one day): the request form, what is still on the phone, and the
 // requests the server holds with their decision. A request goes through the outbox like a
 // check-in (kind 'permit'), so it can be made without signal; cancelling is online only.
 
@@ -19,7 +19,11 @@ export const PERMIT_KINDS = {
   cuti_alasan_penting: 'Cuti karena alasan penting',
   dinas_luar: 'Dinas luar',
   tugas_belajar: 'Tugas belajar',
+  izin_keluar_kantor: 'Izin keluar kantor',
 };
+
+// A short leave: hours on one day (the unit's local time); the day stays "hadir".
+export const SHORT_LEAVE = 'izin_keluar_kantor';
 
 export const PERMIT_STATUS = {
   pending: 'Menunggu keputusan',
@@ -49,6 +53,12 @@ export function dateRange(start, end) {
   return start === end ? fmt(start) : `${fmt(start)} – ${fmt(end)}`;
 }
 
+// "1 Des 2026 · pukul 09:00–11:00" for a short leave; the dates alone otherwise.
+export function permitWhen(p) {
+  const dates = dateRange(p.start_date, p.end_date);
+  return p.start_time && p.end_time ? `${dates} · pukul ${p.start_time}–${p.end_time}` : dates;
+}
+
 // Opens the attachment through a short-lived signed link (same origin).
 export async function openAttachment(permitId) {
   try {
@@ -74,6 +84,21 @@ export function permitsView(app) {
   const today = app.today();
   const start = h('input', { type: 'date', id: 'permit-start', required: true, value: today });
   const end = h('input', { type: 'date', id: 'permit-end', required: true, value: today });
+  const startTime = h('input', { type: 'time', id: 'permit-start-time', step: 60 });
+  const endTime = h('input', { type: 'time', id: 'permit-end-time', step: 60 });
+  const startLabel = h('label', { for: 'permit-start' }, 'Tanggal mulai');
+  const endBox = h('div', null, h('label', { for: 'permit-end' }, 'Tanggal selesai'), end);
+  const times = h(
+    'div',
+    { class: 'dates', id: 'permit-times', hidden: true },
+    h('div', null, h('label', { for: 'permit-start-time' }, 'Jam keluar'), startTime),
+    h('div', null, h('label', { for: 'permit-end-time' }, 'Jam kembali'), endTime),
+  );
+  const timesHint = h(
+    'p',
+    { class: 'hint', id: 'permit-times-hint', hidden: true },
+    'Izin keluar kantor berlaku beberapa jam pada satu hari kerja; hari itu tetap tercatat hadir.',
+  );
   const reason = h('textarea', {
     id: 'permit-reason',
     required: true,
@@ -99,12 +124,9 @@ export function permitsView(app) {
     h('h2', { id: 'permit-title' }, 'Ajukan izin atau cuti'),
     h('label', { for: 'permit-kind' }, 'Jenis'),
     kind,
-    h(
-      'div',
-      { class: 'dates' },
-      h('div', null, h('label', { for: 'permit-start' }, 'Tanggal mulai'), start),
-      h('div', null, h('label', { for: 'permit-end' }, 'Tanggal selesai'), end),
-    ),
+    h('div', { class: 'dates' }, h('div', null, startLabel, start), endBox),
+    times,
+    timesHint,
     h('label', { for: 'permit-reason' }, 'Alasan'),
     reason,
     h('p', { class: 'hint', id: 'permit-reason-hint' }, 'Minimal 5 huruf.'),
@@ -123,8 +145,21 @@ export function permitsView(app) {
       'Tanpa sinyal pun bisa: permohonan disimpan di ponsel dan dikirim otomatis.',
     ),
   );
+  const isShort = () => kind.value === SHORT_LEAVE;
+  function showKind() {
+    const short = isShort();
+    times.hidden = !short;
+    timesHint.hidden = !short;
+    endBox.hidden = short;
+    startLabel.textContent = short ? 'Tanggal' : 'Tanggal mulai';
+    startTime.required = short;
+    endTime.required = short;
+    if (short) end.value = start.value;
+  }
+  kind.addEventListener('change', showKind);
   start.addEventListener('change', () => {
-    if (start.value && (!end.value || end.value < start.value)) end.value = start.value;
+    if (isShort()) end.value = start.value;
+    else if (start.value && (!end.value || end.value < start.value)) end.value = start.value;
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -140,6 +175,15 @@ export function permitsView(app) {
   async function save() {
     problem.hidden = true;
     const text = reason.value.trim();
+    const short = isShort();
+    if (short) {
+      end.value = start.value;
+      if (!start.value) return fail('Isi tanggal izin keluar kantor.', start);
+      if (!startTime.value) return fail('Isi jam keluar kantor.', startTime);
+      if (!endTime.value) return fail('Isi jam kembali ke kantor.', endTime);
+      if (endTime.value <= startTime.value)
+        return fail('Jam kembali harus sesudah jam keluar.', endTime);
+    }
     if (!start.value || !end.value) return fail('Isi tanggal mulai dan selesai.', start);
     if (end.value < start.value)
       return fail('Tanggal selesai tidak boleh sebelum tanggal mulai.', end);
@@ -158,12 +202,19 @@ export function permitsView(app) {
         end_date: end.value,
         reason: text,
       };
+      if (short) {
+        // <input type="time"> gives "HH:MM" (or "HH:MM:SS" with a seconds step).
+        meta.start_time = startTime.value.slice(0, 5);
+        meta.end_time = endTime.value.slice(0, 5);
+      }
       const body = attachment
         ? { meta, attachment, attachmentName: attachment.name || 'lampiran' }
         : { meta };
       await enqueue('permit', body, { owner, capturedAt: new Date().toISOString() });
       reason.value = '';
       file.value = '';
+      startTime.value = '';
+      endTime.value = '';
       toast(
         navigator.onLine
           ? 'Permohonan disimpan dan sedang dikirim.'
@@ -203,7 +254,7 @@ export function permitsView(app) {
         'div',
         { class: 'item-head' },
         h('strong', null, PERMIT_KINDS[meta.kind] || meta.kind),
-        h('span', { class: 'hint' }, dateRange(meta.start_date, meta.end_date)),
+        h('span', { class: 'hint' }, permitWhen(meta)),
         permitChip(item.state),
       ),
       h('p', { class: 'hint' }, note),
@@ -258,7 +309,9 @@ export function permitsView(app) {
       h(
         'p',
         { class: 'hint' },
-        `${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
+        p.start_time
+          ? permitWhen(p)
+          : `${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
       ),
       h('p', null, p.reason),
       extra,

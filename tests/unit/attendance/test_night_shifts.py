@@ -62,6 +62,22 @@ def test_day_shifts_keep_their_calendar_date() -> None:
         assert work_date_for(at(MONDAY, text), FIVE_DAY) == MONDAY, text
 
 
+def test_a_late_evening_record_is_not_the_next_mornings_check_in() -> None:
+    # 22:46 is more than EARLIEST_BEFORE_START before Tuesday's 07:00 (or 07:30) start: an
+    # "in" then must not make the employee on time tomorrow (and the ASN's app, which shows
+    # today, would not see it). Before the cap, 22:31 already counted for tomorrow.
+    teacher = {str(d): ["07:00", "14:00"] for d in range(1, 7)}
+    for days in (teacher, FIVE_DAY):
+        assert work_date_for(at(MONDAY, "22:46"), days) == MONDAY
+        assert work_date_for(at(MONDAY, "23:59"), days) == MONDAY
+    tuesday = MONDAY + dt.timedelta(days=1)
+    assert work_date_for(at(tuesday, "03:30"), teacher) == tuesday  # within the cap: early
+    # The night shift still owns the evening before its 22:00 start, up to the cap.
+    assert work_date_for(at(MONDAY, "18:30"), NIGHTS) == MONDAY
+    sunday = MONDAY - dt.timedelta(days=1)
+    assert work_date_for(at(sunday, "23:00"), teacher) == sunday
+
+
 def test_a_shift_starting_just_after_midnight_owns_the_check_in_just_before() -> None:
     early = {"2": ["00:10", "08:00"]}
     assert work_date_for(at(MONDAY, "23:55"), early) == MONDAY + dt.timedelta(days=1)
