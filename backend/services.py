@@ -235,7 +235,8 @@ async def open_services(
             ),
             board=board,
             cctv=cctv,
-            accounts=Accounts(outbox.transaction),
+            # An employee's trail includes their face references' entries (faces domain).
+            accounts=Accounts(outbox.transaction, reference_keys=faces.reference_keys),
             fence_editor=FenceEditor(
                 geofences=geofences,
                 transaction=outbox.transaction,

@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'aa2f87b5681a';
+const VERSION = '8754342618dd';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

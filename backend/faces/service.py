@@ -319,6 +319,19 @@ class Faces:
             )
         return out
 
+    async def reference_keys(self, nip: str) -> list[str]:
+        """The ids of the employee's reference photos, as audit keys (the review desk keys its
+        enrolments by reference id): for the employee's trail in org."""
+        employee_id = await org.employee_id_by_nip(nip)
+        if employee_id is None:
+            return []
+        rows = await (
+            FaceReference.select(FaceReference.id)
+            .where(FaceReference.employee == employee_id)
+            .limit(MAX_REFERENCES_LISTED)
+        )
+        return [str(row["id"]) for row in rows]
+
     async def remove(self, who: Principal, nip: str, reference_id: int) -> None:
         """Remove a reference: its row (the encoding) and its photo; audited. The employee's
         next selfie is compared with the references left."""

@@ -120,10 +120,11 @@ async def list_employees(
 )
 async def employee_audit(
     nip: FromPath[Word],
+    accounts: NamedDependency[Accounts],
     limit: FromQuery[PageLimit] = DEFAULT_PAGE_SIZE,
     cursor: FromQuery[PageCursor] = None,
 ) -> AuditPage:
-    return await service.employee_trail(nip, limit, cursor)
+    return await accounts.trail(nip, limit, cursor)
 
 
 ROUTES = [login, change_password, list_employees, update_employee, reset_password, employee_audit]

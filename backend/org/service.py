@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -554,8 +554,18 @@ class Accounts:
 
     ENDS_SESSIONS = ("active", "roles", "unit")
 
-    def __init__(self, transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]]):
+    def __init__(
+        self,
+        transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]],
+        *,
+        reference_keys: Callable[[str], Awaitable[list[str]]] | None = None,
+    ):
         self._transaction = transaction
+        self._reference_keys = reference_keys
+
+    async def trail(self, nip: str, limit: int, cursor: str | None) -> AuditPage:
+        """The employee's audit trail, their face references' entries included."""
+        return await employee_trail(nip, limit, cursor, reference_keys=self._reference_keys)
 
     async def update(self, who: Principal, nip: str, patch: EmployeePatch) -> EmployeeAccount:
         changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not UNSET}
@@ -712,11 +722,27 @@ async def search_employees(q: str, limit: int, cursor: str | None) -> EmployeePa
     )
 
 
-async def employee_trail(nip: str, limit: int, cursor: str | None) -> AuditPage:
+async def employee_trail(
+    nip: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    reference_keys: Callable[[str], Awaitable[list[str]]] | None = None,
+) -> AuditPage:
     """Who changed the employee's account or face references, when, before and after; newest
-    first. 404 for an unknown NIP (a removed employee's trail is read in core_audit itself)."""
+    first. 404 for an unknown NIP (a removed employee's trail is read in core_audit itself).
+
+    `reference_keys` (the faces domain's, wired in backend/services.py) names the employee's
+    reference photos whose entries are keyed by their id (the review desk's enrolments)."""
     await _account(nip)
-    rows = await audit.trail(nip, TRAIL_TARGETS, limit=limit, before_id=_id_cursor(cursor))
+    employee_id = await employee_id_by_nip(nip)
+    # Piccolo Admin (/admin/) keys an employee's row by its id.
+    also = [("org_employee", [str(employee_id)])]
+    if reference_keys is not None:
+        also.append(("faces_reference", await reference_keys(nip)))
+    rows = await audit.trail(
+        nip, TRAIL_TARGETS, limit=limit, before_id=_id_cursor(cursor), also=also
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     actors = {

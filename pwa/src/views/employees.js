@@ -18,6 +18,9 @@ const ACTIONS = {
   'employee.password_reset': 'Kata sandi direset',
   'face.enrol': 'Foto referensi ditambah',
   'face.remove': 'Foto referensi dihapus',
+  'face.enrol_from_review': 'Foto referensi dari presensi',
+  'admin.update': 'Diubah lewat /admin/',
+  'admin.create': 'Dibuat lewat /admin/',
 };
 
 function when(iso) {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 
+from backend.core import audit
+from backend.org.service import employee_id_by_nip
 from tests.support.factories import TEACHER, by_role, login
 from tests.support.photos import photo
 
@@ -92,3 +94,33 @@ async def test_an_asn_may_not_search_or_read_a_trail(client: httpx.AsyncClient, 
     assert (await client.get("/api/v1/admin/employees", headers=asn)).status_code == 403
     trail = await client.get(f"/api/v1/admin/employees/{TEACHER.nip}/audit", headers=asn)
     assert trail.status_code == 403
+
+
+async def test_the_trail_holds_entries_keyed_by_row_id_too(client: httpx.AsyncClient, clean):
+    """Piccolo Admin keys an employee's row by its id, the review desk a reference it enrols by
+    the reference's id: both belong to the employee's trail; another's do not."""
+    admin = await login(client, ADMIN.nip)
+    enrolled = await client.post(
+        f"/api/v1/faces/{TEACHER.nip}/references",
+        files={"photo": ("a.jpg", photo("obama.jpg"), "image/jpeg")},
+        headers=admin,
+    )
+    reference_id = enrolled.json()["id"]
+    teacher_id = await employee_id_by_nip(TEACHER.nip)
+    other_id = await employee_id_by_nip(ADMIN.nip)
+    # As backend/core/admin.py and Faces.enrol_selfie write them.
+    for action, target, key in (
+        ("admin.update", "org_employee", str(teacher_id)),
+        ("face.enrol_from_review", "faces_reference", str(reference_id)),
+        ("admin.update", "org_employee", str(other_id)),
+        ("face.enrol_from_review", "faces_reference", str(reference_id + 1000)),
+    ):
+        await audit.record(
+            actor=ADMIN.nip, action=action, target=target, target_key=key, before=None, after={}
+        )
+    trail = (await client.get(f"/api/v1/admin/employees/{TEACHER.nip}/audit", headers=admin)).json()
+    assert [(e["action"], e["target_key"]) for e in trail["items"]] == [
+        ("face.enrol_from_review", str(reference_id)),
+        ("admin.update", str(teacher_id)),
+        ("face.enrol", TEACHER.nip),
+    ]
