@@ -209,6 +209,10 @@ async def test_bkd_enrols_from_an_upload_and_the_camera_and_removes_one(
     assert await thumb.evaluate("img => img.complete && img.naturalWidth") > 0
     assert await reference_count(database_url) == 1
     await screenshot(page, "55-face-desk-enrolled-from-upload")
+    await page.set_viewport_size({"width": 360, "height": 740})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    await screenshot(page, "55b-face-desk-phone")
+    await page.set_viewport_size(DESK)
 
     await page.locator("#face-camera").click()
     await camera_ready(page)
@@ -294,6 +298,9 @@ async def test_admin_changes_an_account_resets_its_password_and_reads_its_trail(
     await expect(rows).to_have_count(2)
     await expect(rows.first).to_have_attribute("data-action", "employee.password_reset")
     await screenshot(page, "57-employee-admin-reset-and-trail")
+    await page.set_viewport_size({"width": 360, "height": 740})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    await screenshot(page, "57b-employee-admin-phone")
     assert_no_errors(page)
 
 
