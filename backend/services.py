@@ -135,7 +135,12 @@ async def open_services(
             retry_s=settings.outbox_retry_s,
             max_attempts=settings.outbox_max_attempts,
         )
-        permits = Permits(store=store, outbox=outbox, presign_ttl_s=settings.presign_ttl_s)
+        permits = Permits(
+            store=store,
+            outbox=outbox,
+            presign_ttl_s=settings.presign_ttl_s,
+            annual_leave_days=settings.annual_leave_days,
+        )
         units = UnitDirectory()
         geofences = Geofences(settings.default_max_accuracy_m)
         faces = Faces(

@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'e6a4ba7851c8';
+const VERSION = 'aeafed2541af';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',

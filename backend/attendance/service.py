@@ -26,7 +26,7 @@ from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
 from backend.faces import recognition
-from backend.faces.service import Faces
+from backend.faces.service import Faces, for_employee
 from backend.geofence import fences
 from backend.geofence.schemas import FenceResult
 from backend.geofence.service import Geofences
@@ -533,7 +533,9 @@ class CheckIns:
                     )
                 )
             if settled and status == FLAGGED:
-                flags = [r.message for r in reasons if r.code not in INFO_CODES]
+                flags = [
+                    for_employee(r.code, r.message) for r in reasons if r.code not in INFO_CODES
+                ]
                 await self.outbox.add(
                     events.notice(
                         row["employee"],
@@ -541,7 +543,7 @@ class CheckIns:
                         subject=str(checkin_id),
                         title="Presensi perlu diperiksa BKD",
                         body="; ".join(flags)[:200],
-                        url=f"/#presensi/{checkin_id}",
+                        url=f"/#/presensi/{checkin_id}",
                     )
                 )
         return status

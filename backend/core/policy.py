@@ -109,6 +109,7 @@ NOT_OWN = frozenset(
 PUBLIC = frozenset(
     {
         "login",
+        "loginHelp",  # whom to ask, and what to do with a forgotten password
         "health",
         "getObject",
         # Citizens rate a gerai with no account (abuse limits in backend/ratings/service.py).

@@ -444,6 +444,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         float,
         Doc("The window of `HADIR_LOGIN_ADDRESS_FAILURES`, in seconds."),
     ] = 600.0
+    annual_leave_days: Annotated[
+        int,
+        Doc(
+            "Cuti tahunan allowed per calendar year, in working days: the PWA's remaining annual leave (sisa cuti) is this minus the approved cuti tahunan of the year."
+        ),
+    ] = 12
+    help_contact: Annotated[
+        str,
+        Doc(
+            "Whom an employee asks for help (a forgotten password, a refused record): shown on the PWA's login screen, e.g. `Helpdesk BKD, WA 0812-...`. Empty: the login screen says to ask the unit admin or BKD."
+        ),
+    ] = ""
     trusted_proxies: Annotated[
         str,
         Doc(

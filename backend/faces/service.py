@@ -69,6 +69,19 @@ class FaceCheck(msgspec.Struct, frozen=True):
     distance: float | None = None
 
 
+# The face reasons as the employee reads them (a notification, the PWA): the distances in the
+# stored message are the model's numbers, for BKD. The PWA has the same words (checkin.js).
+EMPLOYEE_WORDS = {
+    "face_match": "Wajah cocok dengan foto referensi",
+    "face_mismatch": "Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya",
+}
+
+
+def for_employee(code: str, message: str) -> str:
+    """A check-in reason in the words the employee reads: face distances left to BKD."""
+    return EMPLOYEE_WORDS.get(code, message)
+
+
 def verdict_reason(verdict: recognition.Verdict, tolerance: float) -> FaceCheck:
     """What the face check means, in words BKD and the employee understand."""
     if verdict.code == "match":

@@ -245,6 +245,27 @@ async def location_exists(location_id: int) -> bool:
     return await LocationTable.exists().where(LocationTable.id == location_id)
 
 
+async def location_names(location_ids: Sequence[int]) -> dict[int, str]:
+    """Location id -> name, in one query."""
+    if not location_ids:
+        return {}
+    rows = await LocationTable.select(LocationTable.id, LocationTable.name).where(
+        LocationTable.id.is_in(list(set(location_ids)))
+    )
+    return {row["id"]: row["name"] for row in rows}
+
+
+async def search_locations(words: str, *, limit: int) -> list[tuple[int, str]]:
+    """(id, name) of the locations whose name holds every word of `words` (any case), by name;
+    at most `limit` of them. A place to pick (a dinas luar's destination), not a fence check."""
+    query = LocationTable.select(LocationTable.id, LocationTable.name)
+    for word in words.split()[:5]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(LocationTable.name.ilike(f"%{escaped}%"))
+    rows = await query.order_by(LocationTable.name).limit(limit)
+    return [(row["id"], row["name"]) for row in rows]
+
+
 def compact(location: Location) -> Location:
     """The location with its coordinates rounded for the wire (the PWA's map and hint only;
     the server decides with the stored coordinates)."""

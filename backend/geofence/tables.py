@@ -1,5 +1,6 @@
 from piccolo.columns import JSON, DoublePrecision, ForeignKey, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from backend.org.tables import Unit
@@ -18,3 +19,8 @@ class Location(Table, tablename="geofence_location"):
     # its snapshot's (backend.geofence.service). Piccolo's update() sets it by itself; raw SQL
     # that edits a fence must set it too.
     updated_at = Timestamptz(default=TimestamptzNow(), auto_update=TimestamptzNow().python)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a row reads where another table points at it (Piccolo Admin's foreign keys)."""
+        return Readable(template="%s (%s)", columns=[cls.name, cls.code])

@@ -1,4 +1,5 @@
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from backend.org.tables import Employee, Unit
@@ -21,6 +22,11 @@ class Gerai(Table, tablename="gerai_gerai"):
     # Queue load from CCTV (`GeraiService.record_load`); null until a camera reports one.
     load = Integer(null=True, default=None)
     load_at = Timestamptz(null=True, default=None)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a row reads where another table points at it (Piccolo Admin's foreign keys)."""
+        return Readable(template="%s (%s)", columns=[cls.name, cls.code])
 
 
 class GeraiMember(Table, tablename="gerai_member"):

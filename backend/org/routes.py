@@ -11,12 +11,14 @@ from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
 from backend.core.ratelimit import LoginLimiter
 from backend.core.schema import Word
+from backend.core.settings import Settings
 from backend.org import service
 from backend.org.schemas import (
     AuditPage,
     EmployeeAccount,
     EmployeePage,
     EmployeePatch,
+    LoginHelp,
     LoginRequest,
     LoginResponse,
     PasswordChange,
@@ -48,6 +50,15 @@ async def login(
         expires_in=tokens.ttl_s,
         user=user,
     )
+
+
+@get(
+    "/api/v1/public/login-help",
+    operation_id="loginHelp",
+    summary="Whom to ask for help, e.g. with a forgotten password (no login needed)",
+)
+async def login_help(settings: NamedDependency[Settings]) -> LoginHelp:
+    return service.login_help(settings.help_contact)
 
 
 @post(
@@ -127,4 +138,12 @@ async def employee_audit(
     return await accounts.trail(nip, limit, cursor)
 
 
-ROUTES = [login, change_password, list_employees, update_employee, reset_password, employee_audit]
+ROUTES = [
+    login,
+    login_help,
+    change_password,
+    list_employees,
+    update_employee,
+    reset_password,
+    employee_audit,
+]

@@ -34,6 +34,13 @@ class User(msgspec.Struct, frozen=True):
     must_change_password: bool = False
 
 
+class LoginHelp(msgspec.Struct, frozen=True):
+    """Whom to ask for help (a forgotten password: the unit admin or BKD resets it), shown on
+    the login screen before anyone is logged in."""
+
+    contact: str  # HADIR_HELP_CONTACT; empty when not set
+
+
 class LoginResponse(msgspec.Struct, frozen=True):
     access_token: str
     expires_in: int

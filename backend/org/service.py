@@ -26,6 +26,7 @@ from backend.org.schemas import (
     EmployeeListed,
     EmployeePage,
     EmployeePatch,
+    LoginHelp,
     NipParts,
     PasswordReset,
     ScheduledGroup,
@@ -119,6 +120,10 @@ async def authenticate(
         token_version=row["token_version"],
     )
     return principal, _user(row, unit)
+
+
+def login_help(contact: str) -> LoginHelp:
+    return LoginHelp(contact=contact.strip())
 
 
 async def login(

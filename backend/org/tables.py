@@ -9,6 +9,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 
@@ -22,6 +23,11 @@ class Unit(Table, tablename="org_unit"):
     timezone = Varchar(length=40, default="Asia/Jakarta")
     kode_wilayah = Varchar(length=20, default="")
 
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a row reads where another table points at it (Piccolo Admin's foreign keys)."""
+        return Readable(template="%s (%s)", columns=[cls.name, cls.code])
+
 
 class Schedule(Table, tablename="org_schedule"):
     """Working hours per ISO weekday (1 = Monday) in the unit's local time."""
@@ -30,6 +36,11 @@ class Schedule(Table, tablename="org_schedule"):
     name = Varchar(length=200)
     kind = Varchar(length=20)  # five_day | six_day | shift
     days = JSON()  # {"1": ["07:30", "16:00"], ...}
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a row reads where another table points at it (Piccolo Admin's foreign keys)."""
+        return Readable(template="%s", columns=[cls.name])
 
 
 class Employee(Table, tablename="org_employee"):
@@ -47,6 +58,11 @@ class Employee(Table, tablename="org_employee"):
     # Raised when the employee is deactivated or their password or roles change: every token
     # issued with an older version stops working at once (core.auth).
     token_version = Integer(default=0)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a row reads where another table points at it (Piccolo Admin's foreign keys)."""
+        return Readable(template="%s (%s)", columns=[cls.name, cls.nip])
 
 
 class Holiday(Table, tablename="org_holiday"):

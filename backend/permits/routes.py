@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import Principal
@@ -12,7 +12,14 @@ from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
 from backend.core.schema import Id, file_part, json_part, multipart, read_part
 from backend.org.service import UnitDirectory
-from backend.permits.schemas import AttachmentUrl, Permit, PermitDecision, PermitList
+from backend.permits.schemas import (
+    AttachmentUrl,
+    DestinationList,
+    LeaveBalance,
+    Permit,
+    PermitDecision,
+    PermitList,
+)
 from backend.permits.service import Permits
 
 MAX_PERMIT_BODY = 2_500_000
@@ -50,6 +57,32 @@ async def list_permits(
     request: Request[Principal, Any, Any], permits: NamedDependency[Permits]
 ) -> PermitList:
     return await permits.mine(request.user)
+
+
+@get(
+    "/api/v1/permits/leave",
+    operation_id="myLeaveBalance",
+    summary="Remaining annual leave (sisa cuti tahunan) of this year, in working days",
+    guards=[allow("permit.list")],
+)
+async def my_leave_balance(
+    request: Request[Principal, Any, Any],
+    permits: NamedDependency[Permits],
+    units: NamedDependency[UnitDirectory],
+) -> LeaveBalance:
+    return await permits.leave_balance(request.user, today=await units.today(request.user.unit_id))
+
+
+@get(
+    "/api/v1/permits/destinations",
+    operation_id="dinasLuarDestinations",
+    summary="Locations a dinas luar may go to, by name (`q`: words of the name), at most 30",
+    guards=[allow("permit.create")],
+)
+async def dinas_luar_destinations(
+    permits: NamedDependency[Permits], q: Annotated[str, Parameter(max_length=100)] = ""
+) -> DestinationList:
+    return await permits.destinations(q)
 
 
 @get(
@@ -121,6 +154,8 @@ async def permit_attachment(
 ROUTES = [
     create_permit,
     list_permits,
+    my_leave_balance,
+    dinas_luar_destinations,
     permit_inbox,
     get_permit,
     decide_permit,

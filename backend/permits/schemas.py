@@ -85,6 +85,7 @@ class Permit(msgspec.Struct, frozen=True):
     created_at: dt.datetime
     start_time: str | None = None  # izin keluar kantor: "HH:MM", local time of the unit
     end_time: str | None = None
+    destination_name: str | None = None  # the dinas luar's destination, by name
 
 
 class PermitList(msgspec.Struct, frozen=True):
@@ -94,3 +95,24 @@ class PermitList(msgspec.Struct, frozen=True):
 
 class AttachmentUrl(msgspec.Struct, frozen=True):
     url: str
+
+
+class Destination(msgspec.Struct, frozen=True):
+    """A place a dinas luar may go to: where check-ins then count as inside."""
+
+    id: int
+    name: str
+
+
+class DestinationList(msgspec.Struct, frozen=True):
+    items: list[Destination]
+
+
+class LeaveBalance(msgspec.Struct, frozen=True):
+    """Cuti tahunan of one calendar year, in working days."""
+
+    year: int
+    allowance_days: int  # the setting HADIR_ANNUAL_LEAVE_DAYS
+    used_days: int  # approved cuti tahunan in the year
+    pending_days: int  # requested, not yet decided
+    remaining_days: int  # allowance - used, never below 0

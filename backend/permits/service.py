@@ -29,6 +29,9 @@ from backend.org import service as org
 from backend.permits.schemas import (
     KIND_WORDS,
     SHORT_LEAVE,
+    Destination,
+    DestinationList,
+    LeaveBalance,
     Permit,
     PermitCreate,
     PermitDecision,
@@ -51,8 +54,25 @@ ATTACHMENT_TYPES = {
 }
 
 
+MONTHS = (
+    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
+).split()
+
+
 def _date(value: dt.date) -> str:
-    return value.strftime("%d-%m-%Y")
+    """Like "5 Desember 2026": the one way the PWA writes a date too (ui.js dateText)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def date_span(start: dt.date, end: dt.date) -> str:
+    """One day, or "5 s.d. 7 Desember 2026", "30 Desember 2026 s.d. 2 Januari 2027"."""
+    if start == end:
+        return _date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} s.d. {_date(end)}"
+    if start.year == end.year:
+        return f"{start.day} {MONTHS[start.month - 1]} s.d. {_date(end)}"
+    return f"{_date(start)} s.d. {_date(end)}"
 
 
 def _days_changed(employee_id: int, start: dt.date, end: dt.date) -> list[events.Event]:
@@ -73,6 +93,16 @@ def working_days(
             count += 1
         day += dt.timedelta(days=1)
     return count
+
+
+def leave_balance(year: int, allowance: int, used: int, pending: int) -> LeaveBalance:
+    return LeaveBalance(
+        year=year,
+        allowance_days=allowance,
+        used_days=used,
+        pending_days=pending,
+        remaining_days=max(0, allowance - used),
+    )
 
 
 def attachment_kind(data: bytes) -> tuple[str, str]:
@@ -136,10 +166,18 @@ def decode_create(raw: bytes | str) -> PermitCreate:
 
 
 class Permits:
-    def __init__(self, *, store: ObjectStore, outbox: Outbox, presign_ttl_s: int) -> None:
+    def __init__(
+        self,
+        *,
+        store: ObjectStore,
+        outbox: Outbox,
+        presign_ttl_s: int,
+        annual_leave_days: int = 12,
+    ) -> None:
         self.store = store
         self.outbox = outbox
         self.presign_ttl_s = presign_ttl_s
+        self.annual_leave_days = annual_leave_days
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -211,7 +249,7 @@ class Permits:
                             subject=str(permit.id),
                             title=f"Permohonan {permit.kind_name.lower()}",
                             body=f"{permit.employee.name}: {_when(permit)}",
-                            url=f"/#izin/{permit.id}",
+                            url=f"/#/izin/{permit.id}",
                         )
                     )
         if existing is not None:
@@ -278,7 +316,7 @@ class Permits:
                     continue
                 span = f"{_date(clash['start_date'])} {hhmm(other[0])}–{hhmm(other[1])}"
             else:
-                span = f"{_date(clash['start_date'])} s.d. {_date(clash['end_date'])}"
+                span = date_span(clash["start_date"], clash["end_date"])
             state = "sudah disetujui" if clash["status"] == APPROVED else "masih menunggu keputusan"
             raise Conflict(
                 f"Bertumpuk dengan {KIND_WORDS.get(clash['kind'], clash['kind']).lower()} "
@@ -331,7 +369,7 @@ class Permits:
                     subject=str(permit_id),
                     title=f"{decided.kind_name} {STATUS_WORDS[status]}",
                     body=_when(decided) + (f" — {decision.note}" if decision.note else ""),
-                    url=f"/#izin/{permit_id}",
+                    url=f"/#/izin/{permit_id}",
                 ),
             )
         return decided
@@ -384,6 +422,35 @@ class Permits:
             .order_by(PermitTable.start_date, ascending=False)
         )
         return PermitList(items=await self._permits(rows))
+
+    async def leave_balance(self, who: Principal, *, today: dt.date) -> LeaveBalance:
+        """Sisa cuti: the year's allowance less the approved cuti tahunan of this calendar
+        year, counted in working days (a request across New Year counts each year's part)."""
+        first, last = today.replace(month=1, day=1), today.replace(month=12, day=31)
+        rows = await PermitTable.select(
+            PermitTable.start_date, PermitTable.end_date, PermitTable.status
+        ).where(
+            (PermitTable.employee == who.employee_id)
+            & (PermitTable.kind == "cuti_tahunan")
+            & PermitTable.status.is_in(list(ACTIVE))
+            & (PermitTable.start_date <= last)
+            & (PermitTable.end_date >= first)
+        )
+        days = await org.schedule_days(who.employee_id)
+        holidays = set(await org.holidays_between(first, last))
+        counted = {APPROVED: 0, PENDING: 0}
+        for row in rows:
+            counted[row["status"]] += working_days(
+                days or None, holidays, max(row["start_date"], first), min(row["end_date"], last)
+            )
+        return leave_balance(
+            today.year, self.annual_leave_days, counted[APPROVED], counted[PENDING]
+        )
+
+    async def destinations(self, words: str, *, limit: int = 30) -> DestinationList:
+        """Places a dinas luar may name as its destination, matching `words`, by name."""
+        found = await geofence.search_locations(words, limit=limit)
+        return DestinationList(items=[Destination(id=i, name=name) for i, name in found])
 
     async def decided_by(self, who: Principal, *, limit: int = 20) -> PermitList:
         """The permits this person decided, newest first (a head's "today" on the board)."""
@@ -547,10 +614,11 @@ class Permits:
         first = min(row["start_date"] for row in rows)
         last = max(row["end_date"] for row in rows)
         holidays = set(await org.holidays_between(first, last))
-        return [_permit(row, holidays) for row in rows]
+        names = await geofence.location_names([r["destination"] for r in rows if r["destination"]])
+        return [_permit(row, holidays, names) for row in rows]
 
 
-def _permit(row: dict[str, Any], holidays: set[dt.date]) -> Permit:
+def _permit(row: dict[str, Any], holidays: set[dt.date], names: dict[int, str]) -> Permit:
     def person(prefix: str) -> PersonRef | None:
         nip = row[f"{prefix}_nip"]
         return PersonRef(nip=nip, name=row[f"{prefix}_name"]) if nip else None
@@ -579,6 +647,7 @@ def _permit(row: dict[str, Any], holidays: set[dt.date]) -> Permit:
         created_at=row["created_at"],
         start_time=hhmm(row.get("start_time")),
         end_time=hhmm(row.get("end_time")),
+        destination_name=names.get(row["destination"]),
     )
 
 
@@ -586,7 +655,7 @@ def _when(permit: Permit) -> str:
     """The dates (and hours, for a short leave) of a permit in words, for notifications."""
     if permit.start_time and permit.end_time:
         return f"{_date(permit.start_date)} pukul {permit.start_time}–{permit.end_time}"
-    return f"{_date(permit.start_date)} s.d. {_date(permit.end_date)}"
+    return date_span(permit.start_date, permit.end_date)
 
 
 STATUS_WORDS = {

@@ -21,12 +21,16 @@ import {
 import { syncOutbox } from './outbox/sync.js';
 import { h, localDate, shiftDate, timeIn, toast } from './ui.js';
 import { checkinView } from './views/checkin.js';
-import { historyView } from './views/history.js';
 import { accountView, loginView } from './views/login.js';
 
 const TABS = [
   { route: 'presensi', label: 'Presensi', view: checkinView },
-  { route: 'riwayat', label: 'Riwayat', view: historyView },
+  {
+    route: 'riwayat',
+    label: 'Riwayat',
+    // Not on the first screen: loaded when opened, to keep the cold load over 2G small.
+    view: (app) => lazyView(app, () => import('./views/history.js'), 'historyView'),
+  },
   {
     route: 'izin',
     label: 'Izin',
@@ -35,7 +39,6 @@ const TABS = [
   {
     route: 'persetujuan',
     label: 'Persetujuan',
-    parts: ['Perse', 'tujuan'], // a break point for six tabs at 360 px
     roles: ['kepala_unit', 'bkd', 'admin'],
     view: (app) => lazyView(app, () => import('./views/approvals.js'), 'approvalsView'),
   },
@@ -121,6 +124,13 @@ const app = {
   meNear: null,
   view: null,
   route: null,
+  target: null, // {kind, id} of a record link, taken by the screen showing it
+
+  takeTarget(kind) {
+    const target = this.target && this.target.kind === kind ? this.target : null;
+    if (target) this.target = null;
+    return target;
+  },
 
   timezone() {
     const user = this.session && this.session.user;
@@ -135,11 +145,15 @@ const app = {
     return this.session && this.session.user ? this.session.user.nip : null;
   },
 
-  // Everything of one local day: server answers, and records still in the outbox.
+  // Everything of one local day: server answers, and records still in the outbox. A record
+  // taken that day but counted for the next shift (a late "Masuk") is there too.
   async records(date) {
     const owner = this.owner();
+    const tz = this.timezone();
     const [queued, known] = await Promise.all([this.queue(), allCheckins(owner)]);
-    const fromServer = known.filter((c) => c.work_date === date).map(fromCheckin);
+    const fromServer = known
+      .map((c) => fromCheckin(c, tz))
+      .filter((r) => r.workDate === date || r.date === date);
     const ids = new Set(fromServer.map((r) => r.clientId));
     const merged = [
       ...fromServer,
@@ -152,7 +166,7 @@ const app = {
     const queued = (await this.queue()).find((r) => r.clientId === clientId);
     if (queued) return queued;
     const known = (await allCheckins(owner)).find((c) => c.client_id === clientId);
-    return known ? fromCheckin(known) : null;
+    return known ? fromCheckin(known, this.timezone()) : null;
   },
   // The check-ins in the outbox of the logged-in user, oldest first.
   async queue() {
@@ -228,7 +242,8 @@ const app = {
     if (this.me && this.me.user.nip !== session.user.nip) this.me = null; // another user's unit
     await refreshMe();
     persistStorage();
-    location.hash = mustChangePassword(session) ? '#/sandi' : '#/presensi';
+    const link = RECORD_LINK.test(location.hash) && location.hash; // opened while logged out
+    location.hash = mustChangePassword(session) ? '#/sandi' : link || '#/presensi';
     show();
     runSync(true);
   },
@@ -240,7 +255,7 @@ const app = {
 };
 
 function fromItem(item, tz) {
-  const meta = item.body.meta;
+  const meta = (item.body && item.body.meta) || {}; // an unknown shape is listed too
   return {
     clientId: meta.client_id,
     kind: meta.kind,
@@ -254,12 +269,15 @@ function fromItem(item, tz) {
   };
 }
 
-function fromCheckin(c) {
+function fromCheckin(c, tz) {
+  const capturedAt = c.corrected_captured_at || c.captured_at;
   return {
+    id: c.id,
     clientId: c.client_id,
     kind: c.kind,
-    capturedAt: c.corrected_captured_at || c.captured_at,
-    date: c.work_date,
+    capturedAt,
+    date: tz ? localDate(tz, new Date(capturedAt)) : c.work_date, // the day it was taken
+    workDate: c.work_date, // the day it counts for
     state: c.status,
     reasons: c.reasons,
     geofence: c.geofence,
@@ -291,8 +309,18 @@ function mustChangePassword(session) {
   return Boolean(session && session.user && session.user.must_change_password);
 }
 
+// Notification links: "#/izin/12" opens the permit on Izin, "#/presensi/34" the check-in on
+// Riwayat (older ones said "#izin/12").
+const RECORD_LINK = /^#\/?(izin|presensi)\/(\d{1,10})$/;
+const RECORD_ROUTE = { izin: 'izin', presensi: 'riwayat' };
+
 function currentRoute() {
   if (mustChangePassword(app.session)) return 'sandi';
+  const link = location.hash.match(RECORD_LINK);
+  if (link) {
+    app.target = { kind: link[1], id: Number(link[2]) };
+    return RECORD_ROUTE[link[1]];
+  }
   // Only "#/name" is a route; other fragments (the skip link's "#view") leave the screen as is.
   if (!location.hash.startsWith('#/') && app.route && app.route !== 'login') return app.route;
   const route = location.hash.replace(/^#\/?/, '');
@@ -319,26 +347,31 @@ async function show() {
   $('who').textContent = '';
   if (!validSession(app.session)) {
     nav.hidden = true;
+    document.body.classList.remove('tabs-two-rows');
     app.route = 'login';
     app.view = loginView(app);
   } else {
     app.route = currentRoute();
     const tabs = tabsFor(app.session);
     nav.hidden = mustChangePassword(app.session); // nowhere else to go before a new password
+    const shown = tabs.filter((t) => !t.hidden);
     nav.replaceChildren(
-      ...tabs.filter((t) => !t.hidden).map((t) =>
+      ...shown.map((t) =>
         h(
           'a',
           {
             href: `#/${t.route}`,
             class: 'tab',
             'aria-current': t.route === app.route ? 'page' : null,
-            'aria-label': t.parts ? t.label : null, // the <wbr> would split the spoken word
           },
-          t.parts ? [t.parts[0], h('wbr'), t.parts[1]] : t.label,
+          t.label,
         ),
       ),
     );
+    // Six tabs or more in two rows (styles.css), so no label breaks inside a word.
+    nav.dataset.count = shown.length;
+    nav.dataset.rows = shown.length > 5 ? 2 : 1;
+    document.body.classList.toggle('tabs-two-rows', shown.length > 5 && !nav.hidden);
     $('who').textContent = app.session.user.name;
     const tab = tabs.find((t) => t.route === app.route);
     const view = await tab.view(app);
@@ -524,7 +557,10 @@ async function start() {
   await show();
 
   addEventListener('hashchange', () => {
-    if (validSession(app.session) && currentRoute() !== app.route) show();
+    if (!validSession(app.session)) return;
+    const route = currentRoute();
+    if (route !== app.route) show();
+    else if (app.target && app.view && app.view.refresh) app.view.refresh(); // same screen
   });
   addEventListener('online', () => {
     updateNet();

@@ -62,16 +62,23 @@ export function timeIn(iso, timeZone) {
   }).format(new Date(iso));
 }
 
-export function dayName(date) {
-  // `date` is a local YYYY-MM-DD; read it at noon UTC so no zone moves it to another day.
-  return new Intl.DateTimeFormat('id-ID', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${date}T12:00:00Z`));
+// Dates are written one way everywhere: "30 November 2026", weekday first on a day's heading.
+// `date` is a local YYYY-MM-DD, read at noon UTC so no zone moves it to another day.
+const dateIn = (date, options) =>
+  new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'long', timeZone: 'UTC', ...options })
+    .format(new Date(`${date}T12:00:00Z`));
+
+export const dateText = (date, year = true) => dateIn(date, year ? { year: 'numeric' } : {});
+export const dayName = (date) => dateIn(date, { weekday: 'long', year: 'numeric' });
+
+// "30 November – 2 Desember 2026"
+export function dateRange(start, end) {
+  if (start === end) return dateText(start);
+  return `${dateText(start, start.slice(0, 4) !== end.slice(0, 4))} – ${dateText(end)}`;
 }
+
+const ZONES = { Jakarta: 'WIB', Pontianak: 'WIB', Makassar: 'WITA', Jayapura: 'WIT' };
+export const zoneName = (tz) => ZONES[tz.replace('Asia/', '')] || tz;
 
 // Today's YYYY-MM-DD in the unit's time zone (en-CA formats dates that way).
 export function localDate(timeZone, at = new Date()) {

@@ -33,6 +33,7 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 BKD = by_role("bkd")
 FACE = "obama.jpg"  # the fake camera's face, and the teacher's enrolled reference
+HELP_CONTACT = "Helpdesk BKD Blora, WA 0812-3456-7890"  # HADIR_HELP_CONTACT of the test server
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -74,7 +75,7 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def base_url(server_env: dict[str, str]) -> Iterator[str]:
-    with live_server(server_env) as url:
+    with live_server({**server_env, "HADIR_HELP_CONTACT": HELP_CONTACT}) as url:
         yield url
 
 

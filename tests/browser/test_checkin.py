@@ -3,6 +3,7 @@ real server verifying the selfie."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
 import re
@@ -135,7 +136,17 @@ async def test_check_in_outside_the_fence_is_rejected_with_the_distance(
     assert abs(shown - 120) <= 1
     await screenshot(page, "04-outside")
 
+    # The phone says so before the selfie; sent on purpose all the same, the server refuses it.
+    asked: list[str] = []
+
+    def accept(dialog) -> None:
+        asked.append(dialog.message)
+        answers.append(asyncio.ensure_future(dialog.accept()))
+
+    answers: list[asyncio.Future[None]] = []
+    page.once("dialog", accept)
     await check_in(page)
+    assert asked and "di luar area" in asked[0], asked
     result = page.locator("#result")
     await expect(result.locator(".chip")).to_have_text("Ditolak", timeout=30_000)
     await expect(result).to_contain_text(re.compile(r"Di luar area presensi: 1[12]\d m dari"))

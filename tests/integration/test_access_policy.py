@@ -143,6 +143,11 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
     "createPermit": (False, lambda w, t: ("POST", "/api/v1/permits", {"files": permit_files(w)})),
     "listMyPermits": (False, lambda w, t: ("GET", "/api/v1/permits", {})),
     "permitInbox": (False, lambda w, t: ("GET", "/api/v1/permits/inbox", {})),
+    "myLeaveBalance": (False, lambda w, t: ("GET", "/api/v1/permits/leave", {})),
+    "dinasLuarDestinations": (
+        False,
+        lambda w, t: ("GET", "/api/v1/permits/destinations", {"params": {"q": "kantor"}}),
+    ),
     "getPermit": (True, lambda w, t: ("GET", f"/api/v1/permits/{w.permit[t.nip]}", {})),
     "decidePermit": (
         True,

@@ -10,6 +10,25 @@ import { changed, done, transact } from './store.js';
 
 export const SCHEMA_VERSION = 1;
 
+// UPGRADES[v](item) turns a version-v item into version v+1: a new shape adds its step here,
+// so a record queued before an app update still goes.
+const UPGRADES = {};
+
+// The item in today's shape, {item}, or why this app cannot send it, {refused}.
+export function currentShape(item) {
+  let v = item.schemaVersion || 1;
+  if (v > SCHEMA_VERSION) {
+    const why = `Dibuat oleh versi aplikasi yang lebih baru (bentuk ${v}).`;
+    return { refused: `${why} Muat ulang aplikasi, lalu tekan "Coba lagi".` };
+  }
+  let shaped = item;
+  for (; v < SCHEMA_VERSION; v += 1) {
+    if (!UPGRADES[v]) return { refused: `Dari versi aplikasi lama (bentuk ${v}); buat ulang.` };
+    shaped = { ...UPGRADES[v](shaped), schemaVersion: v + 1 };
+  }
+  return { item: shaped };
+}
+
 export async function enqueue(kind, body, { owner, capturedAt }) {
   const item = {
     kind,

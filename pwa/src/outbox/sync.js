@@ -8,7 +8,7 @@
 //   any other 4xx                                    -> kept as failed, with the server's reason
 // Each record goes as one small multipart request with a fresh sent_at on every try.
 
-import { outboxItems, settleItem, updateItem } from './queue.js';
+import { currentShape, outboxItems, settleItem, updateItem } from './queue.js';
 import { expireSession, getSession, validSession } from './store.js';
 
 export const RETRY_BASE_MS = 5_000;
@@ -83,10 +83,14 @@ async function reason(response) {
 }
 
 // One try of one item: {outcome: 'sent' | 'retry' | 'failed' | 'auth' | 'offline', nextTryAt}.
-async function attempt(item, token) {
-  const send = SENDERS[item.kind];
-  if (!send) {
-    await updateItem({ ...item, state: 'failed', error: `Jenis data tidak dikenal: ${item.kind}` });
+async function attempt(queued, token) {
+  // Read by its schemaVersion: an older shape is brought up to date; one this app cannot read
+  // is kept as failed with the reason, never sent half-understood.
+  const { item, refused } = currentShape(queued);
+  const send = SENDERS[queued.kind];
+  if (refused || !send) {
+    const error = refused || `Jenis data tidak dikenal: ${queued.kind}`;
+    await updateItem({ ...queued, state: 'failed', error });
     return { outcome: 'failed' };
   }
   let response;

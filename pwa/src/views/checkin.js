@@ -12,7 +12,7 @@ import {
 } from '../camera.js';
 import { enqueue } from '../outbox/queue.js';
 import { getKv, setKv } from '../outbox/store.js';
-import { chip, dayName, h, KIND, metres, s, timeIn, toast } from '../ui.js';
+import { chip, dayName, h, KIND, metres, s, timeIn, toast, zoneName } from '../ui.js';
 import { fenceMap, whereAmI } from './geofence.js';
 
 const FIX_MAX_AGE_MS = 2 * 60_000; // an older fix may be from somewhere else
@@ -46,6 +46,8 @@ export function checkinView(app) {
   let busy = false;
   let last = null; // {clientId, photoUrl} of the record made on this screen
   let day = null; // the server's status of today: {day, status, reasons, ...}
+  let dayAfter = null; // the settled records `day` was asked after
+  let todayRecords = [];
 
   // --- today -------------------------------------------------------------------------------
   const today = h('section', { class: 'card', 'aria-labelledby': 'today-title' });
@@ -130,8 +132,8 @@ export function checkinView(app) {
 
   const el = h('div', { class: 'screen' }, today, result, camera, place, actions);
 
-  inButton.addEventListener('click', () => startCamera('in'));
-  outButton.addEventListener('click', () => startCamera('out'));
+  inButton.addEventListener('click', () => ask('in') && startCamera('in'));
+  outButton.addEventListener('click', () => ask('out') && startCamera('out'));
   cancel.addEventListener('click', closeCamera);
   shoot.addEventListener('click', async () => {
     try {
@@ -154,6 +156,28 @@ export function checkinView(app) {
   function showCamError(e) {
     camError.textContent = e instanceof CameraError ? e.message : 'Foto gagal diambil. Coba lagi.';
     camError.hidden = false;
+  }
+
+  // Before the camera, not after the selfie: what the server would refuse or is likely a slip.
+  // One may go on (a dinas luar the phone does not know of). confirm() parses no HTML.
+  function ask(which) {
+    const said = whereAmI(locations(), currentFix());
+    if (said.tone === 'bad' && said.location) {
+      const go = window.confirm(
+        `${said.text}. Presensi di luar area akan ditolak, kecuali Anda sedang dinas luar ` +
+          'yang sudah disetujui ke tempat ini. Tetap ambil selfie?',
+      );
+      if (!go) return false;
+    }
+    const good = (r) => r.state !== 'rejected' && r.state !== 'failed';
+    const out = todayRecords.filter((r) => r.kind === 'out' && good(r)).pop();
+    if (which === 'in' && out) {
+      return window.confirm(
+        `Anda sudah presensi pulang hari ini pukul ${timeIn(out.capturedAt, tz)}. ` +
+          'Presensi masuk lagi? Yang dihitung tetap masuk pertama dan pulang terakhir.',
+      );
+    }
+    return true;
   }
 
   async function startCamera(which) {
@@ -275,13 +299,10 @@ export function checkinView(app) {
     drawPlace();
     const date = app.today();
     const records = await app.records(date);
-    // A refused record does not count while a good one exists: the first good "in", the last
-    // good "out".
+    // A refused record does not count while a good one exists: the first good "in".
     const good = (r) => r.state !== 'rejected' && r.state !== 'failed';
     const ins = records.filter((r) => r.kind === 'in');
-    const outs = records.filter((r) => r.kind === 'out');
     const first = ins.find(good) || ins[ins.length - 1];
-    const lastOut = outs.filter(good).pop() || outs[outs.length - 1];
     const sched =
       app.me && app.me.schedule_today && app.me.schedule_today.date === date
         ? app.me.schedule_today
@@ -290,16 +311,10 @@ export function checkinView(app) {
     if (sched && !sched.working_day)
       schedule = `Hari libur${sched.holiday ? `: ${sched.holiday}` : ''}`;
     else if (sched && sched.start)
-      schedule = `Jadwal ${sched.start}–${sched.end}${sched.schedule ? ` · ${sched.schedule}` : ''}`;
-    const line = (label, record) =>
-      h(
-        'div',
-        { class: 'today-row' },
-        h('span', { class: 'today-kind' }, label),
-        record
-          ? [h('span', { class: 'today-time' }, timeIn(record.capturedAt, tz)), chip(record.state)]
-          : h('span', { class: 'hint' }, 'belum'),
-      );
+      schedule =
+        `Jadwal ${sched.start}–${sched.end} ${zoneName(tz)}` +
+        (sched.schedule ? ` · ${sched.schedule}` : '');
+    todayRecords = records;
     const status =
       day && day.day === date
         ? h(
@@ -320,13 +335,36 @@ export function checkinView(app) {
               : null,
           )
         : null;
+    const rows = records.map((record) =>
+      h(
+        'li',
+        { class: 'today-row', 'data-client-id': record.clientId },
+        h('span', { class: 'today-kind' }, KIND[record.kind] || record.kind),
+        h('span', { class: 'today-time' }, timeIn(record.capturedAt, tz)),
+        chip(record.state),
+        record.workDate && record.workDate !== date
+          ? h('span', { class: 'hint' }, `dihitung untuk ${dayName(record.workDate)}`)
+          : null,
+      ),
+    );
     today.replaceChildren(
       h('h2', { id: 'today-title' }, dayName(date)),
       h('p', { class: 'hint' }, schedule),
-      line('Masuk', first),
-      line('Pulang', lastOut),
+      rows.length
+        ? h('ul', { class: 'today-list', id: 'today-records' }, rows)
+        : h('p', { class: 'hint', id: 'today-records' }, 'Belum ada presensi hari ini.'),
       status,
     );
+    // The server's day status, asked again whenever a record of the day settles.
+    const settled = records
+      .filter((r) => r.checkin && r.state !== 'pending')
+      .map((r) => `${r.clientId}:${r.state}`)
+      .join(',');
+    if (dayAfter === null) dayAfter = settled;
+    else if (settled !== dayAfter) {
+      dayAfter = settled;
+      loadDay();
+    }
     // Suggest the next step; both stay available (a second "in" after a mistake is allowed).
     const suggestOut = Boolean(first);
     inButton.className = `btn big${suggestOut ? '' : ' primary'}`;
@@ -393,6 +431,13 @@ export function checkinView(app) {
   };
 }
 
+// Face reasons carry the model's distance for BKD; the employee reads words (as in the
+// server's notifications: backend/faces/service.py EMPLOYEE_WORDS).
+const FACE_WORDS = {
+  face_match: 'Wajah cocok dengan foto referensi',
+  face_mismatch: 'Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya',
+};
+
 export function reasonList(record) {
   const reasons = (record.reasons || []).filter((r) => r && r.message);
   if (record.error)
@@ -401,6 +446,8 @@ export function reasonList(record) {
   return h(
     'ul',
     { class: 'reasons' },
-    reasons.map((r) => h('li', { class: `reason reason-${r.code}` }, r.message)),
+    reasons.map((r) =>
+      h('li', { class: `reason reason-${r.code}` }, FACE_WORDS[r.code] || r.message),
+    ),
   );
 }

@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { removeItem, retryItem } from '../outbox/queue.js';
-import { getKv, setKv } from '../outbox/store.js';
+import { allCheckins, getKv, saveCheckin, setKv } from '../outbox/store.js';
 import { chip, dayName, h, KIND, shiftDate, timeIn } from '../ui.js';
 import { DAY_STATUS, reasonList } from './checkin.js';
 
@@ -25,6 +25,8 @@ export function failedActions(app, item, confirmText) {
 export function historyView(app) {
   const tz = app.timezone();
   let date = app.today();
+  let targetId = null; // the check-in a link opened ("#/presensi/34"), shown and focused once
+  let focusTarget = false;
 
   const queueCard = h('section', {
     class: 'card',
@@ -145,9 +147,14 @@ export function historyView(app) {
 
   function dayRow(record) {
     const fence = record.geofence;
+    const target = record.id === targetId;
     return h(
       'li',
-      { class: `item item-${record.state}` },
+      {
+        class: `item item-${record.state}${target ? ' target' : ''}`,
+        'data-checkin-id': record.id,
+        tabindex: target ? '-1' : null,
+      },
       h(
         'div',
         { class: 'item-head' },
@@ -155,11 +162,34 @@ export function historyView(app) {
         chip(record.state),
       ),
       fence ? h('p', { class: 'hint' }, fence.location_name || '') : null,
+      record.workDate && record.workDate !== date
+        ? h('p', { class: 'hint' }, `Dihitung untuk ${dayName(record.workDate)}`)
+        : null,
       reasonList(record),
     );
   }
 
+  // A link to one check-in: its day, wherever in the past it is.
+  async function openTarget(target) {
+    targetId = target.id;
+    focusTarget = true;
+    const owner = app.owner();
+    let known = (await allCheckins(owner)).find((c) => c.id === target.id);
+    if (navigator.onLine) {
+      try {
+        known = await api(`/api/v1/checkins/${target.id}`);
+        await saveCheckin(known, owner);
+      } catch {
+        // offline, or not one's own: the day stays as it is
+      }
+    }
+    if (known) date = known.work_date;
+    app.refreshDay(date);
+  }
+
   async function refresh() {
+    const target = app.takeTarget('presensi');
+    if (target) await openTarget(target);
     const queued = await app.queue();
     queueCard.hidden = queued.length === 0;
     const failed = queued.filter((r) => r.state === 'failed').length;
@@ -188,7 +218,19 @@ export function historyView(app) {
         : waiting
           ? `${waiting} presensi tanggal ini masih di antrean ponsel.`
           : '';
+    const focused =
+      dayList.contains(document.activeElement) && document.activeElement.dataset.checkinId;
     dayList.replaceChildren(...records.map(dayRow));
+    if (focused) {
+      const again = dayList.querySelector(`[data-checkin-id="${focused}"]`);
+      if (again) again.focus();
+    }
+    const shown = focusTarget && dayList.querySelector('.target');
+    if (shown) {
+      focusTarget = false;
+      shown.focus();
+      shown.scrollIntoView({ block: 'center' });
+    }
   }
 
   refresh();

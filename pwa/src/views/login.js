@@ -3,8 +3,40 @@
 // login of the same NIP.
 
 import { api, ApiError } from '../api.js';
-import { deleteKv, setKv } from '../outbox/store.js';
-import { h, toast } from '../ui.js';
+import { deleteKv, getKv, setKv } from '../outbox/store.js';
+import { h, toast, zoneName } from '../ui.js';
+
+// Whom to ask (HADIR_HELP_CONTACT): shown from the copy kept since the last time it was
+// fetched (after a login, or when "Lupa kata sandi?" is opened), so the very first load over
+// 2G does not wait for it.
+export async function fetchLoginHelp() {
+  const help = await api('/api/v1/public/login-help', { auth: false }).catch(() => null);
+  if (help) await setKv('login-help', help).catch(() => {});
+  return help;
+}
+
+function loginHelp() {
+  const contact = h('p', { class: 'hint', id: 'login-help', hidden: true });
+  const draw = (help) => {
+    if (!help || !help.contact) return;
+    contact.textContent = `Bantuan: ${help.contact}`;
+    contact.hidden = false;
+  };
+  const forgot = h(
+    'details',
+    { class: 'forgot' },
+    h('summary', { class: 'btn link' }, 'Lupa kata sandi?'),
+    h(
+      'p',
+      { id: 'forgot-password' },
+      'Minta admin unit kerja Anda atau BKD mengatur ulang kata sandi. Anda mendapat kata ' +
+        'sandi sekali pakai, lalu memilih yang baru saat masuk.',
+    ),
+  );
+  forgot.addEventListener('toggle', async () => draw(await fetchLoginHelp()));
+  getKv('login-help').then(draw, () => {});
+  return [forgot, contact];
+}
 
 export function loginView(app) {
   const previous = app.session;
@@ -42,6 +74,7 @@ export function loginView(app) {
     password,
     error,
     submit,
+    loginHelp(),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -68,6 +101,7 @@ export function loginView(app) {
       await setKv('session', session);
       password.value = '';
       await app.loggedIn(session);
+      fetchLoginHelp(); // for the login screen next time
     } catch (e) {
       showError(
         e instanceof ApiError && e.status === 0
@@ -210,7 +244,7 @@ export function accountView(app) {
     ['NIP', user.nip],
     ['Jabatan', user.position],
     ['Unit kerja', user.unit.name],
-    ['Zona waktu', user.unit.timezone],
+    ['Zona waktu', zoneName(user.unit.timezone)],
   ];
   const el = h(
     'div',

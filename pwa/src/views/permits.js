@@ -3,9 +3,9 @@
 // check-in (kind 'permit'), so it can be made without signal; cancelling is online only.
 
 import { api } from '../api.js';
-import { enqueue, outboxItems } from '../outbox/queue.js';
+import { enqueue, outboxItems, removeItem } from '../outbox/queue.js';
 import { getKv, setKv } from '../outbox/store.js';
-import { h, shiftDate, toast } from '../ui.js';
+import { dateRange, h, shiftDate, toast } from '../ui.js';
 import { uuid } from './checkin.js';
 import { failedActions } from './history.js';
 
@@ -41,16 +41,19 @@ export function permitChip(status) {
   return h('span', { class: `chip chip-${status}`, text: PERMIT_STATUS[status] || status });
 }
 
-// "30 Nov 2026", or "30 Nov – 2 Des 2026" for a range.
-export function dateRange(start, end) {
-  const fmt = (d) =>
-    new Intl.DateTimeFormat('id-ID', {
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      timeZone: 'UTC',
-    }).format(new Date(`${d}T12:00:00Z`));
-  return start === end ? fmt(start) : `${fmt(start)} – ${fmt(end)}`;
+export { dateRange }; // the one date style of ui.js, where other screens looked for it
+
+// A request the new one would overlap, of those the phone knows (the server checks again).
+// Short leaves are left to the server: they clash by their hours, and a whole-day permit asked
+// after one (fallen ill) does not clash with it.
+export function overlapping(known, start, end) {
+  return known.find(
+    (p) =>
+      (p.status === 'pending' || p.status === 'approved') &&
+      p.kind !== SHORT_LEAVE &&
+      p.start_date <= end &&
+      p.end_date >= start,
+  );
 }
 
 // "1 Des 2026 · pukul 09:00–11:00" for a short leave; the dates alone otherwise.
@@ -69,11 +72,87 @@ export async function openAttachment(permitId) {
   }
 }
 
+// Where a dinas luar goes: a location of hadir, found by words of its name. Check-ins there
+// then count as inside.
+function destinationPicker() {
+  const search = h('input', {
+    type: 'search',
+    id: 'permit-destination-search',
+    autocomplete: 'off',
+    maxLength: 100,
+    'aria-describedby': 'permit-destination-hint',
+  });
+  const select = h('select', { id: 'permit-destination' });
+  const hint = h(
+    'p',
+    { class: 'hint', id: 'permit-destination-hint' },
+    'Ketik sebagian nama kantor atau sekolah tujuan. Presensi di lokasi itu dihitung di dalam ' +
+      'area selama dinas luar.',
+  );
+  const el = h(
+    'div',
+    { class: 'destination', hidden: true },
+    h('label', { for: 'permit-destination-search' }, 'Cari lokasi tujuan'),
+    search,
+    h('label', { for: 'permit-destination' }, 'Lokasi tujuan'),
+    select,
+    hint,
+  );
+  let asked = 0;
+  async function find() {
+    const token = ++asked;
+    const words = search.value.trim();
+    let items;
+    try {
+      const answer = await api(`/api/v1/permits/destinations?q=${encodeURIComponent(words)}`);
+      items = answer.items;
+    } catch {
+      return; // offline: the list stays as it was
+    }
+    if (token !== asked) return;
+    const chosen = select.value;
+    select.replaceChildren(
+      h('option', { value: '' }, items.length ? 'Tanpa lokasi tujuan' : 'Tidak ada yang cocok'),
+      ...items.map((d) => h('option', { value: String(d.id) }, d.name)),
+    );
+    if (items.length === 1) select.value = String(items[0].id);
+    else if (items.some((d) => String(d.id) === chosen)) select.value = chosen;
+  }
+  let timer = null;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(find, 250);
+  });
+  return {
+    el,
+    show(on) {
+      el.hidden = !on;
+      if (on && !select.options.length) find();
+    },
+    value: () => (el.hidden || !select.value ? null : Number(select.value)),
+  };
+}
+
+// Waits (a little) for the outbox to send one item: 'sent', 'failed' (the server's reason in
+// the item) or 'waiting' (no signal, server busy: it goes later on its own).
+async function waitForSend(id) {
+  for (let tries = 0; tries < 60; tries += 1) {
+    const item = (await outboxItems()).find((i) => i.id === id);
+    if (!item) return { outcome: 'sent' };
+    if (item.state === 'failed') return { outcome: 'failed', item };
+    if (!navigator.onLine || item.attempts > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { outcome: 'waiting' };
+}
+
 export function permitsView(app) {
   const owner = app.owner();
   const cacheKey = `permits:${owner}`;
+  const leaveKey = `leave:${owner}`;
   let known = []; // the server's answers, newest first
   let loading = null;
+  let target = null; // the permit a link opened ("#/izin/12"), shown and focused once
 
   // --- the form ----------------------------------------------------------------------------
   const kind = h(
@@ -112,6 +191,8 @@ export function permitsView(app) {
     accept: 'image/jpeg,image/png,application/pdf',
     'aria-describedby': 'permit-file-hint',
   });
+  const destinationPart = destinationPicker();
+  const leave = h('p', { class: 'hint', id: 'leave-balance', 'aria-live': 'polite' });
   const problem = h('p', { class: 'error', id: 'permit-error', role: 'alert', hidden: true });
   const submit = h(
     'button',
@@ -122,8 +203,10 @@ export function permitsView(app) {
     'form',
     { class: 'card', id: 'permit-form', 'aria-labelledby': 'permit-title', novalidate: true },
     h('h2', { id: 'permit-title' }, 'Ajukan izin atau cuti'),
+    leave,
     h('label', { for: 'permit-kind' }, 'Jenis'),
     kind,
+    destinationPart.el,
     h('div', { class: 'dates' }, h('div', null, startLabel, start), endBox),
     times,
     timesHint,
@@ -157,6 +240,7 @@ export function permitsView(app) {
     if (short) end.value = start.value;
   }
   kind.addEventListener('change', showKind);
+  kind.addEventListener('change', () => destinationPart.show(kind.value === 'dinas_luar'));
   start.addEventListener('change', () => {
     if (isShort()) end.value = start.value;
     else if (start.value && (!end.value || end.value < start.value)) end.value = start.value;
@@ -166,10 +250,12 @@ export function permitsView(app) {
     save();
   });
 
+  // Said at the form, next to the button just pressed, where the user looks.
   function fail(message, field) {
     problem.textContent = message;
     problem.hidden = false;
     if (field) field.focus();
+    problem.scrollIntoView({ block: 'center' });
   }
 
   async function save() {
@@ -193,7 +279,18 @@ export function permitsView(app) {
       return fail('Lampiran lebih dari 2 MB. Pilih foto atau PDF yang lebih kecil.', file);
     if (attachment && !ATTACHMENT_TYPES.includes(attachment.type))
       return fail('Lampiran harus berupa foto (JPEG/PNG) atau PDF.', file);
+    const clash = isShort() ? null : overlapping(known, start.value, end.value);
+    if (clash) {
+      const state = clash.status === 'approved' ? 'sudah disetujui' : 'masih menunggu keputusan';
+      const what = (clash.kind_name || PERMIT_KINDS[clash.kind] || clash.kind).toLowerCase();
+      return fail(
+        `Bertumpuk dengan ${what} ${dateRange(clash.start_date, clash.end_date)} yang ${state}. ` +
+          'Batalkan yang itu dulu atau pilih tanggal lain.',
+        start,
+      );
+    }
     submit.disabled = true;
+    submit.textContent = 'Mengirim…';
     try {
       const meta = {
         client_id: uuid(),
@@ -207,24 +304,37 @@ export function permitsView(app) {
         meta.start_time = startTime.value.slice(0, 5);
         meta.end_time = endTime.value.slice(0, 5);
       }
+      if (kind.value === 'dinas_luar' && destinationPart.value())
+        meta.destination_location_id = destinationPart.value();
       const body = attachment
         ? { meta, attachment, attachmentName: attachment.name || 'lampiran' }
         : { meta };
-      await enqueue('permit', body, { owner, capturedAt: new Date().toISOString() });
+      const item = await enqueue('permit', body, { owner, capturedAt: new Date().toISOString() });
+      app.outboxChanged();
+      // Online, a refusal is said at the form, still filled in to correct.
+      const sent = await waitForSend(item.id);
+      if (sent.outcome === 'failed') {
+        await removeItem(item.id);
+        return fail(`Permohonan ditolak server: ${sent.item.error}`);
+      }
       reason.value = '';
       file.value = '';
       startTime.value = '';
       endTime.value = '';
       toast(
-        navigator.onLine
-          ? 'Permohonan disimpan dan sedang dikirim.'
+        sent.outcome === 'sent'
+          ? 'Permohonan terkirim.'
           : 'Permohonan disimpan di ponsel. Dikirim otomatis saat ada sinyal.',
       );
-      app.outboxChanged();
+      if (sent.outcome === 'sent') {
+        fetchList();
+        loadLeave();
+      }
     } catch (e) {
       fail(`Permohonan tidak dapat disimpan: ${e.message}`);
     } finally {
       submit.disabled = false;
+      submit.textContent = 'Kirim permohonan';
     }
   }
 
@@ -297,9 +407,15 @@ export function permitsView(app) {
       cancel.addEventListener('click', () => cancelPermit(p, cancel));
       buttons.push(cancel);
     }
+    const targeted = target !== null && target.id === p.id;
     return h(
       'li',
-      { class: `item permit permit-${p.status}`, 'data-client-id': p.client_id },
+      {
+        class: `item permit permit-${p.status}${targeted ? ' target' : ''}`,
+        'data-client-id': p.client_id,
+        'data-permit-id': p.id,
+        tabindex: targeted ? '-1' : null,
+      },
       h(
         'div',
         { class: 'item-head' },
@@ -313,6 +429,7 @@ export function permitsView(app) {
           ? permitWhen(p)
           : `${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
       ),
+      p.destination_name ? h('p', { class: 'hint' }, `Tujuan: ${p.destination_name}`) : null,
       h('p', null, p.reason),
       extra,
       buttons.length ? h('div', { class: 'row' }, buttons) : null,
@@ -320,6 +437,10 @@ export function permitsView(app) {
   }
 
   async function cancelPermit(p, button) {
+    const what = (p.kind_name || PERMIT_KINDS[p.kind] || p.kind).toLowerCase();
+    // confirm() is plain text: nothing in it is parsed as HTML.
+    const question = `Batalkan permohonan ${what} ${dateRange(p.start_date, p.end_date)}?`;
+    if (!window.confirm(question)) return;
     if (!navigator.onLine) {
       toast('Membatalkan perlu sinyal. Coba lagi saat online.');
       return;
@@ -331,6 +452,7 @@ export function permitsView(app) {
       await setKv(cacheKey, known);
       toast('Permohonan dibatalkan.');
       render();
+      loadLeave();
     } catch (e) {
       button.disabled = false;
       toast(`Belum dibatalkan: ${e.message}`);
@@ -376,10 +498,46 @@ export function permitsView(app) {
         ? ''
         : 'Offline: daftar terakhir yang dimuat.'
       : 'Belum ada permohonan.';
+    // A redraw (the fresh list, a change elsewhere) keeps the focus on the record it was on.
+    const active = document.activeElement;
+    const focused = list.contains(active) && active.dataset.permitId;
     list.replaceChildren(...known.map(permitRow));
+    if (focused) {
+      const again = list.querySelector(`[data-permit-id="${focused}"]`);
+      if (again) again.focus();
+    }
+    const shown = target && !target.shown && list.querySelector('.target');
+    if (shown) {
+      target.shown = true;
+      shown.focus();
+      shown.scrollIntoView({ block: 'center' });
+    }
+  }
+
+  // Sisa cuti tahunan, as the server counts it (approved cuti tahunan of this year).
+  function drawLeave(balance) {
+    if (!balance) return;
+    const waiting = balance.pending_days ? `; ${balance.pending_days} hari menunggu keputusan` : '';
+    leave.textContent =
+      `Sisa cuti tahunan ${balance.year}: ${balance.remaining_days} dari ` +
+      `${balance.allowance_days} hari${waiting}.`;
+  }
+
+  async function loadLeave() {
+    drawLeave(await getKv(leaveKey).catch(() => null));
+    if (!navigator.onLine) return;
+    try {
+      const balance = await api('/api/v1/permits/leave');
+      await setKv(leaveKey, balance);
+      drawLeave(balance);
+    } catch {
+      // offline or expired: the cached figure stays
+    }
   }
 
   async function refresh() {
+    const link = app.takeTarget('izin');
+    if (link) target = { id: link.id, shown: false };
     await render();
     fetchList();
   }
@@ -390,6 +548,7 @@ export function permitsView(app) {
     })
     .catch(() => {})
     .finally(refresh);
+  loadLeave();
 
   // A sensible default: a request is usually for tomorrow or later.
   start.value = shiftDate(today, 1);

@@ -133,6 +133,13 @@ async def test_an_admin_signs_in_with_nip_and_sees_master_data_without_secrets(
 
     rows = (await screens.get("/tables/org_employee/", params={"nip": TEACHER.nip})).json()
     assert rows["rows"][0]["nip"] == TEACHER.nip
+    # Foreign keys read as names, not bare ids ("Parent 4").
+    readable = await screens.get(
+        "/tables/org_employee/", params={"nip": TEACHER.nip, "__readable": "true"}
+    )
+    assert readable.json()["rows"][0]["unit_readable"] == "SD Negeri 1 Bleboh (SDN-BLEBOH-1)", (
+        readable.text
+    )
     assert "password_hash" not in rows["rows"][0] and "token_version" not in rows["rows"][0]
     schema = (await screens.get("/tables/org_employee/schema/")).json()
     assert "password_hash" not in schema["properties"]
