@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'aeafed2541af';
+const VERSION = 'a880c9e68c4b';
 const CACHE = `hadir-shell-${VERSION}`;
 const SHELL = [
   '/',
@@ -40,9 +40,6 @@ const SHELL = [
   '/src/views/password.js',
   '/src/views/imports.js',
   '/src/views/ratings.js',
-  '/src/views/fences.js',
-  '/src/views/faces.js',
-  '/src/views/employees.js',
   '/src/push.js',
   // The rating page for citizens (served at /nilai/CODE), its own worker, the poster style.
   '/nilai.html',

@@ -27,6 +27,8 @@ from backend.core.ratelimit import login_limiter
 from backend.core.settings import Settings
 
 PWA_DIR = Path(__file__).parents[2] / "pwa"
+# The back office's desks (BKD, admin): served beside the PWA, outside its offline shell.
+DESK_DIR = Path(__file__).parents[2] / "desk"
 # JSON bodies are small (a login, a decision, a push subscription); routes taking photos set
 # their own, larger limit. Litestar's default is 10 MB.
 MAX_BODY = 1_000_000
@@ -192,6 +194,12 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
         return Provide(get_it, sync_to_thread=False)
 
     handlers: list[Any] = [health, get_object, admin, *routes.ROUTES]
+    if DESK_DIR.is_dir():
+        handlers.append(
+            create_static_files_router(
+                path="/desk", directories=[DESK_DIR], include_in_schema=False
+            )
+        )
     if PWA_DIR.is_dir():
         handlers.append(
             create_static_files_router(

@@ -84,21 +84,21 @@ const TABS = [
     label: 'Area presensi',
     hidden: true,
     roles: ['bkd', 'admin'],
-    view: (app) => lazyView(app, () => import('./views/fences.js'), 'fencesView'),
+    view: (app) => lazyView(app, () => import('/desk/fences.js'), 'fencesView'),
   },
   {
     route: 'wajah',
     label: 'Pendaftaran wajah',
     hidden: true,
     roles: ['bkd', 'admin'],
-    view: (app) => lazyView(app, () => import('./views/faces.js'), 'facesView'),
+    view: (app) => lazyView(app, () => import('/desk/faces.js'), 'facesView'),
   },
   {
     route: 'pegawai',
     label: 'Kelola pegawai',
     hidden: true,
     roles: ['admin'],
-    view: (app) => lazyView(app, () => import('./views/employees.js'), 'employeesView'),
+    view: (app) => lazyView(app, () => import('/desk/employees.js'), 'employeesView'),
   },
   // Not a tab: the SKM of the gerai (IKM, comments, XLSX report), opened from "Akun". Any ASN
   // may supervise a gerai; the server decides which gerai each one may read.

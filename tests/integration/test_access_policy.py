@@ -279,7 +279,12 @@ def app_routes(app: Litestar) -> list[tuple[str, Any]]:
     OpenAPI pages) and the PWA's static files."""
     found = []
     for route in app.routes:
-        if route.path.startswith("/schema") or route.path in ("/", "/{file_path:path}"):
+        if route.path.startswith("/schema") or route.path in (
+            "/",
+            "/{file_path:path}",
+            "/desk",
+            "/desk/{file_path:path}",
+        ):
             continue
         for handler in getattr(route, "route_handlers", []):
             if handler.http_methods == {"OPTIONS"}:

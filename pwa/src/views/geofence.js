@@ -12,58 +12,12 @@ function bounds(points) {
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-// Web Mercator tiles (x, y at zoom z) covering the view, placed in the drawing's metres. Only
-// for the fence editor, where the deployment configured a tile server (HADIR_TILE_URL).
-function tileImages(tileUrl, origin, project, view, widthPx) {
-  const [x0, y0, w, h] = view; // metres: left, top (south is +y in the drawing), width, height
-  const [lon0, lat0] = origin;
-  const mPerDegLat = 111_320;
-  const mPerDegLon = 111_320 * Math.cos((lat0 * Math.PI) / 180);
-  const toLonLat = (x, y) => [lon0 + x / mPerDegLon, lat0 - y / mPerDegLat];
-  // A zoom whose tiles show the view at about twice the drawn width.
-  const metresPerPx = w / (widthPx * 2);
-  const zoom = Math.max(
-    0,
-    Math.min(19, Math.round(Math.log2((156543.03 * Math.cos((lat0 * Math.PI) / 180)) / metresPerPx))),
-  );
-  const n = 2 ** zoom;
-  const tileX = (lon) => Math.floor(((lon + 180) / 360) * n);
-  const tileY = (lat) => {
-    const r = (lat * Math.PI) / 180;
-    return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
-  };
-  const lonOf = (x) => (x / n) * 360 - 180;
-  const latOf = (y) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
-  const [west, north] = toLonLat(x0, y0);
-  const [east, south] = toLonLat(x0 + w, y0 + h);
-  const images = [];
-  for (let tx = tileX(west); tx <= tileX(east) && images.length < 36; tx++) {
-    for (let ty = tileY(north); ty <= tileY(south) && images.length < 36; ty++) {
-      const [ax, ay] = project([lonOf(tx), latOf(ty)]);
-      const [bx, by] = project([lonOf(tx + 1), latOf(ty + 1)]);
-      const href = tileUrl.replace('{z}', zoom).replace('{x}', tx).replace('{y}', ty);
-      images.push(
-        s('image', {
-          class: 'tile',
-          href,
-          x: ax,
-          y: -ay,
-          width: bx - ax,
-          height: ay - by,
-          preserveAspectRatio: 'none',
-        }),
-      );
-    }
-  }
-  return images;
-}
-
-// `fix` is {lon, lat, accuracy} or null. Returns an <svg>. `tileUrl` draws map tiles behind
-// the fence (the editor, where configured); `widthPx` is the drawing's width on screen.
+// `fix` is {lon, lat, accuracy} or null. Returns an <svg>. `background(view, project, origin,
+// widthPx)` may add nodes behind the fence (the desk's map tiles); `widthPx` is the drawn width.
 export function fenceMap(
   location,
   fix,
-  { label = 'Peta area presensi', tileUrl = null, widthPx = WIDTH_PX } = {},
+  { label = 'Peta area presensi', background = null, widthPx = WIDTH_PX } = {},
 ) {
   const project = projector(anchor(location.geometry));
   const shapes = [];
@@ -114,8 +68,8 @@ export function fenceMap(
   const cy = (minY + maxY) / 2;
   const px = w / widthPx; // metres per pixel at the drawn width
   const view = [cx - w / 2, -cy - h / 2, w, h].map((v) => v.toFixed(1)).join(' ');
-  const tiles = tileUrl
-    ? tileImages(tileUrl, anchor(location.geometry), project, [cx - w / 2, -cy - h / 2, w, h], widthPx)
+  const behind = background
+    ? background([cx - w / 2, -cy - h / 2, w, h], project, anchor(location.geometry), widthPx)
     : [];
 
   const svg = s(
@@ -128,7 +82,7 @@ export function fenceMap(
       preserveAspectRatio: 'xMidYMid meet',
     },
     s('rect', { class: 'map-bg', x: cx - w / 2, y: -cy - h / 2, width: w, height: h }),
-    tiles,
+    behind,
     shapes,
   );
   if (here) {

@@ -2,8 +2,9 @@
 // (sessions end where they must: the server decides), reset a password (the one-time password
 // is shown once, here), and read the employee's audit trail.
 
-import { api } from '../api.js';
-import { clear, h } from '../ui.js';
+import { api } from '/src/api.js';
+import { clear, h } from '/src/ui.js';
+import { deskStyles } from './desk.js';
 import { employeeFinder } from './faces.js';
 
 const ROLES = [
@@ -51,6 +52,7 @@ function changes(entry) {
 }
 
 export function employeesView(app) {
+  deskStyles();
   let employee = null;
   const finder = employeeFinder({
     id: 'emp',

@@ -4,9 +4,11 @@
 // warnings, refusals in words) is shown before anything is saved. Map tiles appear behind the
 // drawing only where the deployment configured a tile server.
 
-import { api, ApiError } from '../api.js';
-import { clear, h } from '../ui.js';
-import { fenceMap } from './geofence.js';
+import { api, ApiError } from '/src/api.js';
+import { clear, h } from '/src/ui.js';
+import { deskStyles } from './desk.js';
+import { fenceMap } from '/src/views/geofence.js';
+import { tileImages } from './tiles.js';
 
 const CHECK_DELAY_MS = 350;
 
@@ -79,6 +81,7 @@ export function draftFromGeoJson(text) {
 }
 
 export function fencesView() {
+  deskStyles();
   const search = h('input', {
     id: 'fence-search',
     type: 'search',
@@ -240,7 +243,9 @@ export function fencesView() {
         preview,
         fenceMap({ geometry: body.geometry, radius_m: body.radius_m }, null, {
           label: 'Pratinjau area presensi',
-          tileUrl,
+          background: tileUrl
+            ? (view, project, origin, widthPx) => tileImages(tileUrl, view, project, origin, widthPx)
+            : null,
           widthPx: preview.clientWidth || 320,
         }),
       );

@@ -3,9 +3,10 @@
 // desk's camera. Every photo is checked by the server first (no face, several faces, face too
 // small, blurred) and only a photo that passes can be saved.
 
-import { api, ApiError } from '../api.js';
-import { CameraError, captureFromVideo, openCamera, stopCamera } from '../camera.js';
-import { clear, h } from '../ui.js';
+import { api, ApiError } from '/src/api.js';
+import { CameraError, captureFromVideo, openCamera, stopCamera } from '/src/camera.js';
+import { clear, h } from '/src/ui.js';
+import { deskStyles } from './desk.js';
 
 function when(iso) {
   return new Intl.DateTimeFormat('id-ID', {
@@ -86,6 +87,7 @@ export function employeeFinder({ id, title, hint, onPick }) {
 }
 
 export function facesView() {
+  deskStyles();
   let employee = null;
   let candidate = null; // the JPEG blob waiting to be saved
   let stream = null;
