@@ -6,6 +6,7 @@ with its audit trail. The fence editor also fits a 360 px phone."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import AsyncIterator
@@ -86,7 +87,7 @@ async def scale_bar(preview) -> tuple[int, float]:
 
 
 async def test_bkd_edits_a_circle_fence_with_its_preview_and_check(
-    desk: BrowserContext, database_url: str, location: int
+    desk: BrowserContext, database_url: str, location: int, tmp_path
 ):
     page = await desk.new_page()
     watch_errors(page)
@@ -143,6 +144,32 @@ async def test_bkd_edits_a_circle_fence_with_its_preview_and_check(
     await expect(preview.locator("path.fence")).to_have_count(1)  # drawn, to see the crossing
     await screenshot(page, "52-fence-editor-crossed-polygon-refused")
 
+    # GeoJSON as a GIS tool exports it: a FeatureCollection of one Feature, uploaded.
+    upload = tmp_path / "halaman.geojson"
+    upload.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"radius_m": 35},
+                        "geometry": {"type": "Point", "coordinates": [111.3895, -7.0412]},
+                    }
+                ],
+            }
+        )
+    )
+    await page.locator("#fence-kind").select_option("geojson")
+    await page.locator("#fence-upload").set_input_files(str(upload))
+    await expect(page.locator("#fence-geojson")).to_have_value(re.compile("FeatureCollection"))
+    await expect(page.locator("#fence-largest")).to_have_text("70,0 m")
+    await expect(preview.locator("circle.fence")).to_have_attribute("r", "35")
+    await page.locator("#fence-geojson").fill('{"type": "Feature", "geometry": ')
+    await expect(page.locator("#fence-parse-error")).to_contain_text("bukan GeoJSON yang sah")
+    await expect(page.locator("#fence-save")).to_be_disabled()
+
+    await page.locator("#fence-kind").select_option("polygon")
     await page.set_viewport_size({"width": 360, "height": 740})
     await page.locator("#fence-corners").fill(
         "-7.041, 111.389\n-7.041, 111.390\n-7.042, 111.390\n-7.042, 111.389"
