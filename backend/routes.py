@@ -4,6 +4,7 @@ from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.board.routes import ROUTES as BOARD
 from backend.cctv.routes import ROUTES as CCTV
 from backend.faces.routes import ROUTES as FACES
+from backend.geofence.routes import ROUTES as GEOFENCE
 from backend.gerai.routes import ROUTES as GERAI
 from backend.imports.routes import ROUTES as IMPORTS
 from backend.org.routes import ROUTES as ORG
@@ -11,4 +12,16 @@ from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
 from backend.ratings.routes import ROUTES as RATINGS
 
-ROUTES = [*ORG, *ATTENDANCE, *FACES, *PERMITS, *PUSH, *IMPORTS, *GERAI, *RATINGS, *BOARD, *CCTV]
+ROUTES = [
+    *ORG,
+    *ATTENDANCE,
+    *FACES,
+    *PERMITS,
+    *PUSH,
+    *IMPORTS,
+    *GERAI,
+    *RATINGS,
+    *BOARD,
+    *CCTV,
+    *GEOFENCE,
+]

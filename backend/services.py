@@ -32,7 +32,8 @@ from backend.core.queue import InProcessQueue, JobQueue, open_queue
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
 from backend.faces.service import Faces, face_pool
-from backend.geofence.service import Geofences
+from backend.geofence.checks import FenceLimits
+from backend.geofence.service import FenceEditor, Geofences
 from backend.gerai.service import GeraiService
 from backend.imports.handout import Handouts
 from backend.imports.service import Imports
@@ -120,6 +121,7 @@ class Services(msgspec.Struct):
     board: Board
     cctv: Cctv
     accounts: Accounts
+    fence_editor: FenceEditor
 
 
 @contextlib.asynccontextmanager
@@ -169,6 +171,7 @@ async def open_services(
             settings=settings,
             store=store,
             executor=face_executor or (lambda: face_pool(1)),
+            transaction=outbox.transaction,
         )
         stack.callback(faces.close)
         checkins = CheckIns(
@@ -279,7 +282,15 @@ async def open_services(
             ),
             board=board,
             cctv=cctv,
-            accounts=Accounts(outbox.transaction),
+            # An employee's trail includes their face references' entries (faces domain).
+            accounts=Accounts(outbox.transaction, reference_keys=faces.reference_keys),
+            fence_editor=FenceEditor(
+                geofences=geofences,
+                transaction=outbox.transaction,
+                limits=FenceLimits(settings.fence_min_radius_m, settings.fence_max_extent_m),
+                default_max_accuracy_m=settings.default_max_accuracy_m,
+                tile_url=settings.tile_url,
+            ),
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

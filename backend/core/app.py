@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from backend.core.ratelimit import login_limiter
 from backend.core.settings import Settings
 
 PWA_DIR = Path(__file__).parents[2] / "pwa"
+# The back office's desks (BKD, admin): served beside the PWA, outside its offline shell.
+DESK_DIR = Path(__file__).parents[2] / "desk"
 # JSON bodies are small (a login, a decision, a push subscription); routes taking photos set
 # their own, larger limit. Litestar's default is 10 MB.
 MAX_BODY = 1_000_000
@@ -45,23 +47,50 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "permissions-policy": "geolocation=(self), camera=(self), microphone=()",
 }
-_SECURITY_HEADERS = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
+def csp_for(settings: Settings) -> str:
+    """The CSP, with img-src widened to the map tile server's origin where one is configured
+    (HADIR_TILE_URL, for the fence editor's background) and nothing else."""
+    origin = settings.tile_origin
+    if origin is None:
+        return CSP
+    return CSP.replace("img-src 'self' blob: data:;", f"img-src 'self' blob: data: {origin};")
+
+
+def security_headers(csp: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (name.encode(), (csp if name == "content-security-policy" else value).encode())
+        for name, value in SECURITY_HEADERS.items()
+    ]
+
+
+_SECURITY_HEADERS = security_headers(CSP)
 # Everything under /api/ is about someone (their check-ins, days, permits, faces, a token):
 # no browser or proxy cache may keep it. A handler that knows better sets its own Cache-Control.
 PERSONAL_PREFIX = "/api/"
 
 
-async def secure_headers(message: Message, scope: Scope) -> None:
-    """Put the security headers on every response, errors, 404s of unknown routes and static
-    files included (a `before_send` hook sees them all), and `no-store` on personal data."""
-    if message["type"] != "http.response.start":
-        return
-    headers = list(message.get("headers") or [])
-    present = {name.lower() for name, _ in headers}
-    headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
-    if b"cache-control" not in present and scope.get("path", "").startswith(PERSONAL_PREFIX):
-        headers.append((b"cache-control", b"no-store"))
-    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+def secure_headers_with(
+    headers_to_add: list[tuple[bytes, bytes]],
+) -> Callable[[Message, Scope], Awaitable[None]]:
+    async def secure_headers(message: Message, scope: Scope) -> None:
+        """Put the security headers on every response, errors, 404s of unknown routes and
+        static files included (a `before_send` hook sees them all), and `no-store` on personal
+        data."""
+        if message["type"] != "http.response.start":
+            return
+        headers = list(message.get("headers") or [])
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in headers_to_add if h[0] not in present)
+        if b"cache-control" not in present and scope.get("path", "").startswith(PERSONAL_PREFIX):
+            headers.append((b"cache-control", b"no-store"))
+        message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+
+    return secure_headers
+
+
+secure_headers = secure_headers_with(_SECURITY_HEADERS)
 
 
 class Health(msgspec.Struct):
@@ -177,6 +206,12 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
         return Provide(get_it, sync_to_thread=False)
 
     handlers: list[Any] = [health, get_object, admin, *routes.ROUTES]
+    if DESK_DIR.is_dir():
+        handlers.append(
+            create_static_files_router(
+                path="/desk", directories=[DESK_DIR], include_in_schema=False
+            )
+        )
     if PWA_DIR.is_dir():
         handlers.append(
             create_static_files_router(
@@ -211,10 +246,11 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "board": provider("board"),
             "cctv": provider("cctv"),
             "accounts": provider("accounts"),
+            "fence_editor": provider("fence_editor"),
             "logins": Provide(lambda: logins, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[secure_headers],
+        before_send=[secure_headers_with(security_headers(csp_for(settings)))],
         # The PWA shell must load over 2G: gzip everything sizeable (small JSON is not worth it).
         compression_config=CompressionConfig(
             backend="gzip",

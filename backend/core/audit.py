@@ -8,6 +8,7 @@ hashes) never reach it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -54,3 +55,29 @@ async def entries(target: str | None = None, target_key: str | None = None) -> l
     if target_key is not None:
         query = query.where(AuditEntry.target_key == target_key)
     return await query.output(load_json=True)
+
+
+async def trail(
+    target_key: str,
+    targets: tuple[str, ...],
+    *,
+    limit: int,
+    before_id: int | None,
+    also: Sequence[tuple[str, list[str]]] = (),
+) -> list[dict]:
+    """One record's trail across tables (an employee's account and face references share the
+    NIP as key), newest first, `limit + 1` rows from below `before_id` for keyset paging.
+    `also`: (target, keys) pairs of entries kept under other keys (Piccolo Admin keys a row by
+    its id, the review desk a face reference by its id)."""
+    where = (AuditEntry.target_key == target_key) & AuditEntry.target.is_in(list(targets))
+    for target, keys in also:
+        if keys:
+            where = where | (
+                (AuditEntry.target == target) & AuditEntry.target_key.is_in(keys[:500])
+            )
+    query = AuditEntry.select().where(where)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return (
+        await query.order_by(AuditEntry.id, ascending=False).limit(limit + 1).output(load_json=True)
+    )

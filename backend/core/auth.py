@@ -151,6 +151,8 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/login",
     "^/api/v1/objects/",  # signed URLs carry their own proof
     r"^/(index\.html|manifest\.webmanifest|sw\.js|src/|icons/|favicon)",
+    # The desks' code (no data: every call they make carries the bearer token).
+    r"^/desk/",
     # Citizens rate a gerai with no account: the rating page, its data, QR and poster.
     r"^/(nilai/|nilai\.html|nilai-sw\.js|api/v1/public/)",
 ]

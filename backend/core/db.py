@@ -247,3 +247,13 @@ async def migrate(engine: Engine) -> None:
 
 async def ping(engine: Engine) -> None:
     await engine.run_ddl("SELECT 1")
+
+
+def contains(column: Any, text: str) -> Any:
+    """`column` contains `text`, ignoring case: ILIKE on PostgreSQL (with `%`, `_` and `\\`
+    typed by a user matched as themselves), LIKE on SQLite (which ignores ASCII case already,
+    has no default escape character, and for which Piccolo warns on every ILIKE)."""
+    if is_postgres(column._meta.table._meta.db):
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.ilike(f"%{escaped}%")
+    return column.like(f"%{text}%")

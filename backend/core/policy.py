@@ -82,6 +82,15 @@ POLICY: dict[str, dict[str, str]] = {
     "cctv.camera.list": {"bkd": ANY, "admin": ANY, "command": ANY},
     "cctv.snapshot.list": {"bkd": ANY, "admin": ANY, "command": ANY},
     "cctv.alert.list": {"bkd": ANY, "admin": ANY, "command": ANY},
+    # The fence editor: BKD and admins read and change every location's fence.
+    "fence.read": {"bkd": ANY, "admin": ANY},
+    "fence.update": {"bkd": ANY, "admin": ANY},
+    # Face enrolment at the BKD desk: the quality check before saving, and removal.
+    "face.check": {"bkd": ANY, "admin": ANY},
+    "face.remove": {"bkd": ANY, "admin": ANY},
+    # Finding an employee (for the enrolment desk and the account screen) and their trail.
+    "employee.list": {"bkd": ANY, "admin": ANY},
+    "employee.audit": {"bkd": ANY, "admin": ANY},
     # Exit events (faces identified at exits): evidence for BKD and the head of the unit.
     "cctv.exit.list": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
     "employee.update": {"admin": ANY},

@@ -184,6 +184,34 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     face_upsample: Annotated[
         int, Doc("HOG upsampling for selfies (1 finds smaller faces at about twice the cost).")
     ] = 0
+    face_min_px: Annotated[
+        int,
+        Doc(
+            "Smallest face width in pixels of the original photo accepted as a reference (the encoder works on a 150 px chip)."
+        ),
+    ] = 80
+    face_min_sharpness: Annotated[
+        float,
+        Doc(
+            "Smallest sharpness of a reference photo's face: the variance of the Laplacian of the face scaled to 128 px wide; below it the photo is called blurred."
+        ),
+    ] = 25.0
+    fence_min_radius_m: Annotated[
+        float,
+        Doc(
+            "A fence narrower than this (a circle's radius, a polygon's narrowest part or equal-area radius) gets a warning: a phone's GPS cannot tell inside from outside."
+        ),
+    ] = 25.0
+    fence_max_extent_m: Annotated[
+        float,
+        Doc("A fence wider than this gets a warning (no office or school is that big)."),
+    ] = 5000.0
+    tile_url: Annotated[
+        str,
+        Doc(
+            "Map tiles behind the fence editor's drawing, as `https://host/{z}/{x}/{y}.png`; empty: no map (the default, nothing leaves the intranet). Its origin is added to the CSP's img-src."
+        ),
+    ] = ""
     selfie_retention_days: Annotated[
         int, Doc("Days selfies are kept before the retention job deletes them (UU PDP 27/2022).")
     ] = 90
@@ -475,6 +503,20 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    def __post_init__(self) -> None:
+        if self.tile_url and (
+            not self.tile_url.startswith(("https://", "http://"))
+            or not all(f"{{{k}}}" in self.tile_url for k in "zxy")
+        ):
+            raise ValueError("tile_url must be an http(s) URL with {z}, {x} and {y}")
+
+    @property
+    def tile_origin(self) -> str | None:
+        """The origin of `tile_url` for the CSP (`https://host:port`), or None without one."""
+        if not self.tile_url:
+            return None
+        return origin_of(self.tile_url)
 
     @property
     def push_origins(self) -> frozenset[str]:

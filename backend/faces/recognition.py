@@ -269,6 +269,62 @@ def reference_encoding(
     return encode_faces(image, boxes=boxes)[0]
 
 
+class PhotoQuality(msgspec.Struct, frozen=True):
+    """What an enrolment photo shows, measured for the desk's feedback (faces.service.quality
+    turns it into words against the thresholds in the settings).
+
+    `face_px` is the width of the largest face in pixels of the photo as uploaded; `sharpness`
+    is the variance of the Laplacian of that face in grey, scaled to SHARPNESS_WIDTH pixels wide
+    first so the figure does not depend on the photo's size (a blurred or shaken face has few
+    sharp edges, so a low variance).
+    """
+
+    width: int
+    height: int
+    faces: int
+    face_px: int | None
+    sharpness: float | None
+
+
+SHARPNESS_WIDTH = 128
+
+
+def laplacian_variance(grey: np.ndarray) -> float:
+    """Variance of the 4-neighbour Laplacian of a 2-d float array (edges excluded)."""
+    g = grey.astype(np.float64)
+    lap = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4 * g[1:-1, 1:-1]
+    return float(lap.var())
+
+
+def face_sharpness(image: np.ndarray, box: FaceBox) -> float:
+    crop = Image.fromarray(image[box.top : box.bottom, box.left : box.right]).convert("L")
+    height = max(1, round(crop.height * SHARPNESS_WIDTH / max(crop.width, 1)))
+    crop = crop.resize((SHARPNESS_WIDTH, height), Image.Resampling.BILINEAR)
+    return laplacian_variance(np.asarray(crop))
+
+
+def assess_photo(
+    photo_jpeg: bytes, *, max_pixels: int, upsample: int = 1, max_side: int = DETECTION_MAX_SIDE
+) -> PhotoQuality:
+    """Faces found (as reference_encoding searches for them), the largest one's size and
+    sharpness. Raises BadImage."""
+    width, height = jpeg_size(photo_jpeg)
+    image = decode_jpeg(photo_jpeg, max_pixels=max_pixels, max_side=max_side)
+    boxes = locate_faces(image, upsample=upsample)
+    if not boxes:
+        return PhotoQuality(width=width, height=height, faces=0, face_px=None, sharpness=None)
+    largest = max(boxes, key=lambda b: (b.right - b.left) * (b.bottom - b.top))
+    # The decoded image may be shrunk (and EXIF-rotated): scale by the long sides.
+    scale = max(width, height) / max(image.shape[:2])
+    return PhotoQuality(
+        width=width,
+        height=height,
+        faces=len(boxes),
+        face_px=round((largest.right - largest.left) * scale),
+        sharpness=round(face_sharpness(image, largest), 1),
+    )
+
+
 def verify_selfie(
     selfie_jpeg: bytes,
     references: Sequence[np.ndarray],

@@ -7,6 +7,7 @@ on the event loop and never in the request path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -22,15 +23,20 @@ import numpy as np
 
 from backend.core import audit
 from backend.core.auth import Principal
-from backend.core.errors import Invalid, NotFound
+from backend.core.errors import FieldError, Invalid, NotFound
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
 from backend.faces import recognition
+from backend.faces.schemas import FaceReference as FaceReferenceOut
+from backend.faces.schemas import PhotoCheck, QualityProblem
 from backend.faces.tables import FaceReference, PhotoAccess
 from backend.org import service as org
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# An employee has a handful of references; the desk lists at most this many.
+MAX_REFERENCES_LISTED = 50
 
 
 def face_pool(workers: int) -> ProcessPoolExecutor:
@@ -100,6 +106,45 @@ def verdict_reason(verdict: recognition.Verdict, tolerance: float) -> FaceCheck:
     )
 
 
+def quality_problems(
+    quality: recognition.PhotoQuality, *, min_face_px: int, min_sharpness: float
+) -> list[QualityProblem]:
+    """What keeps a photo from being a good reference, in words for the BKD desk."""
+    if quality.faces == 0:
+        return [
+            QualityProblem(
+                "no_face",
+                "Tidak ada wajah yang terlihat. Pastikan wajah menghadap kamera, tidak tertutup, "
+                "dan cahaya cukup.",
+            )
+        ]
+    problems = []
+    if quality.faces > 1:
+        problems.append(
+            QualityProblem(
+                "multiple_faces",
+                f"Terlihat {quality.faces} wajah; foto referensi harus memuat satu orang saja.",
+            )
+        )
+    if quality.face_px is not None and quality.face_px < min_face_px:
+        problems.append(
+            QualityProblem(
+                "face_too_small",
+                f"Wajah terlalu kecil ({quality.face_px} piksel, minimal {min_face_px}). "
+                "Dekatkan kamera atau potong foto sehingga wajah memenuhi bingkai.",
+            )
+        )
+    if quality.sharpness is not None and quality.sharpness < min_sharpness:
+        problems.append(
+            QualityProblem(
+                "blurred",
+                f"Foto kabur (ketajaman {_decimal(quality.sharpness)}, minimal "
+                f"{_decimal(min_sharpness)}). Tahan kamera tetap diam dan pastikan fokus.",
+            )
+        )
+    return problems
+
+
 class Faces:
     def __init__(
         self,
@@ -107,9 +152,13 @@ class Faces:
         settings: Settings,
         store: ObjectStore,
         executor: Callable[[], Executor | None] = lambda: face_pool(1),
+        transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        # The transaction of an enrolment or removal with its audit entry: the outbox's, which
+        # on SQLite takes the write lock first (a read-then-write one fails as "locked").
+        self._transaction = transaction or (lambda: FaceReference._meta.db.transaction())
         self._make_executor = executor
         self._executor: Executor | None = None
         self._started = False
@@ -158,11 +207,57 @@ class Faces:
             )
         return found
 
-    async def enrol(self, nip: str, photo: bytes, *, enrolled_by: int | None) -> int:
-        """Store a reference photo of exactly one face; returns the reference id."""
+    async def check_photo(self, photo: bytes) -> PhotoCheck:
+        """The desk's feedback on a photo before it is enrolled: faces, size, sharpness and
+        what is wrong with it (thresholds: HADIR_FACE_MIN_PX, HADIR_FACE_MIN_SHARPNESS)."""
+        try:
+            quality = await self._run(
+                recognition.assess_photo, photo, max_pixels=self.settings.selfie_max_pixels * 4
+            )
+        except recognition.BadImage:
+            raise Invalid("Foto referensi harus berupa JPEG yang utuh") from None
+        problems = quality_problems(
+            quality,
+            min_face_px=self.settings.face_min_px,
+            min_sharpness=self.settings.face_min_sharpness,
+        )
+        return PhotoCheck(
+            ok=not problems,
+            width=quality.width,
+            height=quality.height,
+            faces=quality.faces,
+            face_px=quality.face_px,
+            sharpness=quality.sharpness,
+            problems=problems,
+        )
+
+    async def enrol(
+        self,
+        nip: str,
+        photo: bytes,
+        *,
+        enrolled_by: int | None,
+        check_quality: bool = False,
+        actor: str | None = None,
+    ) -> int:
+        """Store a reference photo of exactly one face; returns the reference id.
+
+        With `check_quality` (the BKD desk), a photo with a face too small or blurred is refused
+        too, with the reasons `check_photo` gives. With `actor` (an NIP), the enrolment is
+        written to the audit trail.
+        """
         employee_id = await org.employee_id_by_nip(nip)
         if employee_id is None:
             raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
+        if check_quality:
+            # The face count is refused below with the words it always had.
+            checked = await self.check_photo(photo)
+            problems = [p for p in checked.problems if checked.faces == 1]
+            if problems:
+                raise Invalid(
+                    " ".join(p.message for p in problems),
+                    errors=[FieldError(field="photo", message=p.message) for p in problems],
+                )
         try:
             encoding = await self._run(
                 recognition.reference_encoding,
@@ -176,16 +271,112 @@ class Faces:
             raise Invalid("Foto referensi harus berupa JPEG yang utuh") from None
         key = f"references/{nip}/{uuid.uuid4()}.jpg"
         await self.store.put(key, photo, "image/jpeg")
-        inserted = await FaceReference.insert(
-            FaceReference(
-                employee=employee_id,
-                encoding=recognition.encoding_to_bytes(encoding),
-                photo_key=key,
-                enrolled_by=enrolled_by,
-                created_at=dt.datetime.now(dt.UTC),
+        created_at = dt.datetime.now(dt.UTC)
+        async with self._transaction():
+            inserted = await FaceReference.insert(
+                FaceReference(
+                    employee=employee_id,
+                    encoding=recognition.encoding_to_bytes(encoding),
+                    photo_key=key,
+                    enrolled_by=enrolled_by,
+                    created_at=created_at,
+                )
+            ).returning(FaceReference.id)
+            reference_id = inserted[0]["id"]
+            if actor is not None:
+                await audit.record(
+                    actor=actor,
+                    action="face.enrol",
+                    target="faces_reference",
+                    target_key=nip,
+                    before=None,
+                    after={"id": reference_id, "photo_key": key, "created_at": created_at},
+                )
+        return reference_id
+
+    async def references_for_desk(self, who: Principal, nip: str) -> list[FaceReferenceOut]:
+        """An employee's references, oldest first, with who enrolled each and a signed link to
+        its photo (each link logged, purpose `enrolment`)."""
+        employee_id = await org.employee_id_by_nip(nip)
+        if employee_id is None:
+            return []
+        rows = await (
+            FaceReference.select(
+                FaceReference.id,
+                FaceReference.created_at,
+                FaceReference.photo_key,
+                FaceReference.enrolled_by,
             )
-        ).returning(FaceReference.id)
-        return inserted[0]["id"]
+            .where(FaceReference.employee == employee_id)
+            .order_by(FaceReference.created_at)
+            .order_by(FaceReference.id)
+            .limit(MAX_REFERENCES_LISTED)
+        )
+        enrollers = await org.staff_by_id(
+            sorted({r["enrolled_by"] for r in rows if r["enrolled_by"]})
+        )
+        out = []
+        for row in rows:
+            by = enrollers.get(row["enrolled_by"]) if row["enrolled_by"] else None
+            out.append(
+                FaceReferenceOut(
+                    id=row["id"],
+                    nip=nip,
+                    created_at=row["created_at"],
+                    enrolled_by_nip=by.nip if by else None,
+                    enrolled_by_name=by.name if by else None,
+                    photo_url=await self.photo_url(
+                        who, row["photo_key"], checkin_id=None, purpose="enrolment"
+                    ),
+                )
+            )
+        return out
+
+    async def reference_keys(self, nip: str) -> list[str]:
+        """The ids of the employee's reference photos, as audit keys (the review desk keys its
+        enrolments by reference id): for the employee's trail in org."""
+        employee_id = await org.employee_id_by_nip(nip)
+        if employee_id is None:
+            return []
+        rows = await (
+            FaceReference.select(FaceReference.id)
+            .where(FaceReference.employee == employee_id)
+            .limit(MAX_REFERENCES_LISTED)
+        )
+        return [str(row["id"]) for row in rows]
+
+    async def remove(self, who: Principal, nip: str, reference_id: int) -> None:
+        """Remove a reference: its row (the encoding) and its photo; audited. The employee's
+        next selfie is compared with the references left."""
+        employee_id = await org.employee_id_by_nip(nip)
+        if employee_id is None:
+            raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
+        async with self._transaction():
+            row = await (
+                FaceReference.select(
+                    FaceReference.id,
+                    FaceReference.photo_key,
+                    FaceReference.enrolled_by,
+                    FaceReference.created_at,
+                )
+                .where((FaceReference.id == reference_id) & (FaceReference.employee == employee_id))
+                .first()
+            )
+            if row is None:
+                raise NotFound(f"Foto referensi {reference_id} milik NIP {nip} tidak ditemukan")
+            await FaceReference.delete().where(FaceReference.id == reference_id)
+            await audit.record(
+                actor=who.nip,
+                action="face.remove",
+                target="faces_reference",
+                target_key=nip,
+                before=row,
+                after=None,
+            )
+        try:
+            await self.store.delete(row["photo_key"])
+        except NotFound:
+            pass  # already gone: the row was what mattered
 
     async def enrol_selfie(
         self, who: Principal, *, employee_id: int, nip: str, selfie_key: str, checkin_id: int
@@ -217,7 +408,7 @@ class Faces:
             raise Invalid("Selfie ini rusak dan tidak dapat menjadi foto referensi") from None
         await self.store.put(key, selfie, "image/jpeg")
         now = dt.datetime.now(dt.UTC)
-        async with FaceReference._meta.db.transaction():
+        async with self._transaction():
             inserted = (
                 await FaceReference.insert(
                     FaceReference(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -78,3 +79,68 @@ class ImportReport(msgspec.Struct, frozen=True):
     refused: list[ImportRefusal]
     # Features equal to what is stored: not written, so no process reloads them.
     unchanged: int = 0
+
+
+# --- the fence editor (BKD / admin) -----------------------------------------------------------
+
+
+class Problem(msgspec.Struct, frozen=True):
+    code: str
+    message: str
+
+
+class FenceReport(msgspec.Struct, frozen=True):
+    """`ok`: no errors, the fence can be saved (warnings or not)."""
+
+    ok: bool
+    kind: Literal["circle", "polygon"] | None
+    area_m2: float | None
+    # The largest distance between two points of the fence (a circle's diameter).
+    largest_distance_m: float | None
+    # The narrowest part: twice the radius of the largest circle inside (a circle's diameter).
+    narrowest_m: float | None
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+class FenceDraft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A fence as entered: GeoJSON Point (a circle's centre, with `radius_m`), Polygon or
+    MultiPolygon, lon/lat. The geometry is checked by geofence.checks, which says in words what
+    is wrong with it (a msgspec type alone would answer "expected array of length >= 4")."""
+
+    geometry: dict[str, Any]
+    radius_m: Annotated[float, msgspec.Meta(gt=0, le=50_000)] | None = None
+    # None: the setting's default (HADIR_DEFAULT_MAX_ACCURACY_M).
+    max_accuracy_m: Annotated[float, msgspec.Meta(gt=0, le=10_000)] | None = None
+
+
+class LocationSummary(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+    name: str
+    unit: str  # the unit's code
+    unit_name: str
+    kind: str  # circle | polygon
+    updated_at: dt.datetime
+
+
+class LocationPage(msgspec.Struct, frozen=True):
+    items: list[LocationSummary]
+    next_cursor: str | None
+    # HADIR_TILE_URL: the map tiles the editor may draw behind the fence; None without one.
+    tile_url: str | None
+
+
+class LocationFence(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+    name: str
+    unit: str
+    unit_name: str
+    geometry: Geometry
+    radius_m: float | None
+    max_accuracy_m: float | None  # as stored; None: the default below applies
+    default_max_accuracy_m: float
+    updated_at: dt.datetime
+    report: FenceReport
+    tile_url: str | None

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from backend.core.auth import PasswordChecker, Principal, TokenIssuer
+from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
 from backend.core.ratelimit import LoginLimiter
 from backend.core.schema import Word
 from backend.core.settings import Settings
 from backend.org import service
 from backend.org.schemas import (
+    AuditPage,
     EmployeeAccount,
+    EmployeePage,
     EmployeePatch,
     LoginHelp,
     LoginRequest,
@@ -22,6 +25,8 @@ from backend.org.schemas import (
     PasswordReset,
 )
 from backend.org.service import Accounts
+
+Search = Annotated[str, Parameter(max_length=100, description="NIP digits or part of a name")]
 
 
 @post(
@@ -104,4 +109,41 @@ async def reset_password(
     return await accounts.reset_password(request.user, nip)
 
 
-ROUTES = [login, login_help, change_password, update_employee, reset_password]
+@get(
+    "/api/v1/admin/employees",
+    operation_id="listEmployees",
+    summary="Find employees by NIP (its first digits) or name; paged",
+    guards=[allow("employee.list")],
+)
+async def list_employees(
+    q: FromQuery[Search] = "",
+    limit: FromQuery[PageLimit] = DEFAULT_PAGE_SIZE,
+    cursor: FromQuery[PageCursor] = None,
+) -> EmployeePage:
+    return await service.search_employees(q, limit, cursor)
+
+
+@get(
+    "/api/v1/admin/employees/{nip:str}/audit",
+    operation_id="employeeAudit",
+    summary="The audit trail of an employee's account and face references, newest first; paged",
+    guards=[allow("employee.audit")],
+)
+async def employee_audit(
+    nip: FromPath[Word],
+    accounts: NamedDependency[Accounts],
+    limit: FromQuery[PageLimit] = DEFAULT_PAGE_SIZE,
+    cursor: FromQuery[PageCursor] = None,
+) -> AuditPage:
+    return await accounts.trail(nip, limit, cursor)
+
+
+ROUTES = [
+    login,
+    login_help,
+    change_password,
+    list_employees,
+    update_employee,
+    reset_password,
+    employee_audit,
+]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -134,3 +134,37 @@ class PasswordReset(msgspec.Struct, frozen=True):
     nip: str
     # Shown once: hand it to the employee; it must be replaced at the next login.
     one_time_password: str
+
+
+class EmployeeListed(msgspec.Struct, frozen=True):
+    nip: str
+    name: str
+    unit: str  # the unit's code
+    unit_name: str
+    schedule: str | None
+    roles: list[str]
+    position: str
+    active: bool
+    must_change_password: bool
+
+
+class EmployeePage(msgspec.Struct, frozen=True):
+    items: list[EmployeeListed]
+    next_cursor: str | None
+
+
+class AuditItem(msgspec.Struct, frozen=True):
+    id: int
+    at: dt.datetime
+    actor: str  # the NIP of who did it
+    actor_name: str | None
+    action: str  # employee.update, employee.password_reset, face.enrol, face.remove, ...
+    target: str
+    target_key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditPage(msgspec.Struct, frozen=True):
+    items: list[AuditItem]
+    next_cursor: str | None

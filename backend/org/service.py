@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,15 @@ from piccolo.columns.combination import WhereRaw
 from backend.core import audit
 from backend.core.auth import ROLES, PasswordChecker, Principal, hash_initial, initial_password
 from backend.core.cache import Snapshot
+from backend.core.db import contains
 from backend.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from backend.core.ratelimit import LoginLimiter
 from backend.org.schemas import (
+    AuditItem,
+    AuditPage,
     EmployeeAccount,
+    EmployeeListed,
+    EmployeePage,
     EmployeePatch,
     LoginHelp,
     NipParts,
@@ -554,8 +559,18 @@ class Accounts:
 
     ENDS_SESSIONS = ("active", "roles", "unit")
 
-    def __init__(self, transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]]):
+    def __init__(
+        self,
+        transaction: Callable[[], contextlib.AbstractAsyncContextManager[None]],
+        *,
+        reference_keys: Callable[[str], Awaitable[list[str]]] | None = None,
+    ):
         self._transaction = transaction
+        self._reference_keys = reference_keys
+
+    async def trail(self, nip: str, limit: int, cursor: str | None) -> AuditPage:
+        """The employee's audit trail, their face references' entries included."""
+        return await employee_trail(nip, limit, cursor, reference_keys=self._reference_keys)
 
     async def update(self, who: Principal, nip: str, patch: EmployeePatch) -> EmployeeAccount:
         changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not UNSET}
@@ -664,3 +679,97 @@ async def _account(nip: str, *, lock: bool = False) -> EmployeeAccount:
     if row is None:
         raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
     return msgspec.convert(row, EmployeeAccount)
+
+
+# --- finding an employee, and their audit trail -------------------------------------------------
+
+# What an employee's trail gathers: their account and their face references (keyed by NIP).
+TRAIL_TARGETS = ("org_employee", "faces_reference")
+
+
+def _id_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    if not cursor.isdigit() or not 0 < int(cursor) < 2**31:
+        raise Invalid("cursor tidak sah; mulai lagi dari halaman pertama")
+    return int(cursor)
+
+
+async def search_employees(q: str, limit: int, cursor: str | None) -> EmployeePage:
+    """Employees whose NIP starts with `q` (digits) or whose name contains it, by id; every
+    employee when `q` is empty. Inactive ones too: the screen reactivates them."""
+    after = _id_cursor(cursor)
+    query = Employee.select(
+        Employee.id,
+        Employee.nip,
+        Employee.name,
+        Employee.unit.code.as_alias("unit"),
+        Employee.unit.name.as_alias("unit_name"),
+        Employee.schedule.code.as_alias("schedule"),
+        Employee.roles,
+        Employee.position,
+        Employee.active,
+        Employee.must_change_password,
+    )
+    text = q.strip()
+    if text.isdigit():
+        query = query.where(Employee.nip.like(f"{text}%"))
+    elif text:
+        query = query.where(contains(Employee.name, text))
+    if after is not None:
+        query = query.where(Employee.id > after)
+    rows = await query.order_by(Employee.id).limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return EmployeePage(
+        items=[msgspec.convert(row, EmployeeListed) for row in rows],
+        next_cursor=str(rows[-1]["id"]) if more else None,
+    )
+
+
+async def employee_trail(
+    nip: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    reference_keys: Callable[[str], Awaitable[list[str]]] | None = None,
+) -> AuditPage:
+    """Who changed the employee's account or face references, when, before and after; newest
+    first. 404 for an unknown NIP (a removed employee's trail is read in core_audit itself).
+
+    `reference_keys` (the faces domain's, wired in backend/services.py) names the employee's
+    reference photos whose entries are keyed by their id (the review desk's enrolments)."""
+    await _account(nip)
+    employee_id = await employee_id_by_nip(nip)
+    # Piccolo Admin (/admin/) keys an employee's row by its id.
+    also = [("org_employee", [str(employee_id)])]
+    if reference_keys is not None:
+        also.append(("faces_reference", await reference_keys(nip)))
+    rows = await audit.trail(
+        nip, TRAIL_TARGETS, limit=limit, before_id=_id_cursor(cursor), also=also
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    actors = {
+        row["nip"]: row["name"]
+        for row in await Employee.select(Employee.nip, Employee.name).where(
+            Employee.nip.is_in(sorted({r["actor"] for r in rows}) or [""])
+        )
+    }
+    return AuditPage(
+        items=[
+            AuditItem(
+                id=row["id"],
+                at=row["at"],
+                actor=row["actor"],
+                actor_name=actors.get(row["actor"]),
+                action=row["action"],
+                target=row["target"],
+                target_key=row["target_key"],
+                before=row["before"],
+                after=row["after"],
+            )
+            for row in rows
+        ],
+        next_cursor=str(rows[-1]["id"]) if more else None,
+    )

@@ -86,6 +86,28 @@ const TABS = [
     roles: ['kepala_unit', 'bkd', 'admin', 'command'],
     view: (app) => lazyView(app, () => import('./views/recap.js'), 'recapView'),
   },
+  // Not tabs either: the back office's desks, opened from "Akun" (BKD and admins).
+  {
+    route: 'area',
+    label: 'Area presensi',
+    hidden: true,
+    roles: ['bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('/desk/fences.js'), 'fencesView'),
+  },
+  {
+    route: 'wajah',
+    label: 'Pendaftaran wajah',
+    hidden: true,
+    roles: ['bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('/desk/faces.js'), 'facesView'),
+  },
+  {
+    route: 'pegawai',
+    label: 'Kelola pegawai',
+    hidden: true,
+    roles: ['admin'],
+    view: (app) => lazyView(app, () => import('/desk/employees.js'), 'employeesView'),
+  },
   // Not a tab: the SKM of the gerai (IKM, comments, XLSX report), opened from "Akun". Any ASN
   // may supervise a gerai; the server decides which gerai each one may read.
   {

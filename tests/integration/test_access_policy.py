@@ -307,7 +307,12 @@ def app_routes(app: Litestar) -> list[tuple[str, Any]]:
     OpenAPI pages) and the PWA's static files."""
     found = []
     for route in app.routes:
-        if route.path.startswith("/schema") or route.path in ("/", "/{file_path:path}"):
+        if route.path.startswith("/schema") or route.path in (
+            "/",
+            "/{file_path:path}",
+            "/desk",
+            "/desk/{file_path:path}",
+        ):
             continue
         for handler in getattr(route, "route_handlers", []):
             if handler.http_methods == {"OPTIONS"}:
@@ -344,6 +349,7 @@ async def world(client: httpx.AsyncClient, clean) -> World:
     await board_world(world, people)
     await export_world(world, people)
     world.location, world.camera = await cctv_world(client)
+    await desk_world(world, people)
     return world
 
 
@@ -454,6 +460,91 @@ REQUESTS.update(
                 f"/api/v1/board/teguran/{w.teguran[t.nip]}/ack",
                 {"json": {"note": "siap"}},
             ),
+        ),
+    }
+)
+
+
+# --- the back office's desks: fences, face enrolment, accounts ----------------------------------
+
+
+async def desk_world(world: World, people: set[str]) -> None:
+    """The camera's location's fence as stored (put back unchanged by updateFence), and
+    references to remove: one per request that may reach each target."""
+    from backend.faces.tables import FaceReference
+    from backend.geofence.tables import Location
+    from backend.org.tables import Employee
+
+    row = (
+        await Location.select().where(Location.id == world.location).output(load_json=True).first()
+    )
+    world.fence = {
+        "geometry": row["geometry"],
+        "radius_m": row["radius_m"],
+        "max_accuracy_m": row["max_accuracy_m"],
+    }
+    ids = {
+        r["nip"]: r["id"]
+        for r in await Employee.select(Employee.id, Employee.nip).where(
+            Employee.nip.is_in(sorted(people))
+        )
+    }
+    world.references = {}
+    for nip in sorted(people):
+        rows = await FaceReference.insert(
+            *[
+                FaceReference(
+                    employee=ids[nip],
+                    encoding=bytes(1024),
+                    photo_key=f"references/{nip}/policy-{i}.jpg",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+                for i in range(len(ACCOUNTS) * len(RELATIONS))
+            ]
+        ).returning(FaceReference.id)
+        world.references[nip] = [r["id"] for r in rows]
+
+
+REQUESTS.update(
+    {
+        "listLocations": (False, lambda w, t: ("GET", "/api/v1/admin/locations", {})),
+        "getFence": (
+            False,
+            lambda w, t: ("GET", f"/api/v1/admin/locations/{w.location}/fence", {}),
+        ),
+        "checkFence": (
+            False,
+            lambda w, t: (
+                "POST",
+                f"/api/v1/admin/locations/{w.location}/fence/check",
+                {"json": w.fence},
+            ),
+        ),
+        "updateFence": (
+            False,
+            lambda w, t: ("PUT", f"/api/v1/admin/locations/{w.location}/fence", {"json": w.fence}),
+        ),
+        "checkFacePhoto": (
+            True,
+            lambda w, t: (
+                "POST",
+                f"/api/v1/faces/{t.nip}/references/check",
+                {"files": {"photo": ("x.jpg", jpeg(64, 64), "image/jpeg")}},
+            ),
+        ),
+        # Each request takes a reference of its own: one removed is not there for the next.
+        "removeFaceReference": (
+            True,
+            lambda w, t: (
+                "DELETE",
+                f"/api/v1/faces/{t.nip}/references/{w.references[t.nip].pop()}",
+                {},
+            ),
+        ),
+        "listEmployees": (False, lambda w, t: ("GET", "/api/v1/admin/employees", {})),
+        "employeeAudit": (
+            True,
+            lambda w, t: ("GET", f"/api/v1/admin/employees/{t.nip}/audit", {}),
         ),
     }
 )

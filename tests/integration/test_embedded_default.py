@@ -77,3 +77,42 @@ async def test_local_presigned_urls_expire_and_cannot_be_forged(tmp_path: Path) 
             await client.get(url.replace("selfies/x/y.jpg", "selfies/x/z.jpg"))
         ).status_code == 404
         assert (await client.get(url[:-4] + "0000")).status_code == 404
+
+
+@pytest.mark.timeout(180)
+async def test_the_desks_work_on_sqlite(tmp_path: Path) -> None:
+    """Fence editor, face enrolment desk and account trail on the embedded default: search
+    (LIKE), the save's transaction (no row locks on SQLite) and the reload."""
+    from tests.support.factories import by_role
+
+    settings = Settings(data_dir=str(tmp_path))
+    async with open_engine(settings) as engine:
+        await migrate(engine)
+        await seed_demo(default_max_accuracy_m=settings.default_max_accuracy_m)
+    app = create_app(settings, face_executor=lambda: None)
+    async with asgi_client(app) as client:
+        bkd = await login(client, by_role("bkd").nip)
+        [school] = (
+            await client.get("/api/v1/admin/locations", params={"q": "bleboh"}, headers=bkd)
+        ).json()["items"]
+        path = f"/api/v1/admin/locations/{school['id']}/fence"
+        fence = (await client.get(path, headers=bkd)).json()
+        saved = await client.put(
+            path, json={"geometry": fence["geometry"], "radius_m": 45}, headers=bkd
+        )
+        assert saved.status_code == 200, saved.text
+        book = await app.state.services.geofences.snapshot.get()
+        assert book.locations[school["id"]].radius_m == 45
+
+        refs = f"/api/v1/faces/{TEACHER.nip}/references"
+        enrolled = await client.post(
+            refs, files={"photo": ("a.jpg", photo("obama.jpg"), "image/jpeg")}, headers=bkd
+        )
+        assert enrolled.status_code == 201, enrolled.text
+        [listed] = (await client.get(refs, headers=bkd)).json()
+        assert (await client.get(listed["photo_url"])).status_code == 200
+        assert (await client.delete(f"{refs}/{listed['id']}", headers=bkd)).status_code == 204
+        found = await client.get("/api/v1/admin/employees", params={"q": "Nurhayati"}, headers=bkd)
+        assert [e["nip"] for e in found.json()["items"]] == [TEACHER.nip]
+        trail = await client.get(f"/api/v1/admin/employees/{TEACHER.nip}/audit", headers=bkd)
+        assert [e["action"] for e in trail.json()["items"]] == ["face.remove", "face.enrol"]

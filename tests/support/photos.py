@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageEnhance, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = REPO_ROOT / ".cache"
@@ -145,6 +145,23 @@ def flip_horizontal(jpeg: bytes) -> bytes:
 def brighten(jpeg: bytes, factor: float = 1.4) -> bytes:
     """Scale brightness (1.4 = 40 % brighter), like a selfie under harsher light."""
     return _jpeg(ImageEnhance.Brightness(_open(jpeg)).enhance(factor))
+
+
+def blur(jpeg: bytes, radius: float = 3) -> bytes:
+    """Gaussian blur, like a shaken or out-of-focus photo (radius in pixels)."""
+    return _jpeg(_open(jpeg).filter(ImageFilter.GaussianBlur(radius)))
+
+
+def far_away(jpeg: bytes, face_width: int = 100) -> bytes:
+    """The picture shrunk to `face_width` pixels wide in a grey 640x480 frame: a face taken
+    from across the room, still found by the detector but too small to be a reference."""
+    image = _open(jpeg)
+    image = image.resize(
+        (face_width, round(image.height * face_width / image.width)), Image.Resampling.LANCZOS
+    )
+    frame = Image.new("RGB", (640, 480), (128, 128, 128))
+    frame.paste(image, ((640 - image.width) // 2, 100))
+    return _jpeg(frame)
 
 
 def with_exif_orientation(jpeg: bytes, orientation: int = 6) -> bytes:

@@ -12,8 +12,13 @@ function bounds(points) {
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-// `fix` is {lon, lat, accuracy} or null. Returns an <svg>.
-export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
+// `fix` is {lon, lat, accuracy} or null. Returns an <svg>. `background(view, project, origin,
+// widthPx)` may add nodes behind the fence (the desk's map tiles); `widthPx` is the drawn width.
+export function fenceMap(
+  location,
+  fix,
+  { label = 'Peta area presensi', background = null, widthPx = WIDTH_PX } = {},
+) {
   const project = projector(anchor(location.geometry));
   const shapes = [];
   const extent = [];
@@ -61,8 +66,11 @@ export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
   else h = w / 1.6;
   const cx = (minX + maxX) / 2;
   const cy = (minY + maxY) / 2;
-  const px = w / WIDTH_PX; // metres per pixel at the drawn width
+  const px = w / widthPx; // metres per pixel at the drawn width
   const view = [cx - w / 2, -cy - h / 2, w, h].map((v) => v.toFixed(1)).join(' ');
+  const behind = background
+    ? background([cx - w / 2, -cy - h / 2, w, h], project, anchor(location.geometry), widthPx)
+    : [];
 
   const svg = s(
     'svg',
@@ -74,6 +82,7 @@ export function fenceMap(location, fix, { label = 'Peta area presensi' } = {}) {
       preserveAspectRatio: 'xMidYMid meet',
     },
     s('rect', { class: 'map-bg', x: cx - w / 2, y: -cy - h / 2, width: w, height: h }),
+    behind,
     shapes,
   );
   if (here) {

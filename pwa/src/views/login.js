@@ -159,7 +159,14 @@ export function accountView(app) {
     'Ganti kata sandi',
   );
   const backOffice = user.roles.some((role) => role === 'bkd' || role === 'admin')
-    ? h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk')
+    ? [
+        h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk'),
+        h('a', { class: 'btn big wide', href: '#/area', id: 'open-fences' }, 'Area presensi'),
+        h('a', { class: 'btn big wide', href: '#/wajah', id: 'open-faces' }, 'Pendaftaran wajah'),
+        user.roles.includes('admin')
+          ? h('a', { class: 'btn big wide', href: '#/pegawai', id: 'open-employees' }, 'Kelola pegawai')
+          : null,
+      ]
     : null;
   const exits = user.roles.some((role) => ['kepala_unit', 'bkd', 'admin'].includes(role))
     ? h(
