@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '578f0c23f6c8';
+const VERSION = 'dd04b925c5b1';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
@@ -102,7 +102,8 @@ self.addEventListener('fetch', (event) => {
     url.pathname.startsWith('/api/') ||
     url.pathname === '/health' ||
     url.pathname.startsWith('/schema') ||
-    url.pathname.startsWith('/nilai/')
+    url.pathname.startsWith('/nilai/') ||
+    url.pathname.startsWith('/admin/') // Piccolo Admin: its own document, not the app's shell
   )
     return;
   event.respondWith(fromShell(request, url));

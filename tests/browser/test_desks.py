@@ -297,6 +297,14 @@ async def test_admin_changes_an_account_resets_its_password_and_reads_its_trail(
     watch_errors(page)
     await open_from_account(page, by_role("admin").nip, "#open-employees")
     await expect(page).to_have_title("Kelola pegawai · hadir")
+    # The rest of the master data is one link away, on Piccolo Admin.
+    await page.locator("#tabs").get_by_role("link", name="Akun").click()
+    await expect(page.locator("#open-admin")).to_have_attribute("href", "/admin/")
+    await page.locator("#open-admin").click()  # the app's service worker must let it through
+    await expect(page.locator("input[name=username]")).to_be_visible()
+    await page.goto("/")
+    await page.locator("#tabs").get_by_role("link", name="Akun").click()
+    await page.locator("#open-employees").click()
     await page.locator("#emp-search").fill(newcomer[:14])
     await page.get_by_role("button", name="Cari", exact=True).click()
     await page.locator(f"[data-nip='{newcomer}']").click()
@@ -353,6 +361,7 @@ async def test_an_asn_and_bkd_see_only_their_desks(browser: Browser, base_url: s
         await page.locator("#tabs").get_by_role("link", name="Akun").click()
         await expect(page.locator("#open-faces")).to_be_visible()
         await expect(page.locator("#open-employees")).to_have_count(0)
+        await expect(page.locator("#open-admin")).to_have_count(0)
     finally:
         await context.close()
 

@@ -166,6 +166,10 @@ export function accountView(app) {
         user.roles.includes('admin')
           ? h('a', { class: 'btn big wide', href: '#/pegawai', id: 'open-employees' }, 'Kelola pegawai')
           : null,
+        // Every master-data table (Piccolo Admin, signed in with the same NIP and password).
+        user.roles.includes('admin')
+          ? h('a', { class: 'btn big wide', href: '/admin/', id: 'open-admin' }, 'Semua data induk')
+          : null,
       ]
     : null;
   const exits = user.roles.some((role) => ['kepala_unit', 'bkd', 'admin'].includes(role))
