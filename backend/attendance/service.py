@@ -21,7 +21,7 @@ from backend.attendance.tables import CheckIn as CheckInTable
 from backend.core import outbox as events
 from backend.core import policy
 from backend.core.auth import Principal
-from backend.core.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
+from backend.core.errors import Conflict, Invalid, NotFound, Unavailable
 from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
@@ -173,22 +173,12 @@ def final_status(reasons: list[Reason]) -> str:
 
 def inspect_selfie(data: bytes, settings: Settings) -> None:
     """Cheap header checks in the request path; the worker decodes the image fully."""
-    if not data:
-        raise Invalid("Foto selfie kosong")
-    if len(data) > settings.selfie_max_bytes:
-        raise TooLarge(
-            f"Foto selfie terlalu besar ({len(data) // 1024} KB); batasnya {settings.selfie_max_bytes // 1024} KB"
-        )
-    if not data.startswith(b"\xff\xd8"):
-        raise Invalid("Foto selfie harus berformat JPEG")
-    try:
-        width, height = recognition.jpeg_size(data)
-    except recognition.BadImage as exc:
-        if "truncated" in str(exc):
-            raise Invalid("Foto selfie tidak utuh (terpotong saat dikirim)") from exc
-        raise Invalid("Foto selfie tidak dapat dibaca sebagai JPEG") from exc
-    if width * height > settings.selfie_max_pixels:
-        raise Invalid(f"Ukuran gambar selfie tidak wajar ({width}×{height} piksel)")
+    recognition.check_upload(
+        data,
+        what="Foto selfie",
+        max_bytes=settings.selfie_max_bytes,
+        max_pixels=settings.selfie_max_pixels,
+    )
 
 
 def content_hash(meta: CheckInMeta, selfie_sha256: str) -> str:

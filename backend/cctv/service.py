@@ -249,24 +249,16 @@ def check_camera(data: CameraCreate) -> None:
 
 
 def inspect_snapshot(data: bytes, settings: Settings) -> None:
-    """Cheap header checks in the request path, before anything is stored or decoded."""
-    if not data:
-        raise Invalid("Snapshot kosong")
-    if len(data) > settings.cctv_max_bytes:
-        raise TooLarge(
-            f"Snapshot terlalu besar ({len(data) // 1024} KB); "
-            f"batasnya {settings.cctv_max_bytes // 1024} KB"
-        )
-    if not data.startswith(b"\xff\xd8"):
-        raise UnsupportedMedia("Snapshot harus berformat JPEG")
-    try:
-        width, height = recognition.jpeg_size(data)
-    except recognition.BadImage as exc:
-        if "truncated" in str(exc):
-            raise Invalid("Snapshot tidak utuh (terpotong saat dikirim)") from exc
-        raise UnsupportedMedia("Snapshot tidak dapat dibaca sebagai JPEG") from exc
-    if width * height > settings.cctv_max_pixels:
-        raise TooLarge(f"Ukuran gambar snapshot terlalu besar ({width}×{height} piksel)")
+    """Cheap header checks in the request path, before anything is stored or decoded: 415 for
+    what is not a JPEG, 413 for a picture too large (a camera's answer to fix its settings)."""
+    recognition.check_upload(
+        data,
+        what="Snapshot",
+        max_bytes=settings.cctv_max_bytes,
+        max_pixels=settings.cctv_max_pixels,
+        not_jpeg=UnsupportedMedia,
+        too_many_pixels=TooLarge,
+    )
 
 
 # --- the service -------------------------------------------------------------------------------

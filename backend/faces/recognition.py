@@ -25,6 +25,8 @@ import msgspec
 import numpy as np
 from PIL import Image, ImageOps
 
+from backend.core.errors import DomainError, Invalid, TooLarge
+
 ENCODING_SIZE = 128
 
 # Euclidean distance between encodings at or below which two faces are the same person.
@@ -56,6 +58,36 @@ _EOI = 0xD9
 
 class BadImage(ValueError):
     """The bytes are not a complete JPEG that we are willing to decode."""
+
+
+def check_upload(
+    data: bytes,
+    *,
+    what: str,
+    max_bytes: int,
+    max_pixels: int,
+    not_jpeg: type[DomainError] = Invalid,
+    too_many_pixels: type[DomainError] = Invalid,
+) -> None:
+    """The cheap header checks of an uploaded JPEG in the request path (a selfie, a camera's
+    snapshot), before anything is stored or decoded; `what` names it in the words of the answer.
+    """
+    if not data:
+        raise Invalid(f"{what} kosong")
+    if len(data) > max_bytes:
+        raise TooLarge(
+            f"{what} terlalu besar ({len(data) // 1024} KB); batasnya {max_bytes // 1024} KB"
+        )
+    if not data.startswith(b"\xff\xd8"):
+        raise not_jpeg(f"{what} harus berformat JPEG")
+    try:
+        width, height = jpeg_size(data)
+    except BadImage as exc:
+        if "truncated" in str(exc):
+            raise Invalid(f"{what} tidak utuh (terpotong saat dikirim)") from exc
+        raise not_jpeg(f"{what} tidak dapat dibaca sebagai JPEG") from exc
+    if width * height > max_pixels:
+        raise too_many_pixels(f"Ukuran gambar {what.lower()} tidak wajar ({width}×{height} piksel)")
 
 
 class FaceCountError(ValueError):
