@@ -1,6 +1,7 @@
 """CCTV: snapshots accepted per second on the push path, and people counted per second per core.
 
     uv run python bench/cctv.py [--seconds 10] [--connections 32] [--workers 2] [--cameras 200]
+                                [--rate 17 --paced-seconds 30]
 
 Push: runs hadir as production does (granian, PostgreSQL on 127.0.0.1:5432, arq on Redis
 127.0.0.1:6379 db 13, pictures on local disk as bench/checkin.py does), registers `--cameras`
@@ -8,6 +9,11 @@ push cameras through the API, and drives `POST /api/v1/cctv/snapshots` with `wrk
 1280x720 JPEG, HTTP Basic, cameras taken in turn), after `GET /health` in the same run. No worker
 runs: the analysis jobs wait in the outbox, so this is the ingest alone. The per-camera rate limit
 is lowered to 10 ms so that the load is not refused (its conditional update is still paid).
+
+Paced (`--rate`): the regency's load as it comes (500 cameras at one snapshot every 30 s is 17
+per second), sent at that rate for `--paced-seconds` by this process, and the CPU time the api
+processes (granian and its workers) and PostgreSQL + Redis spent meanwhile, read from /proc:
+the share of one core that ingest costs at that rate, which is what the issue's aim names.
 
 Analysis: `backend.cctv.people.count_people` on frames of OpenCV's pedestrian video (see
 `tests/support/people.py`), one process, OpenCV on one thread: pictures per second per core.
@@ -84,6 +90,79 @@ async def count_rows(url: str) -> int:
         await conn.close()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(match) -> float:
+    """utime + stime of every process whose /proc stat fields `match(pid, comm, pgrp)`."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if match(int(entry.name), comm, int(fields[2])):
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+async def paced(base: str, auth: list[str], picture: bytes, rate: float, seconds: float) -> dict:
+    """Send snapshots at `rate` per second (cameras in turn), whatever the answers' speed."""
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+
+        async def one(n: int) -> None:
+            started = time.perf_counter()
+            answer = await client.post(
+                "/api/v1/cctv/snapshots",
+                content=picture,
+                headers={
+                    "Authorization": f"Basic {auth[n % len(auth)]}",
+                    "Content-Type": "image/jpeg",
+                },
+            )
+            latencies.append(time.perf_counter() - started)
+            statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+
+        tasks = []
+        start = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    return {
+        "statuses": statuses,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
+
+
+def paced_bench(base: str, server: subprocess.Popen, auth: list[str], picture: bytes, args) -> dict:
+    group = os.getpgid(server.pid)
+
+    def api(pid: int, comm: str, pgrp: int) -> bool:
+        return pgrp == group
+
+    def stores(pid: int, comm: str, pgrp: int) -> bool:
+        return comm.startswith(("postgres", "redis-server"))
+
+    before = (cpu_seconds(api), cpu_seconds(stores), time.perf_counter())
+    result = asyncio.run(paced(base, auth, picture, args.rate, args.paced_seconds))
+    wall = time.perf_counter() - before[2]
+    result["api_cores"] = (cpu_seconds(api) - before[0]) / wall
+    result["store_cores"] = (cpu_seconds(stores) - before[1]) / wall
+    result["wall_s"] = wall
+    return result
+
+
 def push_bench(args: argparse.Namespace) -> tuple[dict, dict, int, int]:
     db_url = asyncio.run(reset_database())
     tmp = Path(tempfile.mkdtemp(prefix="hadir-bench-"))
@@ -110,6 +189,7 @@ def push_bench(args: argparse.Namespace) -> tuple[dict, dict, int, int]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the paced figure reads its CPU time
     )
     base = "http://127.0.0.1:8766"
     picture = cctv_frame()
@@ -145,12 +225,14 @@ def push_bench(args: argparse.Namespace) -> tuple[dict, dict, int, int]:
             "HADIR_BENCH_PICTURE": str(tmp / "picture.jpg"),
             "HADIR_BENCH_AUTH": str(tmp / "auth.txt"),
         }
+        if args.rate:
+            args.paced = paced_bench(base, server, lines, picture, args)
         wrk(f"{base}/health", 3, args.connections, wrk_env, None)  # warm-up
         health = wrk(f"{base}/health", args.seconds, args.connections, wrk_env, None)
         push = wrk(base, args.seconds, args.connections, wrk_env, tmp / "push.lua")
         stored = asyncio.run(count_rows(db_url))
     finally:
-        server.terminate()
+        os.killpg(server.pid, 15)
         server.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
     return health, push, stored, len(picture)
@@ -189,6 +271,8 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=200)
     parser.add_argument("--frames", type=int, default=40, help="frames for the analysis figure")
     parser.add_argument("--skip-push", action="store_true")
+    parser.add_argument("--rate", type=float, default=0, help="also send this many per second")
+    parser.add_argument("--paced-seconds", type=float, default=30)
     args = parser.parse_args()
     print(f"machine: {platform.machine()} cpus={os.cpu_count()} python={platform.python_version()}")
     if not args.skip_push:
@@ -209,6 +293,15 @@ def main() -> None:
             )
         print(f"snapshots / health: {push['rps'] / health['rps']:.2f}")
         print(f"rows stored: {stored} (2xx: {push['requests'] - push['non2xx']})")
+        if args.rate:
+            paced_row = args.paced
+            print(
+                f"paced: {args.rate:g}/s for {paced_row['wall_s']:.1f} s, answers "
+                f"{paced_row['statuses']}, p50 {paced_row['p50_ms']:.1f} ms, p99 "
+                f"{paced_row['p99_ms']:.1f} ms; CPU: api processes "
+                f"{paced_row['api_cores']:.3f} core, PostgreSQL + Redis "
+                f"{paced_row['store_cores']:.3f} core"
+            )
     rate, frames, size = analysis_bench(args.frames)
     print(f"analysis: {rate:.1f} pictures/s on one core ({frames} frames of {size[0]}x{size[1]})")
 
