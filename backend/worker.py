@@ -13,7 +13,7 @@ import dataclasses
 import os
 from typing import Any
 
-from arq import cron, func
+from arq import cron
 from arq.connections import RedisSettings
 
 from backend.attendance.jobs import (
@@ -117,14 +117,10 @@ def redis_settings(settings: Settings) -> RedisSettings:
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker`, from our settings (tests and `hadir worker`)."""
     return {
-        # A regency's recap export may run minutes on a small machine: its own limit (a worker
-        # killed while building one holds it that long; the screen shows the progress stop).
-        "functions": [
-            func(job, timeout=settings.recap_export_timeout_s)
-            if job.__name__ == build_recap_export.__name__
-            else job
-            for job in FUNCTIONS
-        ],
+        # One timeout for every job (below). Not a longer one for the recap export: arq marks
+        # every running job for the longest timeout of any function, so a worker killed mid-job
+        # would hold all its jobs that long (tests/unit/core/test_worker_timeouts.py).
+        "functions": FUNCTIONS,
         "cron_jobs": [
             cron(
                 outbox_job(job),

@@ -125,6 +125,11 @@ async def clean(migrated: Settings) -> Settings:
             if table in existing:
                 await engine.run_ddl(f"DELETE FROM {table}")
         await engine.run_ddl("DELETE FROM attendance_checkin")
+        # The demo gerai stay (seeded once), but not what cameras and the watch said of them.
+        if "gerai_gerai" in existing:
+            await engine.run_ddl(
+                "UPDATE gerai_gerai SET load = NULL, load_at = NULL, empty_since = NULL"
+            )
         await restore_demo_passwords()
     s3 = Minio(migrated.minio_endpoint, access_key="test", secret_key="test", secure=False)
     if s3.bucket_exists(migrated.minio_bucket):

@@ -481,12 +481,6 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Employees an export job reads and judges per step; its progress is stored after each step."
         ),
     ] = 500
-    recap_export_timeout_s: Annotated[
-        int,
-        Doc(
-            "Longest a recap export job may run on an arq worker (other jobs get `HADIR_OUTBOX_RETRY_S`); a whole regency takes tens of seconds."
-        ),
-    ] = 300
     recap_export_keep_hours: Annotated[
         int,
         Doc(

@@ -132,11 +132,17 @@ def stopped_at_end(*processes: Process | RedisProcess) -> Iterator[None]:
             process.kill()
 
 
-async def until(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> None:
+async def until(
+    check: Callable[[], Awaitable[bool]],
+    within_s: float,
+    what: str,
+    state: Callable[[], Awaitable[Any]] | None = None,
+) -> None:
     deadline = time.monotonic() + within_s
     while not await check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within_s} s: {what}")
+            left = await state() if state else ""
+            raise AssertionError(f"not within {within_s} s: {what} {left}")
         await asyncio.sleep(0.2)
 
 
@@ -257,7 +263,9 @@ async def test_a_busy_morning_with_redis_the_worker_and_the_api_killed_loses_not
                 morning_s = time.monotonic() - started
 
                 # Everything is up; the work settles.
-                await until(lambda: settled(ids), SETTLE_S, "the outbox drains")
+                await until(
+                    lambda: settled(ids), SETTLE_S, "the outbox drains", lambda: unsettled(ids)
+                )
                 settle_s = time.monotonic() - started - morning_s
                 for process in (api, worker):
                     assert process.exited() is None, f"{process.name} died on its own"
@@ -392,7 +400,10 @@ async def chaos_morning(
                 reviewed.add(item["checkin"]["id"])
             if not mine and await all_settled():
                 return
-            assert time.monotonic() < deadline, await checkin_statuses()
+            assert time.monotonic() < deadline, (
+                await checkin_statuses(),
+                await unsettled(employee_ids),
+            )
             await asyncio.sleep(0.5)
 
     async def all_settled() -> bool:
@@ -447,6 +458,19 @@ async def settled(employee_ids: list[int]) -> bool:
     unsent = await PushNotification.count().where(PushNotification.sent_at.is_null())
     undone = await OutboxItem.count().where(OutboxItem.gave_up_at.is_null())
     return pending == 0 and unsent == 0 and undone == 0
+
+
+async def unsettled(employee_ids: list[int]) -> dict[str, Any]:
+    """What `settled` still waits for, for the failure's message."""
+    return {
+        "pending": await CheckIn.select(CheckIn.id, CheckIn.work_date, CheckIn.kind).where(
+            CheckIn.employee.is_in(employee_ids) & (CheckIn.status == "pending")
+        ),
+        "unsent": await PushNotification.count().where(PushNotification.sent_at.is_null()),
+        "outbox": await OutboxItem.select(
+            OutboxItem.job_key, OutboxItem.attempts, OutboxItem.available_at, OutboxItem.last_error
+        ).where(OutboxItem.gave_up_at.is_null()),
+    }
 
 
 async def check_day_records(settings: Settings, employee_ids: list[int]) -> None:
