@@ -258,17 +258,11 @@ class Faces:
                     " ".join(p.message for p in problems),
                     errors=[FieldError(field="photo", message=p.message) for p in problems],
                 )
-        try:
-            encoding = await self._run(
-                recognition.reference_encoding,
-                photo,
-                max_pixels=self.settings.selfie_max_pixels * 4,
-            )
-        except recognition.FaceCountError as exc:
-            found = "tidak ada wajah" if exc.faces == 0 else f"ada {exc.faces} wajah"
-            raise Invalid(f"Foto referensi harus memuat tepat satu wajah; {found}") from None
-        except recognition.BadImage:
-            raise Invalid("Foto referensi harus berupa JPEG yang utuh") from None
+        encoding = await self._reference_encoding(
+            photo,
+            wrong_faces="Foto referensi harus memuat tepat satu wajah; {found}",
+            broken="Foto referensi harus berupa JPEG yang utuh",
+        )
         key = f"references/{nip}/{uuid.uuid4()}.jpg"
         await self.store.put(key, photo, "image/jpeg")
         created_at = dt.datetime.now(dt.UTC)
@@ -395,17 +389,11 @@ class Faces:
             selfie = await self.store.get(selfie_key)
         except NotFound:
             raise Invalid("Foto selfie presensi ini sudah tidak tersimpan") from None
-        try:
-            encoding = await self._run(
-                recognition.reference_encoding,
-                selfie,
-                max_pixels=self.settings.selfie_max_pixels * 4,
-            )
-        except recognition.FaceCountError as exc:
-            found = "tidak ada wajah" if exc.faces == 0 else f"ada {exc.faces} wajah"
-            raise Invalid(f"Selfie ini tidak dapat menjadi foto referensi: {found}") from None
-        except recognition.BadImage:
-            raise Invalid("Selfie ini rusak dan tidak dapat menjadi foto referensi") from None
+        encoding = await self._reference_encoding(
+            selfie,
+            wrong_faces="Selfie ini tidak dapat menjadi foto referensi: {found}",
+            broken="Selfie ini rusak dan tidak dapat menjadi foto referensi",
+        )
         await self.store.put(key, selfie, "image/jpeg")
         now = dt.datetime.now(dt.UTC)
         async with self._transaction():
@@ -438,6 +426,21 @@ class Faces:
             assert existing is not None
             return existing["id"], existing["created_at"], False
         return reference_id, now, True
+
+    async def _reference_encoding(self, photo: bytes, *, wrong_faces: str, broken: str) -> Any:
+        """The encoding of the one face a reference photo must show, or a refusal in the
+        caller's words (`wrong_faces` gets `{found}`: "tidak ada wajah", "ada 2 wajah")."""
+        try:
+            return await self._run(
+                recognition.reference_encoding,
+                photo,
+                max_pixels=self.settings.selfie_max_pixels * 4,
+            )
+        except recognition.FaceCountError as exc:
+            found = "tidak ada wajah" if exc.faces == 0 else f"ada {exc.faces} wajah"
+            raise Invalid(wrong_faces.format(found=found)) from None
+        except recognition.BadImage:
+            raise Invalid(broken) from None
 
     async def _reference_by_key(self, key: str) -> dict[str, Any] | None:
         return (
