@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'dd04b925c5b1';
+const VERSION = 'e66a9e7b8d9e';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
@@ -31,6 +31,7 @@ const SHELL = [
   '/src/ui.js',
   '/src/geo.js',
   '/src/camera.js',
+  '/src/devicekey.js',
   '/src/outbox/store.js',
   '/src/outbox/queue.js',
   '/src/outbox/sync.js',
