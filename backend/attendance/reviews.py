@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any, Protocol
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
+from piccolo.query import OrderByRaw
 from piccolo.query.functions.aggregate import Count
 
 from backend.attendance.schemas import (
@@ -20,6 +23,7 @@ from backend.attendance.schemas import (
     ReviewLocation,
     ReviewReference,
     ReviewUnit,
+    RiskPart,
 )
 from backend.attendance.service import ACCEPTED, FLAGGED, PENDING, REJECTED, CheckIns, to_struct
 from backend.attendance.tables import CheckIn as CheckInTable
@@ -51,6 +55,40 @@ def _has_reason(code: str) -> WhereRaw:
         "EXISTS (SELECT 1 FROM json_each(attendance_checkin.reasons)"
         " WHERE json_extract(value, '$.code') = {})",
         code,
+    )
+
+
+# Highest spoof-risk first; records without a score (settled before it existed) last. Ties
+# oldest first, as the default order.
+RISK = "COALESCE(attendance_checkin.risk_score, -1)"
+
+
+def encode_risk_cursor(score: float | None, row_id: int) -> str:
+    raw = f"risk|{-1.0 if score is None else score!r}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_risk_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, score, row_id = raw.split("|")
+        if kind != "risk":
+            raise ValueError(kind)
+        return float(score), int(row_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise Invalid("cursor tidak sah; mulai lagi dari halaman pertama") from None
+
+
+def after_risk(cursor: str | None) -> WhereRaw | None:
+    """Rows after `cursor` in (score descending, id ascending) order; None for the first page."""
+    if not cursor:
+        return None
+    score, row_id = decode_risk_cursor(cursor)
+    return WhereRaw(
+        f"({RISK} < {{}} OR ({RISK} = {{}} AND attendance_checkin.id > {{}}))",
+        score,
+        score,
+        row_id,
     )
 
 
@@ -111,6 +149,7 @@ class Reviews:
         start: dt.date | None = None,
         end: dt.date | None = None,
         newest_first: bool = False,
+        by_risk: bool = False,
     ) -> ReviewList:
         """The backlog of flagged check-ins of every day, oldest first (or newest first), one
         page at a time, with the count over all pages and short-lived photo URLs (each one
@@ -137,23 +176,33 @@ class Reviews:
         if reason:
             where &= _has_reason(reason)
         total = await CheckInTable.count().where(where)
-        follow = before if newest_first else after
-        later = follow(CheckInTable.received_at, CheckInTable.id, cursor)
+        if by_risk:
+            later = after_risk(cursor)
+        else:
+            follow = before if newest_first else after
+            later = follow(CheckInTable.received_at, CheckInTable.id, cursor)
         if later is not None:
             where &= later
-        rows = await (
-            CheckInTable.select(
-                CheckInTable.all_columns(),
-                CheckInTable.employee.nip.as_alias("employee_nip"),
-                CheckInTable.employee.name.as_alias("employee_name"),
-                CheckInTable.employee.unit.name.as_alias("unit_name"),
+        query = CheckInTable.select(
+            CheckInTable.all_columns(),
+            CheckInTable.employee.nip.as_alias("employee_nip"),
+            CheckInTable.employee.name.as_alias("employee_name"),
+            CheckInTable.employee.unit.name.as_alias("unit_name"),
+        ).where(where)
+        if by_risk:
+            query = query.order_by(OrderByRaw(RISK), ascending=False).order_by(CheckInTable.id)
+        else:
+            query = query.order_by(
+                CheckInTable.received_at, CheckInTable.id, ascending=not newest_first
             )
-            .where(where)
-            .order_by(CheckInTable.received_at, CheckInTable.id, ascending=not newest_first)
-            .limit(limit + 1)
-            .output(load_json=True)
-        )
-        rows, next_cursor = page(rows, limit, "received_at")
+        rows = await query.limit(limit + 1).output(load_json=True)
+        if by_risk:
+            next_cursor = None
+            if len(rows) > limit:
+                rows = rows[:limit]
+                next_cursor = encode_risk_cursor(rows[-1]["risk_score"], rows[-1]["id"])
+        else:
+            rows, next_cursor = page(rows, limit, "received_at")
         return ReviewList(
             items=[await self._item(who, row) for row in rows],
             next_cursor=next_cursor,
@@ -199,6 +248,8 @@ class Reviews:
             reference_url=references[0] if references else None,
             cctv=await self.evidence.for_checkin(who, row["id"]) if self.evidence else [],
             reference_urls=references,
+            risk_score=row["risk_score"],
+            risk_parts=msgspec.convert(row["risk_parts"] or [], list[RiskPart]),
         )
 
     async def decide(self, who: Principal, checkin_id: int, decision: ReviewDecision) -> CheckIn:

@@ -166,9 +166,10 @@ async def list_reviews(
     order: Annotated[
         str,
         Parameter(
-            pattern="^(oldest|newest)$",
+            pattern="^(oldest|newest|risk)$",
             description="`oldest` (default) or `newest` first, by the time the server received "
-            "the record. A cursor belongs to the order it was made with.",
+            "the record, or `risk`: the highest spoof-risk score first (unscored records last, "
+            "ties oldest first). A cursor belongs to the order it was made with.",
         ),
     ] = "oldest",
 ) -> ReviewList:
@@ -182,6 +183,7 @@ async def list_reviews(
         start=start,
         end=end,
         newest_first=order == "newest",
+        by_risk=order == "risk",
     )
 
 

@@ -33,6 +33,16 @@ class Reason(msgspec.Struct, frozen=True):
     message: str
 
 
+class RiskPart(msgspec.Struct, frozen=True):
+    """One part of a check-in's spoof-risk score (backend/attendance/risk.py): `weight` is its
+    points at full strength, `points` what it gave (negative: CCTV saw the face)."""
+
+    code: str  # accuracy | coordinates | travel | device | clock | mock | liveness | face | cctv
+    weight: float
+    points: float
+    sentence: str
+
+
 class CheckIn(msgspec.Struct, frozen=True):
     id: int
     client_id: uuid.UUID
@@ -90,6 +100,10 @@ class ReviewItem(msgspec.Struct, frozen=True):
     # The employee's newest reference photos (up to 3, newest first; the first is
     # `reference_url`), each link logged like the selfie.
     reference_urls: list[str] = msgspec.field(default_factory=list)
+    # The spoof-risk score for BKD (never shown to the employee, so not on `CheckIn`): None
+    # for a record settled before the score existed; the parts in the desk's order.
+    risk_score: float | None = None
+    risk_parts: list[RiskPart] = msgspec.field(default_factory=list)
 
 
 class ReviewReference(msgspec.Struct, frozen=True):

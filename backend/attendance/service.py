@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance import risk
 from backend.attendance.day_status import work_date_for
 from backend.attendance.schemas import CheckIn, CheckInList, CheckInMeta, Reason
 from backend.attendance.tables import CheckIn as CheckInTable
@@ -39,6 +40,10 @@ PENDING, ACCEPTED, FLAGGED, REJECTED = "pending", "accepted", "flagged", "reject
 
 # Reasons that only explain a good outcome; every other reason sends the record to BKD review.
 INFO_CODES = frozenset({"inside_fence", "face_match", "review_accepted"})
+# The face verdicts of the verification job (faces.service.verify_selfie).
+FACE_CODES = frozenset(
+    {"face_match", "face_mismatch", "no_face", "multiple_faces", "not_enrolled", "bad_selfie"}
+)
 
 
 # --- pure rules -------------------------------------------------------------------------------
@@ -474,6 +479,10 @@ class CheckIns:
                 CheckInTable.lon,
                 CheckInTable.corrected_captured_at,
                 CheckInTable.location,
+                CheckInTable.accuracy_m,
+                CheckInTable.sent_at,
+                CheckInTable.received_at,
+                CheckInTable.work_date,
             )
             .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
             .first()
@@ -499,6 +508,14 @@ class CheckIns:
             )
             if travel:
                 reasons.insert(-1, travel)
+        # The spoof-risk score from everything known at settling (CCTV evidence usually comes
+        # after: `rescore`). At the threshold it sends the record to BKD with its top parts.
+        scored = await self.risk_of(
+            row, reasons, face_code=face_reason.code, face_distance=face_distance, cctv=None
+        )
+        high = risk.high_risk_reason(scored, self.settings.risk_flag_threshold)
+        if high:
+            reasons.insert(-1, high)
         status = final_status(reasons)
         async with self.outbox.transaction():
             settled = (
@@ -508,6 +525,8 @@ class CheckIns:
                         CheckInTable.reasons: msgspec.to_builtins(reasons),
                         CheckInTable.face_distance: face_distance,
                         CheckInTable.verified_at: dt.datetime.now(dt.UTC),
+                        CheckInTable.risk_score: scored.total,
+                        CheckInTable.risk_parts: msgspec.to_builtins(scored.parts),
                     }
                 )
                 .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
@@ -537,6 +556,78 @@ class CheckIns:
                     )
                 )
         return status
+
+    # --- spoof-risk score (attendance/risk.py) ------------------------------------------------
+
+    async def _history(self, employee_id: int, *, exclude_id: int) -> list[risk.Past]:
+        """The employee's newest earlier records (bounded by the rules' `history`), as the
+        accuracy, coordinate and device patterns read them."""
+        rows = (
+            await CheckInTable.select(
+                CheckInTable.work_date,
+                CheckInTable.lat,
+                CheckInTable.lon,
+                CheckInTable.accuracy_m,
+            )
+            .where((CheckInTable.employee == employee_id) & (CheckInTable.id != exclude_id))
+            .order_by(CheckInTable.corrected_captured_at, ascending=False)
+            .limit(max(1, self.settings.risk_rules.history))
+        )
+        # wired at merge: device_id column comes from the chain branch
+        return [risk.Past(**row, device_id=None) for row in rows]
+
+    async def risk_of(
+        self,
+        row: dict[str, Any],
+        reasons: list[Reason],
+        *,
+        face_code: str | None,
+        face_distance: float | None,
+        cctv: risk.CctvSignal | None,
+    ) -> risk.RiskScore:
+        """Gather a record's signals (its row, its reasons, the employee's history) and score."""
+        signals = risk.RiskSignals(
+            reasons=reasons,
+            work_date=row["work_date"],
+            lat=row["lat"],
+            lon=row["lon"],
+            accuracy_m=row["accuracy_m"],
+            skew_s=(row["received_at"] - row["sent_at"]).total_seconds(),
+            face_code=face_code,
+            face_distance=face_distance,
+            face_tolerance=self.settings.face_tolerance,
+            # wired at merge: device_id column comes from the chain branch
+            device_id=None,
+            history=await self._history(row["employee"], exclude_id=row["id"]),
+            cctv=cctv,
+        )
+        return risk.score(signals, self.settings.risk_rules, self.settings.risk_score_max)
+
+    async def rescore(self, checkin_id: int, cctv: risk.CctvSignal) -> float | None:
+        """Score a settled record again once CCTV evidence is in (the cctv domain's evidence
+        job calls this). Only the score and its parts change: the status and the `high_risk`
+        reason stay as decided at settling (evidence is never a verdict), but the desk's order
+        follows the new score. None when the record has no score (pending, rejected, older)."""
+        row = (
+            await CheckInTable.select()
+            .where((CheckInTable.id == checkin_id) & CheckInTable.risk_score.is_not_null())
+            .first()
+            .output(load_json=True)
+        )
+        if row is None:
+            return None
+        reasons = msgspec.convert(row["reasons"], list[Reason])
+        face = next((r.code for r in reasons if r.code in FACE_CODES), None)
+        scored = await self.risk_of(
+            row, reasons, face_code=face, face_distance=row["face_distance"], cctv=cctv
+        )
+        await CheckInTable.update(
+            {
+                CheckInTable.risk_score: scored.total,
+                CheckInTable.risk_parts: msgspec.to_builtins(scored.parts),
+            }
+        ).where(CheckInTable.id == checkin_id)
+        return scored.total
 
     async def checked_in(
         self, employee_ids: list[int], days: list[dt.date]

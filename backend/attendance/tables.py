@@ -40,6 +40,9 @@ class CheckIn(Table, tablename="attendance_checkin"):
     content_hash = Varchar(length=64)  # what a replay must match; excludes sent_at
     face_distance = DoublePrecision(null=True, default=None)
     verified_at = Timestamptz(null=True, default=None)
+    # Spoof-risk score when the record settled (attendance/risk.py); the parts as RiskPart dicts.
+    risk_score = DoublePrecision(null=True, default=None)
+    risk_parts = JSON(default=[])
 
 
 class Review(Table, tablename="attendance_review"):

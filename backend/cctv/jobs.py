@@ -40,10 +40,16 @@ async def link_checkin_evidence(
     ctx: dict[str, Any], *, checkin_id: int, employee_id: int, location_id: int, at: str
 ) -> int:
     """A check-in settled (attendance's outbox event `checkin_settled`): link the snapshots of
-    its location's cameras around it, and match the employee's face in them."""
-    return await ctx["services"].cctv.link_checkin(
+    its location's cameras around it, and match the employee's face in them; then its
+    spoof-risk score is taken again with that evidence (attendance's `rescore`)."""
+    services = ctx["services"]
+    linked = await services.cctv.link_checkin(
         checkin_id, employee_id, location_id, dt.datetime.fromisoformat(at)
     )
+    signal = await services.cctv.risk_signal(checkin_id)
+    if signal.snapshots:
+        await services.checkins.rescore(checkin_id, signal)
+    return linked
 
 
 FUNCTIONS = [

@@ -23,6 +23,7 @@ import httpx
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend.attendance.risk import CctvSignal
 from backend.attendance.schemas import CctvEvidence
 from backend.cctv import exits, pull
 from backend.cctv import people as counter
@@ -1022,6 +1023,15 @@ class Cctv:
             )
             linked += len(inserted)
         return linked
+
+    async def risk_signal(self, checkin_id: int) -> CctvSignal:
+        """The evidence of a check-in as its spoof-risk score reads it: how many snapshots are
+        linked and in how many the employee's face was seen (no image links, nothing logged)."""
+        rows = await Seen.select(Seen.distance).where(Seen.checkin_id == checkin_id)
+        seen = [r["distance"] for r in rows if r["distance"] is not None]
+        return CctvSignal(
+            snapshots=len(rows), matched=len(seen), best_distance=min(seen) if seen else None
+        )
 
     async def for_checkin(self, who: Principal, checkin_id: int) -> list[CctvEvidence]:
         """The snapshots linked to a check-in for the review desk: matched ones first (closest

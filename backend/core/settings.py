@@ -61,6 +61,40 @@ class TppRules(msgspec.Struct, frozen=True):
     monthly_cap_pct: float = 100.0
 
 
+class RiskWeights(msgspec.Struct, frozen=True):
+    """Points each part of the spoof-risk score gives at full strength, on the scale
+    0..HADIR_RISK_SCORE_MAX (backend/attendance/risk.py). A weight of 0 turns a part off."""
+
+    accuracy: float = 15.0  # the same accuracy again and again, or an implausible <= 1 m
+    coordinates: float = 15.0  # no jitter across days, or too few decimals
+    travel: float = 20.0  # `impossible_travel`
+    device: float = 10.0  # a device other than the employee's usual one
+    clock: float = 10.0  # `clock_skew` (by its size) and `late_sync`
+    mock: float = 25.0  # the phone said its location was mocked
+    liveness: float = 20.0  # `liveness_failed`; half of it without a challenge at all
+    face: float = 15.0  # a face distance close to (or past) HADIR_FACE_TOLERANCE
+    cctv: float = 10.0  # taken off when CCTV saw the face; a little added when it did not
+
+
+class RiskRules(msgspec.Struct, frozen=True):
+    """Weights and thresholds of the spoof-risk score, set per Pemda through HADIR_RISK_RULES
+    as JSON; the defaults are this project's judgement, not a regulation."""
+
+    weights: RiskWeights = msgspec.field(default_factory=RiskWeights)
+    history: int = 30  # the employee's previous records the patterns are judged against
+    exact_accuracy_m: float = 1.0  # a reported accuracy at or below this is implausible
+    repeat_accuracy: int = 3  # this many earlier records with the very same accuracy: full
+    few_decimals: int = 4  # lat or lon with this many decimals or fewer: typed, not measured
+    same_place_decimals: int = 6  # lat/lon equal to this many decimals (~0.1 m) = "identical"
+    same_place_days: int = 2  # identical coordinates on this many other days: full
+    clock_full_s: int = 3600  # a skew this large gives the clock part in full
+    late_sync_share: float = 0.3  # share of the clock part for a record synced late only
+    no_liveness_share: float = 0.5  # share of the liveness part when no challenge was done
+    face_calm_share: float = 0.7  # distances below this share of the tolerance add nothing
+    device_seen_share: float = 0.4  # share of the device part for an earlier, not usual, device
+    cctv_unseen_share: float = 0.3  # share of the CCTV part added when cameras did not see them
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # --- where things live -------------------------------------------------------------------
     data_dir: Annotated[
@@ -196,6 +230,22 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Smallest sharpness of a reference photo's face: the variance of the Laplacian of the face scaled to 128 px wide; below it the photo is called blurred."
         ),
     ] = 25.0
+    risk_rules: Annotated[
+        RiskRules,
+        Doc(
+            "Spoof-risk score: the points of each part at full strength and the thresholds of the rules, as JSON (see RiskRules in backend/core/settings.py)."
+        ),
+    ] = msgspec.field(default_factory=RiskRules)
+    risk_score_max: Annotated[
+        float,
+        Doc("Top of the spoof-risk scale (0 to this); the sum of the parts is capped here."),
+    ] = 100.0
+    risk_flag_threshold: Annotated[
+        float,
+        Doc(
+            "A settled check-in whose spoof-risk score reaches this is flagged (`high_risk`) for BKD."
+        ),
+    ] = 50.0
     fence_min_radius_m: Annotated[
         float,
         Doc(

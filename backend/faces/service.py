@@ -74,6 +74,8 @@ class FaceCheck(msgspec.Struct, frozen=True):
 EMPLOYEE_WORDS = {
     "face_match": "Wajah cocok dengan foto referensi",
     "face_mismatch": "Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya",
+    # The spoof-risk score and its parts are BKD's (attendance/risk.py).
+    "high_risk": "Beberapa tanda tidak biasa; BKD akan memeriksanya",
 }
 
 

@@ -436,6 +436,7 @@ export function checkinView(app) {
 const FACE_WORDS = {
   face_match: 'Wajah cocok dengan foto referensi',
   face_mismatch: 'Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya',
+  high_risk: 'Beberapa tanda tidak biasa; BKD akan memeriksanya',
 };
 
 export function reasonList(record) {
