@@ -221,7 +221,9 @@ def clock_part(reasons: list[Reason], skew_s: float, rules: RiskRules) -> RiskPa
 def mock_part(reasons: list[Reason], rules: RiskRules) -> RiskPart:
     weight = rules.weights.mock
     if any(r.code == "mock_location" for r in reasons):
-        return _part("mock", weight, 1, "Ponsel sendiri melaporkan lokasinya palsu (mock location).")
+        return _part(
+            "mock", weight, 1, "Ponsel sendiri melaporkan lokasinya palsu (mock location)."
+        )
     return _part("mock", weight, 0, "Ponsel tidak melaporkan lokasi palsu.")
 
 
@@ -262,7 +264,9 @@ def face_part(
             "cocok, tetapi tidak meyakinkan."
         )
     else:
-        sentence = f"Jarak wajah {_number(distance, 2)} jauh di bawah batas {_number(tolerance, 2)}."
+        sentence = (
+            f"Jarak wajah {_number(distance, 2)} jauh di bawah batas {_number(tolerance, 2)}."
+        )
     return _part("face", weight, max(0.0, severity), sentence)
 
 

@@ -136,7 +136,8 @@ async def list_checkins(
 @get(
     "/api/v1/reviews",
     operation_id="listReviews",
-    summary="The backlog of flagged check-ins for BKD across days and units, oldest first, "
+    summary="The backlog of flagged check-ins for BKD across days and units, oldest first "
+    "(or newest, or highest spoof-risk first), "
     "paged (`limit`, `cursor`), with `total`",
     guards=[allow("review.list")],
 )

@@ -243,9 +243,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     risk_flag_threshold: Annotated[
         float,
         Doc(
-            "A settled check-in whose spoof-risk score reaches this is flagged (`high_risk`) for BKD."
+            "A settled check-in whose spoof-risk score reaches this is flagged (`high_risk`) for BKD: by default two strong signals, or the GPS patterns together with a weak face match or a missing head-turn challenge."
         ),
-    ] = 50.0
+    ] = 60.0
     fence_min_radius_m: Annotated[
         float,
         Doc(

@@ -236,8 +236,7 @@ def test_high_risk_names_the_heaviest_parts_without_numbers():
     reason = risk.high_risk_reason(score, 50)
     assert reason is not None and reason.code == "high_risk"
     assert reason.message == (
-        "Risiko pemalsuan tinggi, terutama dari lokasi palsu, perjalanan mustahil, "
-        "pola akurasi GPS"
+        "Risiko pemalsuan tinggi, terutama dari lokasi palsu, perjalanan mustahil, pola akurasi GPS"
     )
     assert not any(ch.isdigit() for ch in reason.message)
     assert risk.high_risk_reason(score, score.total) is not None  # at the threshold
