@@ -1,5 +1,7 @@
 // BKD's review desk. The backlog of flagged check-ins of every day and unit, paged (filters:
-// unit with everything under it, a range of dates, the reason, oldest or newest first). At a
+// unit with everything under it, a range of dates, the reason; highest spoof-risk first by
+// default, or oldest / newest first). Each record shows its risk score, and the case lists
+// the score's parts with their points, weights and sentences (numbers for BKD only). At a
 // desk (1366 px and wider) the queue stands beside the case under review; on a phone they
 // stack. The case: the selfie beside the employee's reference photos and the CCTV snapshots
 // taken there within minutes, its reasons and where it was taken against the fence; Terima /
@@ -29,6 +31,20 @@ const REASONS = {
   late_sync: 'Terlambat dikirim',
   impossible_travel: 'Perpindahan mustahil',
   mock_location: 'Lokasi palsu',
+  high_risk: 'Risiko pemalsuan tinggi',
+};
+
+// The parts of the spoof-risk score (backend/attendance/risk.py), in the server's order.
+const RISK_PARTS = {
+  accuracy: 'Pola akurasi GPS',
+  coordinates: 'Koordinat',
+  travel: 'Perjalanan mustahil',
+  device: 'Perangkat',
+  clock: 'Jam ponsel',
+  mock: 'Lokasi palsu',
+  liveness: 'Tantangan gerak',
+  face: 'Jarak wajah',
+  cctv: 'CCTV',
 };
 
 // The reasons a record was flagged for, not the ones that passed (inside the fence, a match).
@@ -84,6 +100,66 @@ export function matchWords(distance) {
   return `Wajah pegawai terlihat (jarak ${decimal(distance)}; makin kecil makin mirip)`;
 }
 
+function points(value) {
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return text.replace('.', ',');
+}
+
+// Red when the server flagged the score (`high_risk`: its threshold is a setting there).
+function riskBadge(item) {
+  const score = item.risk_score;
+  const unknown = score === null || score === undefined;
+  const high = (item.checkin.reasons || []).some((r) => r.code === 'high_risk');
+  return h(
+    'span',
+    {
+      class: `risk-badge${high ? ' risk-high' : ''}`,
+      title: 'Skor risiko pemalsuan (0–100)',
+    },
+    unknown ? 'Risiko –' : `Risiko ${points(score)}`,
+  );
+}
+
+// Each part: its name, its points of its weight, and why in one sentence.
+export function riskTable(item) {
+  const parts = item.risk_parts || [];
+  if (!parts.length) {
+    return h(
+      'p',
+      { class: 'hint', id: 'review-risk' },
+      'Skor risiko belum dihitung untuk presensi ini.',
+    );
+  }
+  const head = ['Bagian', 'Poin', 'Alasan'].map((t) => h('th', { scope: 'col' }, t));
+  const rows = parts.map((p) =>
+    h(
+      'tr',
+      {
+        class: p.points > 0 ? 'risk-up' : p.points < 0 ? 'risk-down' : null,
+        'data-part': p.code,
+      },
+      h('th', { scope: 'row' }, RISK_PARTS[p.code] || p.code),
+      h(
+        'td',
+        { class: 'risk-points' },
+        `${p.points > 0 ? '+' : ''}${points(p.points)} / ${points(p.weight)}`,
+      ),
+      h('td', null, p.sentence),
+    ),
+  );
+  return h(
+    'section',
+    { class: 'desk-risk', id: 'review-risk', 'aria-labelledby': 'review-risk-title' },
+    h('h3', { id: 'review-risk-title' }, 'Skor risiko pemalsuan ', riskBadge(item)),
+    h(
+      'table',
+      { class: 'risk-table' },
+      h('thead', null, h('tr', null, head)),
+      h('tbody', null, rows),
+    ),
+  );
+}
+
 function flagReasons(checkin) {
   return (checkin.reasons || []).filter((r) => !PASSED.has(r.code));
 }
@@ -114,6 +190,7 @@ export function reviewsView(app) {
   const orderSelect = h(
     'select',
     { id: 'review-order', class: 'select' },
+    h('option', { value: 'risk' }, 'Risiko tertinggi dulu'),
     h('option', { value: 'oldest' }, 'Terlama dulu'),
     h('option', { value: 'newest' }, 'Terbaru dulu'),
   );
@@ -133,6 +210,8 @@ export function reviewsView(app) {
   );
   more.addEventListener('click', () => loadMore());
   const counter = h('p', { class: 'hint', id: 'review-count' });
+  // The order in words beside the queue: the filters it is chosen in may be folded.
+  const sortedBy = h('p', { class: 'hint', id: 'review-sort' });
 
   const body = h('div', { class: 'screen desk-case', id: 'review' });
   const recent = h('section', {
@@ -190,6 +269,7 @@ export function reviewsView(app) {
         'section',
         { class: 'card desk-queue', 'aria-labelledby': 'review-queue-title' },
         h('h2', { id: 'review-queue-title' }, 'Antrean'),
+        sortedBy,
         filters,
         counter,
         list,
@@ -288,6 +368,7 @@ export function reviewsView(app) {
     else if (total) status.textContent = `${total} presensi menunggu keputusan`;
     else status.textContent = 'Tidak ada yang perlu diperiksa';
     selected = Math.max(0, Math.min(selected, items.length - 1));
+    sortedBy.textContent = `Urutan: ${orderSelect.selectedOptions[0].textContent.toLowerCase()}`;
     counter.textContent = items.length
       ? `Menampilkan ${items.length} dari ${total}`
       : 'Antrean kosong untuk pilihan ini';
@@ -311,7 +392,7 @@ export function reviewsView(app) {
           h(
             'button',
             { type: 'button', class: 'desk-pick', 'data-index': String(n) },
-            h('span', { class: 'desk-row-name' }, item.employee.name),
+            h('span', { class: 'desk-row-name' }, item.employee.name, ' ', riskBadge(item)),
             h(
               'span',
               { class: 'desk-row-meta' },
@@ -476,6 +557,7 @@ export function reviewsView(app) {
           { class: 'reasons' },
           (c.reasons || []).map((r) => h('li', null, r.message)),
         ),
+        riskTable(item),
         h('label', { for: 'review-note' }, 'Catatan (wajib bila ditolak)'),
         note,
         h(
