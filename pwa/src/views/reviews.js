@@ -114,7 +114,7 @@ function riskBadge(item) {
     'span',
     {
       class: `risk-badge${high ? ' risk-high' : ''}`,
-      title: 'Skor risiko pemalsuan (0–100)',
+      title: 'Skor risiko pemalsuan',
     },
     unknown ? 'Risiko –' : `Risiko ${points(score)}`,
   );
