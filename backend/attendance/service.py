@@ -560,8 +560,9 @@ class CheckIns:
     # --- spoof-risk score (attendance/risk.py) ------------------------------------------------
 
     async def _history(self, employee_id: int, *, exclude_id: int) -> list[risk.Past]:
-        """The employee's newest earlier records (bounded by the rules' `history`), as the
-        accuracy, coordinate and device patterns read them."""
+        """The employee's newest other records (bounded by the rules' `history`), as the
+        accuracy, coordinate and device patterns read them. Other, not only earlier: offline
+        records arrive out of order, and a pattern is a pattern either way."""
         rows = (
             await CheckInTable.select(
                 CheckInTable.work_date,

@@ -74,6 +74,9 @@ async def test_snapshots_around_a_checkin_are_linked_with_the_face_matched(clien
     assert [e["snapshot_id"] for e in evidence] == [seen.json()["id"], empty.json()["id"]]
     assert evidence[0]["camera_code"] == "CAM-SEKOLAH"
     assert evidence[0]["distance"] == matched["distance"] and evidence[1]["distance"] is None
+    # The evidence job scored the record again: the face seen at the gate takes points off.
+    cctv_part = next(p for p in queue[0]["risk_parts"] if p["code"] == "cctv")
+    assert cctv_part["points"] == -clean.risk_rules.weights.cctv
     image = await client.get(evidence[0]["image_url"])
     assert image.status_code == 200 and image.content == photo("obama3.jpg")
     logged = await PhotoAccess.select(PhotoAccess.purpose, PhotoAccess.object_key).where(
