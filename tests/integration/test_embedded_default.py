@@ -116,3 +116,40 @@ async def test_the_desks_work_on_sqlite(tmp_path: Path) -> None:
         assert [e["nip"] for e in found.json()["items"]] == [TEACHER.nip]
         trail = await client.get(f"/api/v1/admin/employees/{TEACHER.nip}/audit", headers=bkd)
         assert [e["action"] for e in trail.json()["items"]] == ["face.remove", "face.enrol"]
+
+        # The review queue by spoof-risk on SQLite: COALESCE order and its own cursor.
+        import datetime as dt
+        import uuid
+
+        from backend.attendance.tables import CheckIn
+        from backend.org.tables import Employee
+
+        teacher = await Employee.select(Employee.id).where(Employee.nip == TEACHER.nip).first()
+        at = dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
+        ids = []
+        for score in (12.5, None, 70.0):
+            rows = await CheckIn.insert(
+                CheckIn(
+                    client_id=uuid.uuid4(),
+                    employee=teacher["id"],
+                    kind="in",
+                    captured_at=at,
+                    sent_at=at,
+                    received_at=at,
+                    corrected_captured_at=at,
+                    work_date=at.date(),
+                    status="flagged",
+                    reasons=[{"code": "no_location", "message": "x"}],
+                    content_hash="0" * 64,
+                    risk_score=score,
+                )
+            ).returning(CheckIn.id)
+            ids.append(rows[0]["id"])
+        walked, cursor = [], None
+        while True:
+            params = {"order": "risk", "limit": 1, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/api/v1/reviews", params=params, headers=bkd)).json()
+            walked += [item["checkin"]["id"] for item in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert walked == [ids[2], ids[0], ids[1]]
