@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import math
 from typing import Any, Protocol
 
 import msgspec
@@ -72,9 +73,11 @@ def decode_risk_cursor(cursor: str) -> tuple[float, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, score, row_id = raw.split("|")
-        if kind != "risk":
+        value, number = float(score), int(row_id)
+        # Refused here rather than by the database (a 5xx): NaN, infinities, ids out of range.
+        if kind != "risk" or not math.isfinite(value) or not 0 <= number < 2**63:
             raise ValueError(kind)
-        return float(score), int(row_id)
+        return value, number
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise Invalid("cursor tidak sah; mulai lagi dari halaman pertama") from None
 

@@ -1,13 +1,16 @@
 """The spoof-risk score: each part on its own, then the total, its cap and `high_risk`."""
 
+import base64
 import datetime as dt
 
 import msgspec
 import pytest
 
 from backend.attendance import risk
+from backend.attendance.reviews import decode_risk_cursor, encode_risk_cursor
 from backend.attendance.risk import CctvSignal, Past, RiskSignals
 from backend.attendance.schemas import Reason
+from backend.core.errors import Invalid
 from backend.core.settings import RiskRules, RiskWeights, Settings
 
 RULES = RiskRules()
@@ -241,3 +244,12 @@ def test_high_risk_names_the_heaviest_parts_without_numbers():
     assert not any(ch.isdigit() for ch in reason.message)
     assert risk.high_risk_reason(score, score.total) is not None  # at the threshold
     assert risk.high_risk_reason(score, score.total + 0.1) is None
+
+
+def test_the_risk_cursor_round_trips_and_refuses_nonsense():
+    assert decode_risk_cursor(encode_risk_cursor(72.5, 41)) == (72.5, 41)
+    assert decode_risk_cursor(encode_risk_cursor(None, 3)) == (-1.0, 3)  # unscored: last
+    for bad in ("risk|nan|1", "risk|1|99999999999999999999", "time|1|1", "risk|x|1", "%%%"):
+        token = base64.urlsafe_b64encode(bad.encode()).decode().rstrip("=")
+        with pytest.raises(Invalid):
+            decode_risk_cursor(token)
