@@ -40,6 +40,8 @@ class CheckIn(Table, tablename="attendance_checkin"):
     content_hash = Varchar(length=64)  # what a replay must match; excludes sent_at
     face_distance = DoublePrecision(null=True, default=None)
     verified_at = Timestamptz(null=True, default=None)
+    source = Varchar(length=10, default="phone")  # phone | kiosk
+    kiosk_id = Integer(null=True, default=None)  # the face kiosk that identified the employee
 
 
 class Review(Table, tablename="attendance_review"):

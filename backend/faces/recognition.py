@@ -456,6 +456,28 @@ def identify(
     return Identification("match", best_id, best, gap)
 
 
+def identify_photo(
+    photo_jpeg: bytes,
+    candidates: Mapping[int, Sequence[np.ndarray]],
+    *,
+    tolerance: float,
+    margin: float,
+    max_pixels: int,
+    upsample: int = 0,
+    max_side: int = DETECTION_MAX_SIDE,
+) -> tuple[int, Identification]:
+    """(faces found, who the face is among `candidates`): a kiosk's frontal frame. People
+    queueing behind the one at the kiosk may be in the picture too: the largest face is the
+    one identified. No face is `unknown` with 0 faces. Raises BadImage."""
+    image = decode_jpeg(photo_jpeg, max_pixels=max_pixels, max_side=max_side)
+    boxes = locate_faces(image, upsample=upsample)
+    if not boxes:
+        return 0, Identification("unknown", None, None, None)
+    nearest = max(boxes, key=lambda b: (b.right - b.left) * (b.bottom - b.top))
+    [encoding] = encode_faces(image, boxes=[nearest])
+    return len(boxes), identify(encoding, candidates, tolerance=tolerance, margin=margin)
+
+
 def _stack(references: Sequence[np.ndarray]) -> np.ndarray:
     known = np.stack([np.asarray(reference, dtype=np.float64) for reference in references])
     if known.shape[1:] != (ENCODING_SIZE,):
