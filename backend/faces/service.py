@@ -226,14 +226,15 @@ class Faces:
     async def identify_in_photo(
         self,
         photo: bytes,
-        candidates: dict[int, list[np.ndarray]],
+        candidates: recognition.Gallery,
         *,
         tolerance: float,
         margin: float,
     ) -> tuple[int, recognition.Identification]:
         """Who the largest face in a photo is among `candidates` (1:N), computed in the face
-        pool: the encoding and the distances to every candidate's references are CPU work.
-        Raises recognition.BadImage."""
+        pool: the encoding and the distances to every candidate's references are CPU work (the
+        gallery, stacked beforehand, travels to the worker as three arrays). Raises
+        recognition.BadImage."""
         return await self._run(
             recognition.identify_photo,
             photo,

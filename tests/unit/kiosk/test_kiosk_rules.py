@@ -130,3 +130,19 @@ def test_a_capture_sent_again_matches_whatever_its_sent_at():
     )
     assert kiosk.capture_hash(meta, b"a") == kiosk.capture_hash(later, b"a")
     assert kiosk.capture_hash(meta, b"a") != kiosk.capture_hash(meta, b"b")
+
+
+def test_a_gallery_stacked_once_decides_as_the_dict_does():
+    rng = np.random.default_rng(3)
+    face = unit(1)
+    candidates = {
+        n: [at_distance(face, rng.uniform(0.2, 0.9), 100 * n + k) for k in range(n % 3 + 1)]
+        for n in range(1, 40)
+    }
+    candidates[40] = []  # enrolled nobody: never a candidate
+    gallery = recognition.gallery_of(candidates)
+    assert len(gallery.people) == 39
+    for tolerance, margin in ((0.42, 0.1), (0.6, 0.01), (0.1, 0.1)):
+        assert recognition.identify(
+            face, gallery, tolerance=tolerance, margin=margin
+        ) == recognition.identify(face, candidates, tolerance=tolerance, margin=margin)
