@@ -287,12 +287,17 @@ function ready(el, kiosk) {
     }
   };
 
-  const clock = (iso) =>
-    new Intl.DateTimeFormat('id-ID', {
+  // "07:12", as the server's greeting writes it (id-ID would write 07.12).
+  const clock = (iso) => {
+    const parts = new Intl.DateTimeFormat('id-ID', {
       hour: '2-digit',
       minute: '2-digit',
+      hourCycle: 'h23',
       timeZone: kiosk.timezone || 'Asia/Jakarta',
-    }).format(new Date(iso));
+    }).formatToParts(new Date(iso));
+    const part = (type) => (parts.find((p) => p.type === type) || {}).value || '';
+    return `${part('hour')}:${part('minute')}`;
+  };
 
   const showNet = () => {
     net.textContent = navigator.onLine ? ' · Terhubung' : ' · Tanpa sinyal';
@@ -304,6 +309,7 @@ function ready(el, kiosk) {
     result.textContent = answer.message;
     result.dataset.outcome = answer.outcome;
     result.hidden = false;
+    prompt.textContent = IDLE;
     resultTimer = setTimeout(() => {
       result.hidden = true;
     }, RESULT_MS);
