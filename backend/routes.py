@@ -7,6 +7,7 @@ from backend.faces.routes import ROUTES as FACES
 from backend.geofence.routes import ROUTES as GEOFENCE
 from backend.gerai.routes import ROUTES as GERAI
 from backend.imports.routes import ROUTES as IMPORTS
+from backend.kiosk.routes import ROUTES as KIOSK
 from backend.org.routes import ROUTES as ORG
 from backend.permits.routes import ROUTES as PERMITS
 from backend.push.routes import ROUTES as PUSH
@@ -24,4 +25,5 @@ ROUTES = [
     *BOARD,
     *CCTV,
     *GEOFENCE,
+    *KIOSK,
 ]

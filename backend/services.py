@@ -37,6 +37,7 @@ from backend.geofence.service import FenceEditor, Geofences
 from backend.gerai.service import GeraiService
 from backend.imports.handout import Handouts
 from backend.imports.service import Imports
+from backend.kiosk.service import Kiosks
 from backend.org import imports as org_imports
 from backend.org import service as org
 from backend.org.service import Accounts, UnitDirectory, token_state
@@ -122,6 +123,7 @@ class Services(msgspec.Struct):
     cctv: Cctv
     accounts: Accounts
     fence_editor: FenceEditor
+    kiosks: Kiosks
 
 
 @contextlib.asynccontextmanager
@@ -290,6 +292,14 @@ async def open_services(
                 limits=FenceLimits(settings.fence_min_radius_m, settings.fence_max_extent_m),
                 default_max_accuracy_m=settings.default_max_accuracy_m,
                 tile_url=settings.tile_url,
+            ),
+            kiosks=Kiosks(
+                settings=settings,
+                outbox=outbox,
+                faces=faces,
+                checkins=checkins,
+                permits=permits,
+                units=units,
             ),
         )
         if isinstance(queue, InProcessQueue):

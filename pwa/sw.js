@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '890529094894';
+const VERSION = 'ccd07ec8001e';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
@@ -46,6 +46,9 @@ const SHELL = [
 // Every other file of pwa/, named so that tests/browser/test_shell.py can tell a forgotten file
 // from one left out on purpose. Never precached.
 const ON_FIRST_USE = [
+  '/src/views/kiosk.js',
+  '/src/views/kiosks.js',
+  '/src/kiosk.css',
   '/src/views/approvals.js',
   '/src/views/board.js',
   '/src/views/exits.js',

@@ -58,6 +58,7 @@ class CheckIn(msgspec.Struct, frozen=True):
     corrected_captured_at: dt.datetime
     work_date: dt.date
     face_distance: float | None = None
+    source: str = "phone"  # phone | kiosk (a face kiosk at the office door)
 
 
 class CheckInList(msgspec.Struct, frozen=True):

@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 PENDING, ACCEPTED, FLAGGED, REJECTED = "pending", "accepted", "flagged", "rejected"
 
 # Reasons that only explain a good outcome; every other reason sends the record to BKD review.
-INFO_CODES = frozenset({"inside_fence", "face_match", "review_accepted"})
+INFO_CODES = frozenset(
+    {"inside_fence", "face_match", "review_accepted", "liveness_passed", "kiosk_identified"}
+)
 # The face verdicts of the verification job (faces.service.verify_selfie).
 FACE_CODES = frozenset(
     {"face_match", "face_mismatch", "no_face", "multiple_faces", "not_enrolled", "bad_selfie"}
@@ -202,6 +204,29 @@ def content_hash(meta: CheckInMeta, selfie_sha256: str) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def kiosk_kind(already_in: bool, local: dt.time, out_from: dt.time) -> str:
+    """A face kiosk's capture is a check-in (`in`) until the employee has one that day and the
+    local time reaches `out_from` (HADIR_KIOSK_OUT_FROM); then it is a check-out. Looking twice
+    at the kiosk in the morning makes two check-ins, never an early check-out."""
+    return "out" if already_in and local >= out_from else "in"
+
+
+class KioskCapture(msgspec.Struct, frozen=True):
+    """A face kiosk's capture of an identified employee, as the kiosk domain hands it over."""
+
+    client_id: uuid.UUID
+    employee_id: int
+    nip: str
+    unit_id: int
+    captured_at: dt.datetime
+    sent_at: dt.datetime
+    kiosk_id: int
+    location_id: int
+    location_name: str
+    distance: float | None
+    reasons: list[Reason]  # kiosk_identified and the liveness verdict
+
+
 def selfie_key(nip: str, client_id: uuid.UUID, day: dt.date) -> str:
     return f"selfies/{day:%Y/%m/%d}/{nip}/{client_id}.jpg"
 
@@ -247,6 +272,7 @@ def to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
         corrected_captured_at=row["corrected_captured_at"],
         work_date=row["work_date"],
         face_distance=row["face_distance"],
+        source=row.get("source") or "phone",
     )
 
 
@@ -361,6 +387,137 @@ class CheckIns:
         stored["id"] = checkin_id
         stored["face_distance"] = None
         return to_struct(stored, fence_result.location_name if fence_result else None), True
+
+    async def submit_at_kiosk(
+        self, capture: KioskCapture, photo: bytes, *, kind: str | None = None
+    ) -> tuple[CheckIn, bool]:
+        """Store the check-in of an employee a face kiosk identified, once per client_id:
+        source `kiosk`, at the kiosk's location (no GPS: the kiosk stands at a known place),
+        settled at once (the face was already matched 1:N), with the same follow-up as a
+        verified phone record (day status, CCTV evidence, a notice when flagged). `kind` None:
+        decided by `kiosk_kind`. Returns (the record, whether it was new)."""
+        received_at = dt.datetime.now(dt.UTC)
+        meta = CheckInMeta(
+            client_id=capture.client_id,
+            kind=kind or "in",
+            lat=None,
+            lon=None,
+            accuracy_m=None,
+            captured_at=capture.captured_at,
+            sent_at=capture.sent_at,
+        )
+        clock = correct_clock(meta, received_at, self.settings)
+        zone = await self.units.timezone(capture.unit_id)
+        local = clock.corrected_captured_at.astimezone(zone)
+        work_date = work_date_for(local, await self.units.schedule_days(capture.employee_id))
+        if kind is None:
+            already_in = await CheckInTable.exists().where(
+                (CheckInTable.employee == capture.employee_id)
+                & (CheckInTable.work_date == work_date)
+                & (CheckInTable.kind == "in")
+                & (CheckInTable.status != REJECTED)
+                & (CheckInTable.corrected_captured_at < clock.corrected_captured_at)
+                & (CheckInTable.client_id != capture.client_id)
+            )
+            out_from = dt.time.fromisoformat(self.settings.kiosk_out_from)
+            meta = msgspec.structs.replace(
+                meta, kind=kiosk_kind(already_in, local.time().replace(tzinfo=None), out_from)
+            )
+        # The clock reasons of a phone record (skew, late sync); "no GPS" means nothing here.
+        _, clock_reasons = assess(
+            meta,
+            received_at=received_at,
+            clock=clock,
+            fence=None,
+            fence_name=None,
+            settings=self.settings,
+        )
+        reasons = [r for r in clock_reasons if r.code != "no_location"] + capture.reasons
+        status = final_status(reasons)
+        selfie_sha = hashlib.sha256(photo).hexdigest()
+        key = selfie_key(capture.nip, capture.client_id, work_date)
+        row = CheckInTable(
+            client_id=capture.client_id,
+            employee=capture.employee_id,
+            kind=meta.kind,
+            lat=None,
+            lon=None,
+            accuracy_m=None,
+            captured_at=capture.captured_at,
+            sent_at=capture.sent_at,
+            received_at=received_at,
+            corrected_captured_at=clock.corrected_captured_at,
+            work_date=work_date,
+            status=status,
+            reasons=msgspec.to_builtins(reasons),
+            location=capture.location_id,
+            decision=None,
+            distance_m=None,
+            selfie_key=key,
+            selfie_sha256=selfie_sha,
+            # The kind is the server's decision, not the kiosk's: left out of what a replay
+            # must match.
+            content_hash=content_hash(msgspec.structs.replace(meta, kind="in"), selfie_sha),
+            face_distance=capture.distance,
+            verified_at=received_at,
+            source="kiosk",
+            kiosk_id=capture.kiosk_id,
+        )
+        try:
+            if not await CheckInTable.exists().where(CheckInTable.client_id == capture.client_id):
+                await self.store.put(key, photo, "image/jpeg")
+            async with self.outbox.transaction():
+                inserted = (
+                    await CheckInTable.insert(row)
+                    .on_conflict(action="DO NOTHING")
+                    .returning(CheckInTable.id)
+                )
+                if inserted:
+                    checkin_id = inserted[0]["id"]
+                    await self.outbox.add(events.day_changed(capture.employee_id, work_date))
+                    if status != REJECTED:
+                        await self.outbox.add(
+                            events.checkin_settled(
+                                checkin_id,
+                                capture.employee_id,
+                                capture.location_id,
+                                clock.corrected_captured_at,
+                            )
+                        )
+                    if status == FLAGGED:
+                        flags = [
+                            for_employee(r.code, r.message)
+                            for r in reasons
+                            if r.code not in INFO_CODES
+                        ]
+                        await self.outbox.add(
+                            events.notice(
+                                capture.employee_id,
+                                kind="checkin_flagged",
+                                subject=str(checkin_id),
+                                title="Presensi kiosk perlu diperiksa BKD",
+                                body="; ".join(flags)[:200],
+                                url=f"/#/presensi/{checkin_id}",
+                            )
+                        )
+        except Exception as exc:
+            log.exception("storing kiosk check-in %s failed", capture.client_id)
+            raise Unavailable("Penyimpanan sedang bermasalah; presensi akan dikirim ulang") from exc
+        if not inserted:
+            stored_row = (
+                await CheckInTable.select()
+                .where(CheckInTable.client_id == capture.client_id)
+                .first()
+                .output(load_json=True)
+            )
+            if stored_row is None or stored_row["employee"] != capture.employee_id:
+                raise Conflict(
+                    "client_id ini sudah dipakai untuk presensi lain; buat presensi baru"
+                )
+            return to_struct(stored_row, capture.location_name), False
+        stored = row.to_dict()
+        stored["id"] = inserted[0]["id"]
+        return to_struct(stored, capture.location_name), True
 
     async def queue_verification(self, checkin_ids: list[int]) -> None:
         """Ask again for the verification of pending check-ins (the sweep; normally the outbox

@@ -43,6 +43,8 @@ class CheckIn(Table, tablename="attendance_checkin"):
     # Spoof-risk score when the record settled (attendance/risk.py); the parts as RiskPart dicts.
     risk_score = DoublePrecision(null=True, default=None)
     risk_parts = JSON(default=[])
+    source = Varchar(length=10, default="phone")  # phone | kiosk
+    kiosk_id = Integer(null=True, default=None)  # the face kiosk that identified the employee
 
 
 class Review(Table, tablename="attendance_review"):

@@ -155,6 +155,8 @@ PUBLIC_PATHS = [
     r"^/desk/",
     # Citizens rate a gerai with no account: the rating page, its data, QR and poster.
     r"^/(nilai/|nilai\.html|nilai-sw\.js|api/v1/public/)",
+    # A face kiosk has no login: it signs with its own device key (backend/kiosk/service.py).
+    "^/api/v1/kiosk/",
 ]
 
 

@@ -110,6 +110,7 @@ CONFLICTS = {
     "cancelPermit",
     "ackTeguran",
     "createCamera",
+    "kioskCapture",  # a client_id already used for another capture
 }
 PUBLIC_OPERATIONS = {"login", "health"}
 # Citizens' ratings: public, one per device per visit window (409), limited per address (429).

@@ -95,6 +95,8 @@ POLICY: dict[str, dict[str, str]] = {
     "cctv.exit.list": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
     "employee.update": {"admin": ANY},
     "employee.password_reset": {"admin": ANY},
+    # Face kiosks at office doors: registered, listed and revoked by BKD and admins.
+    "kiosk.manage": {"bkd": ANY, "admin": ANY},
     # Piccolo Admin at /admin/ (master data screens): checked by backend/core/admin.py.
     "admin.screens": {"admin": ANY},
 }
@@ -121,6 +123,10 @@ PUBLIC = frozenset(
         "ratingPoster",
         # Cameras push snapshots with HTTP Basic and their own key (checked by backend/cctv).
         "pushSnapshot",
+        # Face kiosks: activation with a one-time code, then captures signed with the kiosk's
+        # own device key (checked by backend/kiosk/service.py: 401 / 403).
+        "activateKiosk",
+        "kioskCapture",
         # Piccolo Admin's shell and login page; its API checks hadir's session and the
         # `admin.screens` action itself (backend/core/admin.py: 401 / 403).
         "adminScreens",

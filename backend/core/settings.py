@@ -478,6 +478,30 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Exit cameras: the same employee seen again within this many seconds of their last exit event is the same event."
         ),
     ] = 300
+    kiosk_tolerance: Annotated[
+        float,
+        Doc(
+            "Face kiosk: face distance at or below which the best-matching employee of the kiosk's location is named (1:N, stricter than HADIR_FACE_TOLERANCE: a wrong name records someone else's attendance)."
+        ),
+    ] = 0.42
+    kiosk_margin: Annotated[
+        float,
+        Doc(
+            "Face kiosk: how much nearer the best-matching employee must be than the second best; closer than that, nobody is named and nothing is recorded."
+        ),
+    ] = 0.1
+    kiosk_code_ttl_hours: Annotated[
+        int,
+        Doc(
+            "Face kiosk: how long a kiosk's one-time activation code stays valid after it is shown to the admin who registered the kiosk."
+        ),
+    ] = 72
+    kiosk_out_from: Annotated[
+        str,
+        Doc(
+            "Face kiosk: local time (HH:MM) from which an employee's kiosk capture counts as a check-out (pulang) when they already checked in that day; before it, or with no check-in yet, it is a check-in (masuk)."
+        ),
+    ] = "12:00"
     login_nip_free_failures: Annotated[
         int,
         Doc(

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
+from piccolo.query.functions.aggregate import Count, Max
 
 from backend.core import audit
 from backend.core.auth import Principal
@@ -208,6 +209,51 @@ class Faces:
                 recognition.encoding_from_bytes(row["encoding"])
             )
         return found
+
+    async def reference_stamp(self, employee_ids: list[int]) -> tuple[int, int]:
+        """(how many references, the newest reference id) of these employees: changes with
+        every enrolment (a new id) and removal (a smaller count), so a cache of their
+        encodings (the face kiosk's) knows when to read them again."""
+        if not employee_ids:
+            return 0, 0
+        row = await (
+            FaceReference.select(
+                Count(FaceReference.id, alias="n"), Max(FaceReference.id, alias="newest")
+            )
+            .where(FaceReference.employee.is_in(sorted(set(employee_ids))))
+            .first()
+        )
+        return (row["n"] or 0, row["newest"] or 0) if row else (0, 0)
+
+    async def identify_in_photo(
+        self,
+        photo: bytes,
+        candidates: recognition.Gallery,
+        *,
+        tolerance: float,
+        margin: float,
+    ) -> tuple[int, recognition.Identification]:
+        """Who the largest face in a photo is among `candidates` (1:N), computed in the face
+        pool: the encoding and the distances to every candidate's references are CPU work (the
+        gallery, stacked beforehand, travels to the worker as three arrays). Raises
+        recognition.BadImage."""
+        return await self._run(
+            recognition.identify_photo,
+            photo,
+            candidates,
+            tolerance=tolerance,
+            margin=margin,
+            max_pixels=self.settings.selfie_max_pixels,
+            upsample=self.settings.face_upsample,
+        )
+
+    # STAND-IN (kiosk branch): replaced by the liveness branch at merge
+    async def check_liveness(
+        self, challenge: list[str], frames: list[tuple[str, bytes]], selfie: bytes
+    ) -> FaceCheck:
+        if not frames:
+            return FaceCheck("liveness_failed", "Tidak ada gambar tantangan gerakan kepala")
+        return FaceCheck("liveness_passed", "Tantangan gerakan kepala berhasil")
 
     async def check_photo(self, photo: bytes) -> PhotoCheck:
         """The desk's feedback on a photo before it is enrolled: faces, size, sharpness and

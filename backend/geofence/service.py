@@ -255,6 +255,17 @@ async def location_names(location_ids: Sequence[int]) -> dict[int, str]:
     return {row["id"]: row["name"] for row in rows}
 
 
+async def location_places(location_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Location id -> (name, unit id), in one query: where a face kiosk stands and whose staff
+    check in there."""
+    if not location_ids:
+        return {}
+    rows = await LocationTable.select(
+        LocationTable.id, LocationTable.name, LocationTable.unit
+    ).where(LocationTable.id.is_in(list(set(location_ids))))
+    return {row["id"]: (row["name"], row["unit"]) for row in rows}
+
+
 async def search_locations(words: str, *, limit: int) -> list[tuple[int, str]]:
     """(id, name) of the locations whose name holds every word of `words` (any case), by name;
     at most `limit` of them. A place to pick (a dinas luar's destination), not a fence check."""

@@ -585,6 +585,18 @@ class Permits:
         )
         return [row["destination"] for row in rows]
 
+    async def dinas_luar_at(self, location_id: int, day: dt.date) -> list[int]:
+        """Employees with an approved dinas luar to this location covering `day` (the face
+        kiosk there names them too)."""
+        rows = await PermitTable.select(PermitTable.employee).where(
+            (PermitTable.destination == location_id)
+            & (PermitTable.kind == "dinas_luar")
+            & (PermitTable.status == APPROVED)
+            & (PermitTable.start_date <= day)
+            & (PermitTable.end_date >= day)
+        )
+        return sorted({row["employee"] for row in rows})
+
     @staticmethod
     def _select() -> Any:
         """Permits with the names of the people on them and the employee's schedule: everything

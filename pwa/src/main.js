@@ -117,6 +117,14 @@ const TABS = [
     roles: ['asn', 'kepala_unit', 'bkd', 'command'],
     view: (app) => lazyView(app, () => import('./views/ratings.js'), 'ratingsView'),
   },
+  // Not a tab: face kiosks at office doors (register, list, revoke), opened from "Akun".
+  {
+    route: 'kiosk-wajah',
+    label: 'Kiosk wajah',
+    hidden: true,
+    roles: ['bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('./views/kiosks.js'), 'kiosksView'),
+  },
   // Not a tab: exit-camera events (evidence, not sanctions), opened from "Akun" and from the
   // push notification (backend/cctv/exits.py SCREEN_URL).
   {
@@ -568,6 +576,14 @@ async function registerServiceWorker() {
 // --- start -------------------------------------------------------------------------------------
 
 async function start() {
+  // A shared tablet at an office door: its own screen, no ASN login (src/views/kiosk.js).
+  if (/^#\/kiosk\/?$/.test(location.hash)) {
+    const { kioskMode } = await import('./views/kiosk.js');
+    await kioskMode(document.body);
+    if (document.readyState === 'complete') registerServiceWorker();
+    else addEventListener('load', registerServiceWorker);
+    return;
+  }
   app.session = await getSession();
   app.me = (await getKv('me')) || null;
   updateNet();

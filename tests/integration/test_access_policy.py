@@ -69,6 +69,7 @@ class World:
         self.camera = 0  # a registered camera's id
         self.location = 0  # where it stands
         self.export: dict[str, int] = {}  # a recap export of each unit, by code
+        self.kiosk = 0  # a registered face kiosk's id (at `location`)
 
     def next_days(self) -> tuple[str, str]:
         self.counter += 1
@@ -266,6 +267,17 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
         ),
     ),
     "listCameras": (False, lambda w, t: ("GET", "/api/v1/cctv/cameras", {})),
+    # A face kiosk at the camera's location; revoking twice answers the same.
+    "createKiosk": (
+        False,
+        lambda w, t: (
+            "POST",
+            "/api/v1/kiosks",
+            {"json": {"name": "Kiosk uji", "location_id": w.location}},
+        ),
+    ),
+    "listKiosks": (False, lambda w, t: ("GET", "/api/v1/kiosks", {})),
+    "revokeKiosk": (False, lambda w, t: ("POST", f"/api/v1/kiosks/{w.kiosk}/revoke", {})),
     "updateCameraZones": (
         False,
         lambda w, t: (
@@ -349,6 +361,7 @@ async def world(client: httpx.AsyncClient, clean) -> World:
     await board_world(world, people)
     await export_world(world, people)
     world.location, world.camera = await cctv_world(client)
+    world.kiosk = await kiosk_world(world.location)
     await desk_world(world, people)
     return world
 
@@ -378,6 +391,15 @@ async def test_every_route_answers_every_role_as_the_table_says(
                     )
     assert not mismatches, "\n".join(mismatches)
     assert walked >= 5 * len(REQUESTS)
+
+
+async def kiosk_world(location: int) -> int:
+    from backend.kiosk.tables import Kiosk
+
+    [row] = await Kiosk.insert(
+        Kiosk(name="Kiosk uji", location_id=location, created_at=dt.datetime.now(dt.UTC))
+    ).returning(Kiosk.id)
+    return row["id"]
 
 
 async def export_world(world: World, people: set[str]) -> None:

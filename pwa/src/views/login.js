@@ -163,6 +163,7 @@ export function accountView(app) {
         h('a', { class: 'btn big wide', href: '#/impor', id: 'open-import' }, 'Impor data induk'),
         h('a', { class: 'btn big wide', href: '#/area', id: 'open-fences' }, 'Area presensi'),
         h('a', { class: 'btn big wide', href: '#/wajah', id: 'open-faces' }, 'Pendaftaran wajah'),
+        h('a', { class: 'btn big wide', href: '#/kiosk-wajah', id: 'open-kiosks' }, 'Kiosk wajah'),
         user.roles.includes('admin')
           ? h('a', { class: 'btn big wide', href: '#/pegawai', id: 'open-employees' }, 'Kelola pegawai')
           : null,
