@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'ccd07ec8001e';
+const VERSION = '196d41b04872';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
