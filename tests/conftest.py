@@ -46,6 +46,8 @@ CLEANED_TABLES = (
     "cctv_snapshot",
     "cctv_camera",
     "core_audit",
+    "devices_chain_link",
+    "devices_device",
 )
 
 

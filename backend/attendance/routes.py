@@ -44,6 +44,10 @@ CHECKIN_PARTS = multipart(
     required=["meta", "selfie"],
     meta=json_part("The record: client_id, kind, lat, lon, accuracy_m, captured_at, sent_at..."),
     selfie=file_part("image/jpeg", "The selfie, a JPEG of about 480 px"),
+    chain=json_part(
+        "Optional: the device's signed chain block {device, seq, prev, hash, sig, signed} "
+        "(README: Signed records)"
+    ),
 )
 
 
@@ -105,7 +109,10 @@ async def create_checkin(
     checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
     stored, created = await checkins.submit(
-        request.user, await read_part(data, "meta"), await read_part(data, "selfie")
+        request.user,
+        await read_part(data, "meta"),
+        await read_part(data, "selfie"),
+        chain=await read_part(data, "chain", required=False),
     )
     return Response(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

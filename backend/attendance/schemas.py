@@ -48,6 +48,10 @@ class CheckIn(msgspec.Struct, frozen=True):
     corrected_captured_at: dt.datetime
     work_date: dt.date
     face_distance: float | None = None
+    # The registered device that signed the record (backend/devices) and its number in that
+    # device's chain; None: unsigned (an old app, a script) or signed by an unregistered key.
+    device_id: int | None = None
+    device_seq: int | None = None
 
 
 class CheckInList(msgspec.Struct, frozen=True):

@@ -25,6 +25,7 @@ from backend.core.errors import Conflict, Invalid, NotFound, Unavailable
 from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
+from backend.devices.service import Devices
 from backend.faces import recognition
 from backend.faces.service import Faces, for_employee
 from backend.geofence import fences
@@ -242,6 +243,8 @@ def to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
         corrected_captured_at=row["corrected_captured_at"],
         work_date=row["work_date"],
         face_distance=row["face_distance"],
+        device_id=row.get("device_id"),
+        device_seq=row.get("device_seq"),
     )
 
 
@@ -257,6 +260,7 @@ class CheckIns:
         units: org.UnitDirectory,
         permits: Permits,
         faces: Faces,
+        devices: Devices,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -266,12 +270,20 @@ class CheckIns:
         self.units = units
         self.permits = permits
         self.faces = faces
+        self.devices = devices
 
     async def submit(
-        self, who: Principal, meta_raw: bytes | str, selfie: bytes
+        self, who: Principal, meta_raw: bytes | str, selfie: bytes, *, chain: bytes | None = None
     ) -> tuple[CheckIn, bool]:
-        """Store a record once. Returns (the stored record, whether it was new)."""
+        """Store a record once. Returns (the stored record, whether it was new).
+
+        `chain` is the device's signed chain block: judged (and its link logged) before
+        anything else, so a record refused below still holds its place in the chain; what is
+        wrong with it flags the record, never refuses it. None: an unsigned record."""
         received_at = dt.datetime.now(dt.UTC)
+        signed = await self.devices.verify_record(
+            who.employee_id, chain, kind="checkin", meta=meta_raw, files={"selfie": selfie}
+        )
         meta = decode_meta(meta_raw)
         inspect_selfie(selfie, self.settings)
         clock = correct_clock(meta, received_at, self.settings)
@@ -303,6 +315,7 @@ class CheckIns:
             fence_name=fence_result.location_name if fence_result else None,
             settings=self.settings,
         )
+        reasons += [Reason(r.code, r.message) for r in signed.reasons]
         selfie_sha = hashlib.sha256(selfie).hexdigest()
         digest = content_hash(meta, selfie_sha)
         key = selfie_key(who.nip, meta.client_id, work_date)
@@ -326,6 +339,8 @@ class CheckIns:
             selfie_key=key,
             selfie_sha256=selfie_sha,
             content_hash=digest,
+            device_id=signed.device_id,
+            device_seq=signed.seq if signed.device_id is not None else None,
         )
         try:
             # The photo first, outside any transaction: S3 being slow must not hold SQLite's

@@ -40,6 +40,10 @@ class CheckIn(Table, tablename="attendance_checkin"):
     content_hash = Varchar(length=64)  # what a replay must match; excludes sent_at
     face_distance = DoublePrecision(null=True, default=None)
     verified_at = Timestamptz(null=True, default=None)
+    # The registered device whose key signed the record (backend/devices); None: unsigned, or
+    # signed by a key nobody registered. device_seq: its number in that device's chain.
+    device_id = Integer(null=True, default=None)
+    device_seq = Integer(null=True, default=None)
 
 
 class Review(Table, tablename="attendance_review"):

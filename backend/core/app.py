@@ -247,6 +247,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "cctv": provider("cctv"),
             "accounts": provider("accounts"),
             "fence_editor": provider("fence_editor"),
+            "devices": provider("devices"),
             "logins": Provide(lambda: logins, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -95,6 +95,11 @@ POLICY: dict[str, dict[str, str]] = {
     "cctv.exit.list": {"kepala_unit": UNIT, "bkd": ANY, "admin": ANY},
     "employee.update": {"admin": ANY},
     "employee.password_reset": {"admin": ANY},
+    # Device keys (issue 13): everyone registers and sees their own; BKD and admins see an
+    # employee's devices (changes of phone, broken chains).
+    "device.register": _everyone(),
+    "device.list": _everyone(),
+    "device.read": {"bkd": ANY, "admin": ANY},
     # Piccolo Admin at /admin/ (master data screens): checked by backend/core/admin.py.
     "admin.screens": {"admin": ANY},
 }
