@@ -35,7 +35,6 @@ from backend.devices.tables import Device as DeviceTable
 from backend.org import service as org
 
 LOCK_SPACE = 8_021  # pg_advisory_xact_lock(space, device id): one link of a device at a time
-MAX_DEVICES = 20  # live keys per employee: a new phone, a reinstalled browser, a laptop...
 
 
 def _device(row: dict[str, Any], broken: int = 0) -> Device:
@@ -78,14 +77,6 @@ class Devices:
                 if row["employee"] != who.employee_id:
                     raise Conflict("Kunci perangkat ini sudah terdaftar atas nama pegawai lain")
                 return _device(row), False
-            live = await DeviceTable.count().where(
-                (DeviceTable.employee == who.employee_id) & DeviceTable.revoked_at.is_null()
-            )
-            if live >= MAX_DEVICES:
-                raise Conflict(
-                    f"Sudah ada {live} perangkat terdaftar atas nama Anda; minta BKD mencabut "
-                    "perangkat lama"
-                )
             inserted = await DeviceTable.insert(
                 DeviceTable(
                     employee=who.employee_id,
