@@ -70,6 +70,8 @@ class Devices:
             signing.load_public_key(request.public_key)
         except signing.BadKey as error:
             raise Invalid(str(error)) from None
+        except Exception:  # a DER the library does not know at all (UnsupportedAlgorithm...)
+            raise Invalid("Kunci publik perangkat tidak dapat dibaca (harus SPKI base64)") from None
         fingerprint = signing.key_fingerprint(request.public_key)
         async with self.transaction():
             row = await DeviceTable.select().where(DeviceTable.fingerprint == fingerprint).first()

@@ -9,6 +9,8 @@ import json
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from backend.attendance.schemas import Reason
+from backend.attendance.service import final_status
 from backend.core import signing
 from backend.devices import chain
 from backend.devices.schemas import ChainBlock
@@ -132,3 +134,10 @@ def test_the_block_keeps_its_wire_shape():
     signer = DeviceSigner()
     block = msgspec.json.decode(json.dumps(signer.block("permit", META, {})), type=ChainBlock)
     assert block.seq == 1 and block.prev == "" and len(block.hash) == 64
+
+
+def test_a_chain_reason_sends_a_check_in_to_review():
+    good = [Reason("inside_fence", "Di dalam area"), Reason("face_match", "Wajah cocok")]
+    assert final_status(good) == "accepted"
+    for code in sorted(chain.CODES):
+        assert final_status([*good, Reason(code, "…")]) == "flagged"
