@@ -31,7 +31,16 @@ from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
-from backend.core.schema import Id, MaybeWord, Word, file_part, json_part, multipart, read_part
+from backend.core.schema import (
+    Id,
+    MaybeWord,
+    Word,
+    file_part,
+    file_parts,
+    json_part,
+    multipart,
+    read_part,
+)
 from backend.core.settings import Settings
 from backend.geofence.schemas import Location
 from backend.geofence.service import Geofences
@@ -113,6 +122,7 @@ async def create_checkin(
         await read_part(data, "meta"),
         await read_part(data, "selfie"),
         chain=await read_part(data, "chain", required=False),
+        files=await file_parts(data),
     )
     return Response(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

@@ -273,16 +273,28 @@ class CheckIns:
         self.devices = devices
 
     async def submit(
-        self, who: Principal, meta_raw: bytes | str, selfie: bytes, *, chain: bytes | None = None
+        self,
+        who: Principal,
+        meta_raw: bytes | str,
+        selfie: bytes,
+        *,
+        chain: bytes | None = None,
+        files: dict[str, bytes] | None = None,
     ) -> tuple[CheckIn, bool]:
         """Store a record once. Returns (the stored record, whether it was new).
 
         `chain` is the device's signed chain block: judged (and its link logged) before
         anything else, so a record refused below still holds its place in the chain; what is
-        wrong with it flags the record, never refuses it. None: an unsigned record."""
+        wrong with it flags the record, never refuses it. None: an unsigned record. `files`:
+        every file part of the request by name, as the device signed them (default: the
+        selfie alone)."""
         received_at = dt.datetime.now(dt.UTC)
         signed = await self.devices.verify_record(
-            who.employee_id, chain, kind="checkin", meta=meta_raw, files={"selfie": selfie}
+            who.employee_id,
+            chain,
+            kind="checkin",
+            meta=meta_raw,
+            files=files if files is not None else {"selfie": selfie},
         )
         meta = decode_meta(meta_raw)
         inspect_selfie(selfie, self.settings)

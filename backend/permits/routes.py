@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.core.auth import Principal
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
-from backend.core.schema import Id, file_part, json_part, multipart, read_part
+from backend.core.schema import Id, file_part, file_parts, json_part, multipart, read_part
 from backend.org.service import UnitDirectory
 from backend.permits.schemas import (
     AttachmentUrl,
@@ -56,6 +56,7 @@ async def create_permit(
         attachment,
         today=await units.today(request.user.unit_id),
         chain=await read_part(data, "chain", required=False),
+        files=await file_parts(data),
     )
     return Response(permit, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

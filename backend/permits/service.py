@@ -192,6 +192,7 @@ class Permits:
         *,
         today: dt.date,
         chain: bytes | None = None,
+        files: dict[str, bytes] | None = None,
     ) -> tuple[Permit, bool]:
         """Store a request once. `chain` is the device's signed chain block, judged (its link
         logged) before the request is: a request whose signature or chain is wrong is stored
@@ -203,7 +204,7 @@ class Permits:
                 chain,
                 kind="permit",
                 meta=meta_raw,
-                files={"attachment": attachment},
+                files=files if files is not None else {"attachment": attachment},
             )
             device_id, device_note = signed.device_id, reason_words(signed.reasons)
         request = decode_create(meta_raw)

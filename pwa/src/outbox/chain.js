@@ -28,6 +28,24 @@ export function ownKey(owner) {
   });
 }
 
+// The SHA-256 of every file the record is sent with, by multipart part name, as the senders
+// in ./sync.js name them: a Blob under `selfie` goes as part `selfie`; a list of Blobs under
+// `frames` as parts `frame0`, `frame1`, ... The server hashes every part it receives but the
+// meta and the chain block, and they must be the same set.
+async function fileHashes(body) {
+  const files = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (value instanceof Blob) files[name] = await sha256Hex(value);
+    if (Array.isArray(value)) {
+      const stem = name.replace(/s$/, '');
+      for (const [i, part] of value.entries()) {
+        if (part instanceof Blob) files[`${stem}${i}`] = await sha256Hex(part);
+      }
+    }
+  }
+  return files;
+}
+
 // Makes the chain block of `owner`'s next record and calls `write(block, stateKey, state)`,
 // which must store the record and `state` (under `stateKey` in the kv store) in ONE
 // transaction: a number is used only by a record that was kept. One record at a time per
@@ -39,10 +57,7 @@ export function chained(owner, kind, body, write) {
       const key = await ownKey(owner);
       const stateKey = `chain:${key.fingerprint}`;
       const last = (await getKv(stateKey)) || { seq: 0, hash: '' };
-      const files = {};
-      for (const [name, value] of Object.entries(body)) {
-        if (value instanceof Blob) files[name] = await sha256Hex(value);
-      }
+      const files = await fileHashes(body);
       const seq = last.seq + 1;
       const prev = last.hash;
       const device = key.fingerprint;

@@ -29,6 +29,10 @@ const REASONS = {
   late_sync: 'Terlambat dikirim',
   impossible_travel: 'Perpindahan mustahil',
   mock_location: 'Lokasi palsu',
+  // Signed records (README "Signed records"): the phone's device key and its chain.
+  device_unregistered: 'Perangkat tidak terdaftar',
+  signature_invalid: 'Tanda tangan tidak sah',
+  chain_broken: 'Rantai catatan terputus',
 };
 
 // The reasons a record was flagged for, not the ones that passed (inside the fence, a match).

@@ -219,3 +219,27 @@ async def test_a_permit_is_signed_too_and_the_approver_reads_what_is_wrong(clien
     head = await login(client, by_role("kepala_unit", unit_code=TEACHER.unit_code).nip)
     seen = await client.get(f"/api/v1/permits/{stored['id']}", headers=head)
     assert "diubah setelah dibuat" in seen.json()["device_note"]
+
+
+async def test_every_file_part_is_signed_frames_too(client, teacher):
+    """A liveness frame (any part beside meta and chain) is signed like the selfie."""
+    signer = DeviceSigner()
+    assert (await register(client, teacher, signer)).status_code == 201
+
+    async def post(frame_sent: bytes) -> list[str]:
+        body = meta()
+        selfie, frame = jpeg(colour=(5, 6, signer.seq)), jpeg(32, 32)
+        unsent = {k: v for k, v in body.items() if k != "sent_at"}
+        block = signer.block("checkin", unsent, {"selfie": selfie, "frame0": frame})
+        files = {
+            "meta": ("meta.json", msgspec.json.encode(body), "application/json"),
+            "selfie": ("selfie.jpg", selfie, "image/jpeg"),
+            "frame0": ("frame0.jpg", frame_sent, "image/jpeg"),
+            "chain": chain_part(block),
+        }
+        response = await client.post("/api/v1/checkins", files=files, headers=teacher)
+        assert response.status_code == 201, response.text
+        return chain_reasons(response.json())
+
+    assert await post(jpeg(32, 32)) == []
+    assert await post(jpeg(32, 32, colour=(0, 0, 0))) == ["signature_invalid"]
