@@ -31,8 +31,8 @@ class Signed(msgspec.Struct, frozen=True):
 
     v: int
     device: str
-    seq: int
-    prev: str
+    seq: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    prev: Annotated[str, msgspec.Meta(max_length=64)]
     kind: str  # the outbox kind: checkin | permit
     meta: dict[str, Any]  # the meta part as sent, without `sent_at` (new on every retry)
     files: dict[str, str]  # multipart file part name -> hex SHA-256 of its bytes
