@@ -26,5 +26,6 @@ APP_REGISTRY = AppRegistry(
         "backend.cctv.piccolo_app",
         "backend.imports.piccolo_app",
         "backend.kiosk.piccolo_app",
+        "backend.devices.piccolo_app",
     ]
 )

@@ -3,6 +3,7 @@
 from backend.attendance.routes import ROUTES as ATTENDANCE
 from backend.board.routes import ROUTES as BOARD
 from backend.cctv.routes import ROUTES as CCTV
+from backend.devices.routes import ROUTES as DEVICES
 from backend.faces.routes import ROUTES as FACES
 from backend.geofence.routes import ROUTES as GEOFENCE
 from backend.gerai.routes import ROUTES as GERAI
@@ -26,4 +27,5 @@ ROUTES = [
     *CCTV,
     *GEOFENCE,
     *KIOSK,
+    *DEVICES,
 ]

@@ -31,6 +31,7 @@ from backend.core.outbox import Outbox
 from backend.core.queue import InProcessQueue, JobQueue, open_queue
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore, open_store
+from backend.devices.service import Devices
 from backend.faces.service import Faces, face_pool
 from backend.geofence.checks import FenceLimits
 from backend.geofence.service import FenceEditor, Geofences
@@ -124,6 +125,7 @@ class Services(msgspec.Struct):
     accounts: Accounts
     fence_editor: FenceEditor
     kiosks: Kiosks
+    devices: Devices
 
 
 @contextlib.asynccontextmanager
@@ -161,13 +163,16 @@ async def open_services(
             retry_s=settings.outbox_retry_s,
             max_attempts=settings.outbox_max_attempts,
         )
+        units = UnitDirectory()
+        # Signed records: check-ins and permits verify their device's signature and chain.
+        devices = Devices(engine=engine, transaction=outbox.transaction, tree=units.tree)
         permits = Permits(
+            devices=devices,
             store=store,
             outbox=outbox,
             presign_ttl_s=settings.presign_ttl_s,
             annual_leave_days=settings.annual_leave_days,
         )
-        units = UnitDirectory()
         geofences = Geofences(settings.default_max_accuracy_m)
         faces = Faces(
             settings=settings,
@@ -185,6 +190,7 @@ async def open_services(
             units=units,
             permits=permits,
             faces=faces,
+            devices=devices,
         )
         # Reminders skip those already in and those on leave.
         push = Push(
@@ -301,6 +307,7 @@ async def open_services(
                 permits=permits,
                 units=units,
             ),
+            devices=devices,
         )
         if isinstance(queue, InProcessQueue):
             queue.ctx["services"] = services

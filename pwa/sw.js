@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '196d41b04872';
+const VERSION = '38e14295ffc9';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
@@ -35,6 +35,7 @@ const SHELL = [
   '/src/outbox/store.js',
   '/src/outbox/queue.js',
   '/src/outbox/sync.js',
+  '/src/outbox/chain.js',
   '/src/views/checkin.js',
   '/src/views/geofence.js',
   '/src/views/history.js',

@@ -48,6 +48,8 @@ CLEANED_TABLES = (
     "core_audit",
     "kiosk_capture",
     "kiosk_kiosk",
+    "devices_chain_link",
+    "devices_device",
 )
 
 

@@ -31,7 +31,16 @@ from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
-from backend.core.schema import Id, MaybeWord, Word, file_part, json_part, multipart, read_part
+from backend.core.schema import (
+    Id,
+    MaybeWord,
+    Word,
+    file_part,
+    file_parts,
+    json_part,
+    multipart,
+    read_part,
+)
 from backend.core.settings import Settings
 from backend.geofence.schemas import Location
 from backend.geofence.service import Geofences
@@ -44,6 +53,10 @@ CHECKIN_PARTS = multipart(
     required=["meta", "selfie"],
     meta=json_part("The record: client_id, kind, lat, lon, accuracy_m, captured_at, sent_at..."),
     selfie=file_part("image/jpeg", "The selfie, a JPEG of about 480 px"),
+    chain=json_part(
+        "Optional: the device's signed chain block {device, seq, prev, hash, sig, signed} "
+        "(README: Signed records)"
+    ),
 )
 
 
@@ -105,7 +118,11 @@ async def create_checkin(
     checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
     stored, created = await checkins.submit(
-        request.user, await read_part(data, "meta"), await read_part(data, "selfie")
+        request.user,
+        await read_part(data, "meta"),
+        await read_part(data, "selfie"),
+        chain=await read_part(data, "chain", required=False),
+        files=await file_parts(data),
     )
     return Response(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

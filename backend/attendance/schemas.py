@@ -59,6 +59,10 @@ class CheckIn(msgspec.Struct, frozen=True):
     work_date: dt.date
     face_distance: float | None = None
     source: str = "phone"  # phone | kiosk (a face kiosk at the office door)
+    # The registered device that signed the record (backend/devices) and its number in that
+    # device's chain; None: unsigned (an old app, a script) or signed by an unregistered key.
+    device_id: int | None = None
+    device_seq: int | None = None
 
 
 class CheckInList(msgspec.Struct, frozen=True):

@@ -26,6 +26,7 @@ from backend.core.errors import Conflict, Invalid, NotFound, Unavailable
 from backend.core.outbox import Outbox
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
+from backend.devices.service import Devices
 from backend.faces import recognition
 from backend.faces.service import Faces, for_employee
 from backend.geofence import fences
@@ -273,6 +274,8 @@ def to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
         work_date=row["work_date"],
         face_distance=row["face_distance"],
         source=row.get("source") or "phone",
+        device_id=row.get("device_id"),
+        device_seq=row.get("device_seq"),
     )
 
 
@@ -288,6 +291,7 @@ class CheckIns:
         units: org.UnitDirectory,
         permits: Permits,
         faces: Faces,
+        devices: Devices,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -297,12 +301,32 @@ class CheckIns:
         self.units = units
         self.permits = permits
         self.faces = faces
+        self.devices = devices
 
     async def submit(
-        self, who: Principal, meta_raw: bytes | str, selfie: bytes
+        self,
+        who: Principal,
+        meta_raw: bytes | str,
+        selfie: bytes,
+        *,
+        chain: bytes | None = None,
+        files: dict[str, bytes] | None = None,
     ) -> tuple[CheckIn, bool]:
-        """Store a record once. Returns (the stored record, whether it was new)."""
+        """Store a record once. Returns (the stored record, whether it was new).
+
+        `chain` is the device's signed chain block: judged (and its link logged) before
+        anything else, so a record refused below still holds its place in the chain; what is
+        wrong with it flags the record, never refuses it. None: an unsigned record. `files`:
+        every file part of the request by name, as the device signed them (default: the
+        selfie alone)."""
         received_at = dt.datetime.now(dt.UTC)
+        signed = await self.devices.verify_record(
+            who.employee_id,
+            chain,
+            kind="checkin",
+            meta=meta_raw,
+            files=files if files is not None else {"selfie": selfie},
+        )
         meta = decode_meta(meta_raw)
         inspect_selfie(selfie, self.settings)
         clock = correct_clock(meta, received_at, self.settings)
@@ -334,6 +358,7 @@ class CheckIns:
             fence_name=fence_result.location_name if fence_result else None,
             settings=self.settings,
         )
+        reasons += [Reason(r.code, r.message) for r in signed.reasons]
         selfie_sha = hashlib.sha256(selfie).hexdigest()
         digest = content_hash(meta, selfie_sha)
         key = selfie_key(who.nip, meta.client_id, work_date)
@@ -357,6 +382,8 @@ class CheckIns:
             selfie_key=key,
             selfie_sha256=selfie_sha,
             content_hash=digest,
+            device_id=signed.device_id,
+            device_seq=signed.seq if signed.device_id is not None else None,
         )
         try:
             # The photo first, outside any transaction: S3 being slow must not hold SQLite's
@@ -640,6 +667,7 @@ class CheckIns:
                 CheckInTable.sent_at,
                 CheckInTable.received_at,
                 CheckInTable.work_date,
+                CheckInTable.device_id,
             )
             .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
             .first()
@@ -726,13 +754,13 @@ class CheckIns:
                 CheckInTable.lat,
                 CheckInTable.lon,
                 CheckInTable.accuracy_m,
+                CheckInTable.device_id,
             )
             .where((CheckInTable.employee == employee_id) & (CheckInTable.id != exclude_id))
             .order_by(CheckInTable.corrected_captured_at, ascending=False)
             .limit(max(1, self.settings.risk_rules.history))
         )
-        # wired at merge: device_id column comes from the chain branch
-        return [risk.Past(**row, device_id=None) for row in rows]
+        return [risk.Past(**row) for row in rows]
 
     async def risk_of(
         self,
@@ -754,8 +782,7 @@ class CheckIns:
             face_code=face_code,
             face_distance=face_distance,
             face_tolerance=self.settings.face_tolerance,
-            # wired at merge: device_id column comes from the chain branch
-            device_id=None,
+            device_id=row.get("device_id"),
             history=await self._history(row["employee"], exclude_id=row["id"]),
             cctv=cctv,
         )

@@ -45,6 +45,10 @@ class CheckIn(Table, tablename="attendance_checkin"):
     risk_parts = JSON(default=[])
     source = Varchar(length=10, default="phone")  # phone | kiosk
     kiosk_id = Integer(null=True, default=None)  # the face kiosk that identified the employee
+    # The registered device whose key signed the record (backend/devices); None: unsigned, or
+    # signed by a key nobody registered. device_seq: its number in that device's chain.
+    device_id = Integer(null=True, default=None)
+    device_seq = Integer(null=True, default=None)
 
 
 class Review(Table, tablename="attendance_review"):

@@ -248,6 +248,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "accounts": provider("accounts"),
             "fence_editor": provider("fence_editor"),
             "kiosks": provider("kiosks"),
+            "devices": provider("devices"),
             "logins": Provide(lambda: logins, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,

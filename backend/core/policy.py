@@ -97,6 +97,11 @@ POLICY: dict[str, dict[str, str]] = {
     "employee.password_reset": {"admin": ANY},
     # Face kiosks at office doors: registered, listed and revoked by BKD and admins.
     "kiosk.manage": {"bkd": ANY, "admin": ANY},
+    # Device keys (issue 13): everyone registers and sees their own; BKD and admins see an
+    # employee's devices (changes of phone, broken chains).
+    "device.register": _everyone(),
+    "device.list": _everyone(),
+    "device.read": {"bkd": ANY, "admin": ANY},
     # Piccolo Admin at /admin/ (master data screens): checked by backend/core/admin.py.
     "admin.screens": {"admin": ANY},
 }

@@ -37,6 +37,23 @@ async def read_part(data: dict[str, Any], name: str, *, required: bool = True) -
     return str(value).encode()
 
 
+async def file_parts(
+    data: dict[str, Any], *, besides: tuple[str, ...] = ("meta", "chain")
+) -> dict[str, bytes]:
+    """Every part of a multipart record but its meta and chain block, by part name: what a
+    device signed beside the meta (backend/devices: the selfie, liveness frames, a letter)."""
+    parts: dict[str, bytes] = {}
+    for name, value in data.items():
+        if name in besides or isinstance(value, list):
+            continue  # a part sent twice is refused by read_part
+        if isinstance(value, UploadFile):
+            await value.seek(0)  # read_part may have read it already
+            parts[name] = await value.read()
+        else:
+            parts[name] = str(value).encode()
+    return parts
+
+
 def json_part(description: str) -> Schema:
     """A multipart part holding a JSON document (sent as a file or a plain field)."""
     return Schema(

@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.core.auth import Principal
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 from backend.core.policy import allow
-from backend.core.schema import Id, file_part, json_part, multipart, read_part
+from backend.core.schema import Id, file_part, file_parts, json_part, multipart, read_part
 from backend.org.service import UnitDirectory
 from backend.permits.schemas import (
     AttachmentUrl,
@@ -28,6 +28,10 @@ PERMIT_PARTS = multipart(
     required=["meta"],
     meta=json_part("The request: client_id, kind, start, end, reason..."),
     attachment=file_part("application/pdf", "A letter or certificate: PDF, JPEG or PNG"),
+    chain=json_part(
+        "Optional: the device's signed chain block {device, seq, prev, hash, sig, signed} "
+        "(README: Signed records)"
+    ),
 )
 
 
@@ -47,7 +51,12 @@ async def create_permit(
     meta = await read_part(data, "meta")
     attachment = await read_part(data, "attachment", required=False)
     permit, created = await permits.create(
-        request.user, meta or b"", attachment, today=await units.today(request.user.unit_id)
+        request.user,
+        meta or b"",
+        attachment,
+        today=await units.today(request.user.unit_id),
+        chain=await read_part(data, "chain", required=False),
+        files=await file_parts(data),
     )
     return Response(permit, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

@@ -86,6 +86,9 @@ class Permit(msgspec.Struct, frozen=True):
     start_time: str | None = None  # izin keluar kantor: "HH:MM", local time of the unit
     end_time: str | None = None
     destination_name: str | None = None  # the dinas luar's destination, by name
+    # Signed records: empty when the request came signed and in its place in its device's
+    # chain, or unsigned (an old app); otherwise what is wrong, in words, for the approver.
+    device_note: str = ""
 
 
 class PermitList(msgspec.Struct, frozen=True):

@@ -24,6 +24,7 @@ from backend.core.errors import (
 from backend.core.outbox import Outbox
 from backend.core.paging import DEFAULT_PAGE_SIZE, after, page
 from backend.core.storage import ObjectStore
+from backend.devices.service import Devices, reason_words
 from backend.geofence import service as geofence
 from backend.org import service as org
 from backend.permits.schemas import (
@@ -173,7 +174,9 @@ class Permits:
         outbox: Outbox,
         presign_ttl_s: int,
         annual_leave_days: int = 12,
+        devices: Devices | None = None,
     ) -> None:
+        self.devices = devices
         self.store = store
         self.outbox = outbox
         self.presign_ttl_s = presign_ttl_s
@@ -182,8 +185,28 @@ class Permits:
     # --- requests ---------------------------------------------------------------------------
 
     async def create(
-        self, who: Principal, meta_raw: bytes | str, attachment: bytes | None, *, today: dt.date
+        self,
+        who: Principal,
+        meta_raw: bytes | str,
+        attachment: bytes | None,
+        *,
+        today: dt.date,
+        chain: bytes | None = None,
+        files: dict[str, bytes] | None = None,
     ) -> tuple[Permit, bool]:
+        """Store a request once. `chain` is the device's signed chain block, judged (its link
+        logged) before the request is: a request whose signature or chain is wrong is stored
+        all the same, with `device_note` saying what is wrong for the approver to read."""
+        device_id, device_note = None, ""
+        if self.devices is not None:
+            signed = await self.devices.verify_record(
+                who.employee_id,
+                chain,
+                kind="permit",
+                meta=meta_raw,
+                files=files if files is not None else {"attachment": attachment},
+            )
+            device_id, device_note = signed.device_id, reason_words(signed.reasons)
         request = decode_create(meta_raw)
         hours = short_leave_hours(request)
         existing = (
@@ -238,6 +261,8 @@ class Permits:
                         created_at=dt.datetime.now(dt.UTC),
                         start_time=hours[0] if hours else None,
                         end_time=hours[1] if hours else None,
+                        device_id=device_id,
+                        device_note=device_note,
                     )
                 ).returning(PermitTable.id)
                 permit = await self._load(inserted[0]["id"])
@@ -660,6 +685,7 @@ def _permit(row: dict[str, Any], holidays: set[dt.date], names: dict[int, str]) 
         start_time=hhmm(row.get("start_time")),
         end_time=hhmm(row.get("end_time")),
         destination_name=names.get(row["destination"]),
+        device_note=row.get("device_note") or "",
     )
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Date, ForeignKey, OnDelete, Time, Timestamptz, Varchar
+from piccolo.columns import UUID, Date, ForeignKey, Integer, OnDelete, Time, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.geofence.tables import Location
@@ -25,3 +25,8 @@ class Permit(Table, tablename="permits_permit"):
     # izin keluar kantor: the hours away on start_date, local time of the employee's unit.
     start_time = Time(null=True, default=None)
     end_time = Time(null=True, default=None)
+    # Signed records (backend/devices): the registered device that signed the request (None:
+    # unsigned or unregistered) and, when its signature or chain is wrong, the plain sentence
+    # the approver reads beside the request.
+    device_id = Integer(null=True, default=None)
+    device_note = Varchar(length=600, default="")

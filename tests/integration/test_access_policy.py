@@ -22,6 +22,7 @@ from litestar import Litestar
 from backend.core import policy
 from backend.org import demo_data
 from tests.support.cctv import cctv_world
+from tests.support.devicekeys import DeviceSigner
 from tests.support.factories import by_role, checkin_files, jpeg, login, meta
 from tests.support.jobs import drain
 
@@ -310,6 +311,15 @@ REQUESTS: dict[str, tuple[bool, Builder]] = {
     "resetPassword": (
         True,
         lambda w, t: ("POST", f"/api/v1/admin/employees/{t.nip}/password-reset", {}),
+    ),
+    "registerDevice": (
+        False,
+        lambda w, t: ("POST", "/api/v1/devices", {"json": {"public_key": DeviceSigner().spki}}),
+    ),
+    "listMyDevices": (False, lambda w, t: ("GET", "/api/v1/devices", {})),
+    "listEmployeeDevices": (
+        True,
+        lambda w, t: ("GET", f"/api/v1/admin/employees/{t.nip}/devices", {}),
     ),
 }
 

@@ -4,8 +4,10 @@
 // bookkeeping: owner (the NIP that made it; it is only ever sent with that user's token),
 // state ('queued' | 'failed'), attempts, nextTryAt (ms), error (the server's reason).
 // `kind` names the action ('checkin' or 'permit'); `schemaVersion` says how `body` is shaped,
-// so a sender can still read an item queued by an older version of the app.
+// so a sender can still read an item queued by an older version of the app. `chain` is the
+// signed chain block made at enqueue (./chain.js), sent beside the record as it was made.
 
+import { chained } from './chain.js';
 import { changed, done, transact } from './store.js';
 
 export const SCHEMA_VERSION = 1;
@@ -41,9 +43,15 @@ export async function enqueue(kind, body, { owner, capturedAt }) {
     nextTryAt: 0,
     error: null,
   };
-  item.id = await transact(['outbox'], 'readwrite', (tx) =>
-    done(tx.objectStore('outbox').add(item)),
-  );
+  // The record and its device's new chain state in one transaction: a number is never used by
+  // a record that was not kept, nor kept without its number.
+  await chained(owner, kind, body, async (block, stateKey, state) => {
+    if (block) item.chain = block;
+    item.id = await transact(['outbox', 'kv'], 'readwrite', (tx) => {
+      if (block) tx.objectStore('kv').put(state, stateKey);
+      return done(tx.objectStore('outbox').add(item));
+    });
+  });
   changed('outbox');
   return item;
 }

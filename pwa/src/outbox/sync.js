@@ -8,6 +8,7 @@
 //   any other 4xx                                    -> kept as failed, with the server's reason
 // Each record goes as one small multipart request with a fresh sent_at on every try.
 
+import { appendChain, registerDevice } from './chain.js';
 import { currentShape, outboxItems, settleItem, updateItem } from './queue.js';
 import { expireSession, getSession, validSession } from './store.js';
 
@@ -37,6 +38,7 @@ const SENDERS = {
     const form = new FormData();
     form.append('meta', JSON.stringify(meta));
     form.append('selfie', item.body.selfie, 'selfie.jpg');
+    appendChain(form, item);
     return fetchWithTimeout('/api/v1/checkins', {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}` },
@@ -50,6 +52,7 @@ const SENDERS = {
     form.append('meta', JSON.stringify(item.body.meta));
     const file = item.body.attachment;
     if (file) form.append('attachment', file, item.body.attachmentName || 'lampiran');
+    appendChain(form, item);
     return fetchWithTimeout('/api/v1/permits', {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}` },
@@ -171,6 +174,11 @@ async function drain(force) {
     return result;
   }
   let offlineUntil = null;
+  // The device key is registered before its records go, so the server judges them against
+  // it (records queued before the first registration included). No answer: nothing goes yet.
+  if ((await registerDevice(session.user.nip, session.token)) === 'offline') {
+    offlineUntil = Date.now() + backoffMs(1);
+  }
   for (const item of await outboxItems()) {
     if (item.state === 'failed' || item.owner !== session.user.nip) continue;
     if (offlineUntil !== null) {

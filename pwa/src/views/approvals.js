@@ -64,6 +64,11 @@ export function approvalsView(app) {
           : ` · ${dateRange(p.start_date, p.end_date)} · ${p.working_days} hari kerja`,
       ),
       h('p', null, p.reason),
+      // The server could not vouch for the request's device signature or its place in the
+      // device's chain: said in words, beside the request (README "Signed records").
+      p.device_note
+        ? h('p', { class: 'error', 'data-device-note': '' }, `Perhatian: ${p.device_note}`)
+        : null,
       p.has_attachment ? attachmentButton(p) : null,
       h('label', { for: noteId }, 'Catatan (wajib bila ditolak)'),
       note,

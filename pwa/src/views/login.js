@@ -3,6 +3,7 @@
 // login of the same NIP.
 
 import { api, ApiError } from '../api.js';
+import { registerDevice } from '../outbox/chain.js';
 import { deleteKv, getKv, setKv } from '../outbox/store.js';
 import { h, toast, zoneName } from '../ui.js';
 
@@ -99,6 +100,9 @@ export function loginView(app) {
         user: answer.user,
       };
       await setKv('session', session);
+      // This device's key, made now if it has none, registered while there is signal; the
+      // outbox registers it before sending should this fail.
+      registerDevice(session.user.nip, session.token).catch(() => {});
       password.value = '';
       await app.loggedIn(session);
       fetchLoginHelp(); // for the login screen next time

@@ -32,6 +32,10 @@ const REASONS = {
   impossible_travel: 'Perpindahan mustahil',
   mock_location: 'Lokasi palsu',
   high_risk: 'Risiko pemalsuan tinggi',
+  // Signed records (README "Signed records"): the phone's device key and its chain.
+  device_unregistered: 'Perangkat tidak terdaftar',
+  signature_invalid: 'Tanda tangan tidak sah',
+  chain_broken: 'Rantai catatan terputus',
 };
 
 // The parts of the spoof-risk score (backend/attendance/risk.py), in the server's order.
