@@ -40,6 +40,10 @@ class CheckIn(Table, tablename="attendance_checkin"):
     content_hash = Varchar(length=64)  # what a replay must match; excludes sent_at
     face_distance = DoublePrecision(null=True, default=None)
     verified_at = Timestamptz(null=True, default=None)
+    liveness = Varchar(length=10, default="")  # "" none sent | passed | failed
+    # The challenge frames in the object store, e.g. liveness/2026/12/20/<nip>/<client_id>/
+    # left-up/frame0-front.jpg: the folder names the challenge, the file the part and its step.
+    liveness_keys = JSON(default=[])
 
 
 class Review(Table, tablename="attendance_review"):
