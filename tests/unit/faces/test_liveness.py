@@ -41,7 +41,9 @@ def test_pose_ignores_a_rolled_phone_and_the_distance():
 
 
 def test_steps_and_their_order():
-    assert liveness.step_reached("left", 0.1, 0, TH) and not liveness.step_reached("left", -0.1, 0, TH)
+    assert liveness.step_reached("left", 0.1, 0, TH) and not liveness.step_reached(
+        "left", -0.1, 0, TH
+    )
     assert liveness.step_reached("right", -0.1, 0, TH)
     assert liveness.step_reached("up", 0, -0.1, TH) and not liveness.step_reached("up", 0, 0.1, TH)
     assert liveness.order_of(["left", "up"], [(1, "left"), (2, "left"), (3, "up")]) is None
