@@ -75,7 +75,7 @@ def main() -> None:
         label = "false rejects" if kind == "genuine" else "false accepts"
         rate = 100 * wrong / len(items)
         spread = (
-            f"; off-plane share min {min(parallax):.2f} median {sorted(parallax)[len(parallax) // 2]:.2f} max {max(parallax):.2f}"
+            f"; nose parallax min {min(parallax):.2f} median {sorted(parallax)[len(parallax) // 2]:.2f} max {max(parallax):.2f}"
             if parallax
             else ""
         )

@@ -184,21 +184,21 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     liveness_yaw: Annotated[
         float,
         Doc(
-            "Liveness: change of the nose's offset along the eye line, in inter-ocular distances, that counts as turning left or right (0.08 is about 10 degrees)."
+            "Liveness: change of the nose's offset along the eye line, in inter-ocular distances, that counts as turning left or right (0.06 is about 8 degrees)."
         ),
-    ] = 0.08
+    ] = 0.06
     liveness_pitch: Annotated[
         float,
         Doc(
             "Liveness: shortening of the nose-to-eye-line distance, in inter-ocular distances, that counts as looking up."
         ),
-    ] = 0.08
+    ] = 0.06
     liveness_parallax: Annotated[
         float,
         Doc(
             "Liveness: how far, in inter-ocular distances, the nose must stand off the plane of the face around it in the turned frame (a flat picture: ~0; a head turned 20 degrees: ~0.1)."
         ),
-    ] = 0.04
+    ] = 0.02
     liveness_tolerance: Annotated[
         float,
         Doc(

@@ -51,10 +51,10 @@ MIN_TRACKS = 12
 class Thresholds(msgspec.Struct, frozen=True):
     """The decision's numbers (settings `liveness_*`, documented in backend/core/settings.py)."""
 
-    yaw: float = 0.08  # nose offset change (inter-ocular distances) that counts as a turn
-    pitch: float = 0.08  # nose-to-eye-line shortening that counts as looking up
+    yaw: float = 0.06  # nose offset change (inter-ocular distances) that counts as a turn
+    pitch: float = 0.06  # nose-to-eye-line shortening that counts as looking up
     tolerance: float = 0.6  # face distance of every frame to the selfie: the same person
-    parallax: float = 0.04  # the nose off the face's plane (inter-ocular distances): a head
+    parallax: float = 0.02  # the nose off the face's plane (inter-ocular distances): a head
 
 
 class FramePose(NamedTuple):
