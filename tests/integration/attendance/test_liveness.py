@@ -3,11 +3,14 @@ the verdict as a reason and a column, replays idempotent, bad parts refused in w
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import random
 
 import msgspec
 import pytest
 
+from backend.attendance.jobs import purge_selfies
 from backend.attendance.tables import CheckIn
 from backend.services import open_services
 from tests.support import liveness as sequences
@@ -116,3 +119,30 @@ async def test_frames_that_do_not_match_the_meta_are_refused_in_words(client, te
     broken = await client.post("/api/v1/checkins", files=sent, headers=teacher)
     assert broken.status_code == 422 and "JPEG" in broken.json()["detail"], broken.text
     assert msgspec.json.decode(broken.content)["detail"]
+
+
+async def test_frames_go_with_the_selfie_at_retention(client, teacher, clean):
+    seq = sequences.Sequence(
+        "genuine",
+        "obama",
+        ["right", "up"],
+        [("front", selfie("obama.jpg")), ("right", selfie("obama2.jpg"))],
+        selfie("obama.jpg"),
+    )
+    stored = await client.post("/api/v1/checkins", files=files(meta(), seq), headers=teacher)
+    assert stored.status_code == 201, stored.text
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=clean.selfie_retention_days + 1)
+    await CheckIn.update({CheckIn.received_at: old}).where(CheckIn.id == stored.json()["id"])
+    [row] = await CheckIn.select(CheckIn.liveness_keys).where(CheckIn.id == stored.json()["id"])
+    keys = (
+        json.loads(row["liveness_keys"])
+        if isinstance(row["liveness_keys"], str)
+        else row["liveness_keys"]
+    )
+    assert len(keys) == 2
+    async with open_services(clean, face_executor=lambda: None) as services:
+        assert all([await services.store.exists(k) for k in keys])
+        assert await purge_selfies({"services": services}) == 1
+        assert not any([await services.store.exists(k) for k in keys])
+    [after] = await CheckIn.select(CheckIn.liveness_keys).where(CheckIn.id == stored.json()["id"])
+    assert after["liveness_keys"] in ([], "[]")
