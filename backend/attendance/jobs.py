@@ -37,12 +37,15 @@ async def recompute_yesterday(ctx: dict[str, Any]) -> int:
 
 
 async def purge_selfies(ctx: dict[str, Any]) -> int:
-    """Delete selfies older than the retention period (UU PDP 27/2022); the verdict stays."""
+    """Delete selfies and their liveness frames older than the retention period (UU PDP
+    27/2022); the verdict stays."""
     services = ctx["services"]
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=services.settings.selfie_retention_days)
     purged = 0
     while batch := await services.checkins.selfies_received_before(cutoff, limit=500):
         for checkin_id, key in batch:
+            for frame_key in await services.checkins.liveness_keys_of(checkin_id):
+                await services.store.delete(frame_key)
             await services.store.delete(key)
             await services.checkins.forget_selfie(checkin_id)
             purged += 1

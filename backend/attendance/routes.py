@@ -26,7 +26,7 @@ from backend.attendance.schemas import (
     ReviewReference,
     ReviewUnit,
 )
-from backend.attendance.service import CheckIns
+from backend.attendance.service import FRAME_PARTS, CheckIns
 from backend.core.auth import Principal
 from backend.core.errors import Invalid
 from backend.core.paging import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
@@ -57,6 +57,12 @@ CHECKIN_PARTS = multipart(
         "Optional: the device's signed chain block {device, seq, prev, hash, sig, signed} "
         "(README: Signed records)"
     ),
+    **{
+        name: file_part(
+            "image/jpeg", "A liveness challenge frame (~240x320 JPEG), as meta.liveness names it"
+        )
+        for name in FRAME_PARTS
+    },
 )
 
 
@@ -117,10 +123,12 @@ async def create_checkin(
     data: Annotated[dict[str, Any], CHECKIN_PARTS],
     checkins: NamedDependency[CheckIns],
 ) -> Response[CheckIn]:
+    frames = {name: await read_part(data, name, required=False) for name in FRAME_PARTS}
     stored, created = await checkins.submit(
         request.user,
         await read_part(data, "meta"),
         await read_part(data, "selfie"),
+        {name: part for name, part in frames.items() if part is not None},
         chain=await read_part(data, "chain", required=False),
         files=await file_parts(data),
     )

@@ -17,6 +17,25 @@ Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 Accuracy = Annotated[float, msgspec.Meta(ge=0, le=1_000_000)]
 
 
+FramePart = Literal["frame0", "frame1", "frame2", "frame3", "frame4", "frame5", "frame6", "frame7"]
+LivenessStep = Literal["left", "right", "up"]
+
+
+class LivenessFrame(msgspec.Struct, frozen=True):
+    """One frame of the challenge: the multipart part holding its JPEG and the step it shows."""
+
+    part: FramePart
+    step: Literal["front", "left", "right", "up"]
+
+
+class Liveness(msgspec.Struct, frozen=True):
+    """The liveness challenge the phone asked for (two different steps, in the asked order) and
+    the frames it captured, in capture order (at most 8: parts `frame0`..`frame7`)."""
+
+    challenge: Annotated[list[LivenessStep], msgspec.Meta(min_length=2, max_length=2)]
+    frames: Annotated[list[LivenessFrame], msgspec.Meta(min_length=1, max_length=8)]
+
+
 class CheckInMeta(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     client_id: uuid.UUID
     kind: Literal["in", "out"]
@@ -26,6 +45,7 @@ class CheckInMeta(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     captured_at: AwareDatetime  # device clock
     sent_at: AwareDatetime  # device clock when this request was sent
     mock_location: bool | None = None  # a hint some Android shells can give
+    liveness: Liveness | None = None  # the head-turn challenge; None from older PWAs
 
 
 class Reason(msgspec.Struct, frozen=True):
@@ -63,6 +83,7 @@ class CheckIn(msgspec.Struct, frozen=True):
     # device's chain; None: unsigned (an old app, a script) or signed by an unregistered key.
     device_id: int | None = None
     device_seq: int | None = None
+    liveness: str = ""  # "" no frames sent, passed, failed (after verification)
 
 
 class CheckInList(msgspec.Struct, frozen=True):

@@ -48,6 +48,9 @@ FACE_CODES = frozenset(
     {"face_match", "face_mismatch", "no_face", "multiple_faces", "not_enrolled", "bad_selfie"}
 )
 
+# The multipart parts that may carry the liveness challenge's frames (meta.liveness names them).
+FRAME_PARTS = tuple(f"frame{i}" for i in range(8))
+
 
 # --- pure rules -------------------------------------------------------------------------------
 
@@ -189,20 +192,24 @@ def inspect_selfie(data: bytes, settings: Settings) -> None:
     )
 
 
-def content_hash(meta: CheckInMeta, selfie_sha256: str) -> str:
-    """What a replay must match. `sent_at` is left out: every retry is sent at a new time."""
-    canonical = msgspec.json.encode(
-        [
-            str(meta.client_id),
-            meta.kind,
-            meta.lat,
-            meta.lon,
-            meta.accuracy_m,
-            meta.captured_at,
-            selfie_sha256,
-        ]
-    )
-    return hashlib.sha256(canonical).hexdigest()
+def content_hash(
+    meta: CheckInMeta, selfie_sha256: str, frame_sha256: list[str] | None = None
+) -> str:
+    """What a replay must match. `sent_at` is left out: every retry is sent at a new time.
+    The liveness challenge and its frames join it only when sent, so the hash of a record
+    without them is what it always was."""
+    fields: list[Any] = [
+        str(meta.client_id),
+        meta.kind,
+        meta.lat,
+        meta.lon,
+        meta.accuracy_m,
+        meta.captured_at,
+        selfie_sha256,
+    ]
+    if meta.liveness is not None:
+        fields.append([msgspec.to_builtins(meta.liveness), frame_sha256 or []])
+    return hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
 
 
 def kiosk_kind(already_in: bool, local: dt.time, out_from: dt.time) -> str:
@@ -230,6 +237,63 @@ class KioskCapture(msgspec.Struct, frozen=True):
 
 def selfie_key(nip: str, client_id: uuid.UUID, day: dt.date) -> str:
     return f"selfies/{day:%Y/%m/%d}/{nip}/{client_id}.jpg"
+
+
+def liveness_key(
+    nip: str, client_id: uuid.UUID, day: dt.date, challenge: list[str], part: str, step: str
+) -> str:
+    """Where a challenge frame is stored: beside the selfie's date and NIP, in a folder that
+    names the challenge, the file its part and step (all the verification job needs)."""
+    return f"liveness/{day:%Y/%m/%d}/{nip}/{client_id}/{'-'.join(challenge)}/{part}-{step}.jpg"
+
+
+def parse_liveness_key(key: str) -> tuple[list[str], str]:
+    """(challenge, step) from a key made by `liveness_key`."""
+    *_, challenge, name = key.split("/")
+    return challenge.split("-"), name.removesuffix(".jpg").split("-", 1)[1]
+
+
+def liveness_frames(
+    meta: CheckInMeta, parts: dict[str, bytes], settings: Settings
+) -> list[tuple[str, str, bytes]]:
+    """The challenge frames as (part, step, JPEG) in the order meta.liveness lists them, after
+    the request-path checks: the parts named are exactly the parts sent, each named once, the
+    two steps differ, every frame shows `front` or an asked step, and each JPEG is bounded like
+    the selfie."""
+    if meta.liveness is None:
+        if parts:
+            raise Invalid(
+                f"Bagian {', '.join(sorted(parts))} dikirim tanpa keterangan liveness di meta"
+            )
+        return []
+    challenge = meta.liveness.challenge
+    if challenge[0] == challenge[1]:
+        raise Invalid("meta.liveness.challenge: dua langkah harus berbeda")
+    named = [f.part for f in meta.liveness.frames]
+    if len(set(named)) != len(named):
+        raise Invalid("meta.liveness.frames: satu bagian disebut lebih dari sekali")
+    if set(named) != set(parts):
+        missing = sorted(set(named) - set(parts))
+        extra = sorted(set(parts) - set(named))
+        said = []
+        if missing:
+            said.append(f"tidak terkirim: {', '.join(missing)}")
+        if extra:
+            said.append(f"tidak disebut di meta: {', '.join(extra)}")
+        raise Invalid("Gambar tantangan tidak sesuai meta.liveness (" + "; ".join(said) + ")")
+    frames = []
+    for frame in meta.liveness.frames:
+        if frame.step != "front" and frame.step not in challenge:
+            raise Invalid(f"meta.liveness.frames: langkah '{frame.step}' tidak ada dalam tantangan")
+        data = parts[frame.part]
+        recognition.check_upload(
+            data,
+            what=f"Gambar tantangan {frame.part}",
+            max_bytes=settings.selfie_max_bytes,
+            max_pixels=settings.selfie_max_pixels,
+        )
+        frames.append((frame.part, frame.step, data))
+    return frames
 
 
 def decode_meta(raw: bytes | str) -> CheckInMeta:
@@ -276,6 +340,7 @@ def to_struct(row: dict[str, Any], location_name: str | None) -> CheckIn:
         source=row.get("source") or "phone",
         device_id=row.get("device_id"),
         device_seq=row.get("device_seq"),
+        liveness=row.get("liveness") or "",
     )
 
 
@@ -308,27 +373,30 @@ class CheckIns:
         who: Principal,
         meta_raw: bytes | str,
         selfie: bytes,
+        frames: dict[str, bytes] | None = None,
         *,
         chain: bytes | None = None,
         files: dict[str, bytes] | None = None,
     ) -> tuple[CheckIn, bool]:
         """Store a record once. Returns (the stored record, whether it was new).
 
-        `chain` is the device's signed chain block: judged (and its link logged) before
-        anything else, so a record refused below still holds its place in the chain; what is
-        wrong with it flags the record, never refuses it. None: an unsigned record. `files`:
-        every file part of the request by name, as the device signed them (default: the
-        selfie alone)."""
+        `frames`: the liveness challenge's parts by name (`frame0`..`frame7`), as meta.liveness
+        names them; none from older PWAs. `chain` is the device's signed chain block: judged
+        (and its link logged) before anything else, so a record refused below still holds its
+        place in the chain; what is wrong with it flags the record, never refuses it. None: an
+        unsigned record. `files`: every file part of the request by name, as the device signed
+        them (default: the selfie and the frames)."""
         received_at = dt.datetime.now(dt.UTC)
         signed = await self.devices.verify_record(
             who.employee_id,
             chain,
             kind="checkin",
             meta=meta_raw,
-            files=files if files is not None else {"selfie": selfie},
+            files=files if files is not None else {"selfie": selfie, **(frames or {})},
         )
         meta = decode_meta(meta_raw)
         inspect_selfie(selfie, self.settings)
+        challenge_frames = liveness_frames(meta, frames or {}, self.settings)
         clock = correct_clock(meta, received_at, self.settings)
         zone = await self.units.timezone(who.unit_id)
         # The day of the shift the record opens or closes (a 06:05 check-out closes last night's).
@@ -360,8 +428,20 @@ class CheckIns:
         )
         reasons += [Reason(r.code, r.message) for r in signed.reasons]
         selfie_sha = hashlib.sha256(selfie).hexdigest()
-        digest = content_hash(meta, selfie_sha)
+        digest = content_hash(
+            meta, selfie_sha, [hashlib.sha256(data).hexdigest() for _, _, data in challenge_frames]
+        )
         key = selfie_key(who.nip, meta.client_id, work_date)
+        frame_keys = [
+            (
+                liveness_key(
+                    who.nip, meta.client_id, work_date, list(meta.liveness.challenge), part, step
+                ),
+                data,
+            )
+            for part, step, data in challenge_frames
+            if meta.liveness is not None
+        ]
         row = CheckInTable(
             client_id=meta.client_id,
             employee=who.employee_id,
@@ -384,6 +464,7 @@ class CheckIns:
             content_hash=digest,
             device_id=signed.device_id,
             device_seq=signed.seq if signed.device_id is not None else None,
+            liveness_keys=[k for k, _ in frame_keys],
         )
         try:
             # The photo first, outside any transaction: S3 being slow must not hold SQLite's
@@ -393,6 +474,8 @@ class CheckIns:
             # row without one.
             if not await CheckInTable.exists().where(CheckInTable.client_id == meta.client_id):
                 await self.store.put(key, selfie, "image/jpeg")
+                for frame_key, data in frame_keys:
+                    await self.store.put(frame_key, data, "image/jpeg")
             async with self.outbox.transaction():
                 inserted = (
                     await CheckInTable.insert(row)
@@ -413,6 +496,7 @@ class CheckIns:
         stored = row.to_dict()
         stored["id"] = checkin_id
         stored["face_distance"] = None
+        stored["liveness"] = ""
         return to_struct(stored, fence_result.location_name if fence_result else None), True
 
     async def submit_at_kiosk(
@@ -647,9 +731,28 @@ class CheckIns:
         if row is None:
             return None
         check = await self.faces.verify_selfie(row["employee"], row["selfie_key"])
+        live = await self.check_liveness(row)
         return await self.finish_verification(
-            checkin_id, Reason(check.code, check.message), check.distance
+            checkin_id, Reason(check.code, check.message), check.distance, liveness=live
         )
+
+    async def check_liveness(self, row: dict[str, Any]) -> Reason | None:
+        """The liveness reason of a record that carries challenge frames (None: none sent).
+        Judged after the face check, against the stored selfie."""
+        keys = row.get("liveness_keys") or []
+        if not keys:
+            return None
+        challenge, _ = parse_liveness_key(keys[0])
+        try:
+            selfie = await self.store.get(row["selfie_key"])
+            frames = [(parse_liveness_key(k)[1], await self.store.get(k)) for k in keys]
+        except NotFound:
+            return Reason(
+                "liveness_failed",
+                "Tantangan gerak kepala tidak dapat diperiksa: gambarnya tidak ditemukan",
+            )
+        check = await self.faces.check_liveness(challenge, frames, selfie)
+        return Reason(check.code, check.message)
 
     async def pending_for_verification(self, checkin_id: int) -> dict[str, Any] | None:
         return (
@@ -658,6 +761,7 @@ class CheckIns:
                 CheckInTable.employee,
                 CheckInTable.status,
                 CheckInTable.selfie_key,
+                CheckInTable.liveness_keys,
                 CheckInTable.reasons,
                 CheckInTable.lat,
                 CheckInTable.lon,
@@ -675,13 +779,21 @@ class CheckIns:
         )
 
     async def finish_verification(
-        self, checkin_id: int, face_reason: Reason, face_distance: float | None
+        self,
+        checkin_id: int,
+        face_reason: Reason,
+        face_distance: float | None,
+        *,
+        liveness: Reason | None = None,
     ) -> str | None:
-        """Add the face verdict and settle the status. Idempotent: a settled record is left alone."""
+        """Add the face verdict (and the liveness one, when frames were sent) and settle the
+        status. Idempotent: a settled record is left alone."""
         row = await self.pending_for_verification(checkin_id)
         if row is None:
             return None
         reasons = [*msgspec.convert(row["reasons"], list[Reason]), face_reason]
+        if liveness is not None:
+            reasons.append(liveness)
         # Travel is judged here rather than at arrival: offline records arrive out of order, and
         # by now the neighbours on both sides in time are more likely to be in. It also keeps
         # two queries out of the check-in request path.
@@ -692,7 +804,7 @@ class CheckIns:
                 row["lat"], row["lon"], at, neighbours, self.settings.max_travel_kmh
             )
             if travel:
-                reasons.insert(-1, travel)
+                reasons.insert(reasons.index(face_reason), travel)
         # The spoof-risk score from everything known at settling (CCTV evidence usually comes
         # after: `rescore`). At the threshold it sends the record to BKD with its top parts.
         scored = await self.risk_of(
@@ -700,7 +812,7 @@ class CheckIns:
         )
         high = risk.high_risk_reason(scored, self.settings.risk_flag_threshold)
         if high:
-            reasons.insert(-1, high)
+            reasons.insert(reasons.index(face_reason), high)
         status = final_status(reasons)
         async with self.outbox.transaction():
             settled = (
@@ -712,6 +824,13 @@ class CheckIns:
                         CheckInTable.verified_at: dt.datetime.now(dt.UTC),
                         CheckInTable.risk_score: scored.total,
                         CheckInTable.risk_parts: msgspec.to_builtins(scored.parts),
+                        CheckInTable.liveness: (
+                            ""
+                            if liveness is None
+                            else "passed"
+                            if liveness.code == "liveness_passed"
+                            else "failed"
+                        ),
                     }
                 )
                 .where((CheckInTable.id == checkin_id) & (CheckInTable.status == PENDING))
@@ -917,7 +1036,18 @@ class CheckIns:
         )
         return [(row["id"], row["selfie_key"]) for row in rows]
 
-    async def forget_selfie(self, checkin_id: int) -> None:
-        await CheckInTable.update({CheckInTable.selfie_key: ""}).where(
-            CheckInTable.id == checkin_id
+    async def liveness_keys_of(self, checkin_id: int) -> list[str]:
+        """The stored challenge frames of a check-in (the retention job deletes them with the
+        selfie: the same biometric data, the same limit)."""
+        row = (
+            await CheckInTable.select(CheckInTable.liveness_keys)
+            .where(CheckInTable.id == checkin_id)
+            .first()
+            .output(load_json=True)
         )
+        return list(row["liveness_keys"] or []) if row else []
+
+    async def forget_selfie(self, checkin_id: int) -> None:
+        await CheckInTable.update(
+            {CheckInTable.selfie_key: "", CheckInTable.liveness_keys: []}
+        ).where(CheckInTable.id == checkin_id)

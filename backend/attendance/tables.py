@@ -49,6 +49,10 @@ class CheckIn(Table, tablename="attendance_checkin"):
     # signed by a key nobody registered. device_seq: its number in that device's chain.
     device_id = Integer(null=True, default=None)
     device_seq = Integer(null=True, default=None)
+    liveness = Varchar(length=10, default="")  # "" none sent | passed | failed
+    # The challenge frames in the object store, e.g. liveness/2026/12/20/<nip>/<client_id>/
+    # left-up/frame0-front.jpg: the folder names the challenge, the file the part and its step.
+    liveness_keys = JSON(default=[])
 
 
 class Review(Table, tablename="attendance_review"):

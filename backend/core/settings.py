@@ -215,6 +215,30 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     face_tolerance: Annotated[
         float, Doc("Face distance at or below which a selfie matches the enrolled reference.")
     ] = 0.5
+    liveness_yaw: Annotated[
+        float,
+        Doc(
+            "Liveness: change of the nose's offset along the eye line, in inter-ocular distances, that counts as turning left or right (0.06 is about 8 degrees)."
+        ),
+    ] = 0.06
+    liveness_pitch: Annotated[
+        float,
+        Doc(
+            "Liveness: shortening of the nose-to-eye-line distance, in inter-ocular distances, that counts as looking up."
+        ),
+    ] = 0.06
+    liveness_parallax: Annotated[
+        float,
+        Doc(
+            "Liveness: how far, in inter-ocular distances, the nose must stand off the plane of the face around it in the turned frame (a flat picture: ~0; a head turned 20 degrees: ~0.1)."
+        ),
+    ] = 0.02
+    liveness_tolerance: Annotated[
+        float,
+        Doc(
+            "Liveness: face distance of every challenge frame to the selfie at or below which it is the same person (looser than HADIR_FACE_TOLERANCE: frames are 240x320 and turned)."
+        ),
+    ] = 0.6
     face_upsample: Annotated[
         int, Doc("HOG upsampling for selfies (1 finds smaller faces at about twice the cost).")
     ] = 0

@@ -27,7 +27,7 @@ from backend.core.auth import Principal
 from backend.core.errors import FieldError, Invalid, NotFound
 from backend.core.settings import Settings
 from backend.core.storage import ObjectStore
-from backend.faces import recognition
+from backend.faces import liveness, recognition
 from backend.faces.schemas import FaceReference as FaceReferenceOut
 from backend.faces.schemas import PhotoCheck, QualityProblem
 from backend.faces.tables import FaceReference, PhotoAccess
@@ -77,7 +77,39 @@ EMPLOYEE_WORDS = {
     "face_mismatch": "Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya",
     # The spoof-risk score and its parts are BKD's (attendance/risk.py).
     "high_risk": "Beberapa tanda tidak biasa; BKD akan memeriksanya",
+    "liveness_passed": "Gerakan kepala sesuai tantangan",
 }
+
+# The challenge's steps as the PWA asks for them (checkin.js STEP_WORDS).
+STEP_WORDS = {
+    "left": "toleh ke kiri",
+    "right": "toleh ke kanan",
+    "up": "lihat ke atas",
+    "front": "lihat lurus ke kamera",
+}
+
+
+def liveness_reason(challenge: list[str], result: liveness.Result) -> FaceCheck:
+    """What the liveness check means, in words (no model numbers: the employee reads them too)."""
+    asked = " lalu ".join(STEP_WORDS[s] for s in challenge)
+    if result.passed:
+        return FaceCheck("liveness_passed", f"Tantangan gerak kepala berhasil ({asked})")
+    step = STEP_WORDS.get(result.step or "", "")
+    words = {
+        "no_face": f"Wajah tidak terlihat pada gambar langkah '{step}'",
+        "several_faces": f"Terlihat lebih dari satu wajah pada gambar langkah '{step}'",
+        "step_missing": f"Langkah '{step}' tidak terlihat dilakukan (diminta: {asked})",
+        "wrong_order": f"Langkah dilakukan dengan urutan terbalik (diminta: {asked})",
+        "other_person": "Wajah pada gambar tantangan bukan orang yang sama dengan selfie",
+        "flat": (
+            f"Gerakan '{step}' tampak seperti gambar datar (foto atau layar) yang digerakkan, "
+            "bukan kepala sungguhan"
+        ),
+        "unclear": f"Gambar langkah '{step}' terlalu buram atau gelap untuk diperiksa",
+    }
+    return FaceCheck(
+        "liveness_failed", "Tantangan gerak kepala gagal: " + words.get(result.failure or "", "")
+    )
 
 
 def for_employee(code: str, message: str) -> str:
@@ -246,14 +278,6 @@ class Faces:
             max_pixels=self.settings.selfie_max_pixels,
             upsample=self.settings.face_upsample,
         )
-
-    # STAND-IN (kiosk branch): replaced by the liveness branch at merge
-    async def check_liveness(
-        self, challenge: list[str], frames: list[tuple[str, bytes]], selfie: bytes
-    ) -> FaceCheck:
-        if not frames:
-            return FaceCheck("liveness_failed", "Tidak ada gambar tantangan gerakan kepala")
-        return FaceCheck("liveness_passed", "Tantangan gerakan kepala berhasil")
 
     async def check_photo(self, photo: bytes) -> PhotoCheck:
         """The desk's feedback on a photo before it is enrolled: faces, size, sharpness and
@@ -516,6 +540,35 @@ class Faces:
             return FaceCheck("bad_selfie", "Foto selfie tidak ditemukan di penyimpanan")
         check = verdict_reason(verdict, self.settings.face_tolerance)
         return msgspec.structs.replace(check, distance=verdict.distance)
+
+    async def check_liveness(
+        self, challenge: list[str], frames: list[tuple[str, bytes]], selfie: bytes
+    ) -> FaceCheck:
+        """Did a real head turn as asked? `frames` are (step, JPEG) in capture order, `selfie`
+        the frontal photo every frame must match (the phone's selfie, or a kiosk's frontal
+        frame). `liveness_passed` or `liveness_failed` with the step in words (faces/liveness.py
+        and the `liveness_*` settings)."""
+        thresholds = liveness.Thresholds(
+            yaw=self.settings.liveness_yaw,
+            pitch=self.settings.liveness_pitch,
+            tolerance=self.settings.liveness_tolerance,
+            parallax=self.settings.liveness_parallax,
+        )
+        try:
+            result = await self._run(
+                liveness.check,
+                challenge,
+                frames,
+                selfie,
+                thresholds=thresholds,
+                max_pixels=self.settings.selfie_max_pixels,
+            )
+        except recognition.BadImage:
+            return FaceCheck(
+                "liveness_failed", "Tantangan gerak kepala gagal: gambar tantangan rusak"
+            )
+        check = liveness_reason(challenge, result)
+        return msgspec.structs.replace(check, distance=result.distance)
 
     async def faces_in_picture(self, jpeg: bytes, *, max_pixels: int) -> list[np.ndarray]:
         """Encodings of the faces in a picture that is not a selfie (CCTV evidence), computed

@@ -3,6 +3,11 @@
 
 export const LONG_SIDE = 480;
 const MAX_BYTES = 90_000; // the server takes more; staying well under keeps 2G sends short
+// Liveness frames: small, because only the head's pose and the face's texture are judged.
+export const FRAME_LONG_SIDE = 320;
+const FRAME_QUALITY = 0.6;
+// Selfie and liveness frames together, multipart included: one check-in under 100 KB.
+export const CHECKIN_BUDGET = 96_000;
 
 export class CameraError extends Error {}
 
@@ -44,12 +49,23 @@ function toBlob(canvas, quality) {
 }
 
 // Crop the centre to 3:4 portrait (what the face guide shows), shrink, encode as JPEG.
-export async function captureSelfie(source, width, height) {
+export async function captureSelfie(source, width, height, maxBytes = MAX_BYTES) {
+  const canvas = portrait(source, width, height, LONG_SIDE);
+  let quality = 0.8;
+  let blob = await toBlob(canvas, quality);
+  while (blob.size > maxBytes && quality > 0.3) {
+    quality -= 0.15;
+    blob = await toBlob(canvas, quality);
+  }
+  return blob;
+}
+
+function portrait(source, width, height, longSide) {
   let cropW = width;
   let cropH = height;
   if (width / height > 3 / 4) cropW = Math.round((height * 3) / 4);
   else cropH = Math.round((width * 4) / 3);
-  const scale = Math.min(1, LONG_SIDE / Math.max(cropW, cropH));
+  const scale = Math.min(1, longSide / Math.max(cropW, cropH));
   const canvas = document.createElement('canvas');
   canvas.width = Math.round(cropW * scale);
   canvas.height = Math.round(cropH * scale);
@@ -65,18 +81,19 @@ export async function captureSelfie(source, width, height) {
     canvas.width,
     canvas.height,
   );
-  let quality = 0.8;
-  let blob = await toBlob(canvas, quality);
-  while (blob.size > MAX_BYTES && quality > 0.45) {
-    quality -= 0.15;
-    blob = await toBlob(canvas, quality);
-  }
-  return blob;
+  return canvas;
 }
 
-export function captureFromVideo(video) {
+export function captureFromVideo(video, maxBytes = MAX_BYTES) {
   if (!video.videoWidth) throw new CameraError('Kamera belum siap; tunggu sebentar.');
-  return captureSelfie(video, video.videoWidth, video.videoHeight);
+  return captureSelfie(video, video.videoWidth, video.videoHeight, maxBytes);
+}
+
+// One liveness frame: the same portrait crop at 240x320, not mirrored (the server reads
+// "left" as the person's own left in the camera's picture).
+export function captureFrame(video) {
+  if (!video.videoWidth) throw new CameraError('Kamera belum siap; tunggu sebentar.');
+  return toBlob(portrait(video, video.videoWidth, video.videoHeight, FRAME_LONG_SIDE), FRAME_QUALITY);
 }
 
 // For phones whose browser cannot open the camera in the page: the system camera via a file

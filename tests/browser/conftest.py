@@ -180,6 +180,19 @@ async def check_in(page: Page, kind: str = "in") -> None:
     await page.locator("#result").wait_for()
 
 
+async def check_in_without_challenge(page: Page, kind: str = "in") -> None:
+    """Checks in through "Pakai kamera ponsel" (a picked photo of the enrolled face): no head-turn
+    challenge, so no liveness verdict. The fake camera's still picture fails the challenge as
+    a flat replay would; tests about what follows an accepted record use this."""
+    from tests.support import photos
+
+    await page.locator("#check-in" if kind == "in" else "#check-out").click()
+    await page.locator("#selfie-file").set_input_files(
+        files=[{"name": "selfie.jpg", "mimeType": "image/jpeg", "buffer": photos.selfie(FACE)}]
+    )
+    await page.locator("#result").wait_for()
+
+
 async def camera_ready(page: Page) -> None:
     # Polled from here, not with wait_for_function, whose predicate runs through eval(),
     # which the strict CSP blocks.

@@ -65,9 +65,12 @@ def is_checkin_post(response) -> bool:
     return response.request.method == "POST" and response.url.endswith("/api/v1/checkins")
 
 
-async def test_check_in_inside_the_fence_is_accepted(
+async def test_check_in_inside_the_fence_matches_the_face_and_a_still_camera_fails_liveness(
     page: Page, base_url, database_url, server_env
 ):
+    """The camera path end to end. The fake camera plays one still photo: the face matches, but
+    a still picture cannot turn its head, so the head-turn challenge flags it for BKD (an
+    accepted record is the picked-photo path: test_rough_edges.py)."""
     await enrol_face(base_url, TEACHER.nip, photos.photo(FACE))
     await page.goto("/")
     await expect(page.locator("#nip")).to_be_visible()
@@ -93,8 +96,9 @@ async def test_check_in_inside_the_fence_is_accepted(
     assert response.status == 201
     answer = await response.json()
     result = page.locator("#result")
-    await expect(result.locator(".chip")).to_have_text("Diterima", timeout=60_000)
+    await expect(result.locator(".chip")).to_have_text("Diperiksa BKD", timeout=90_000)
     await expect(result).to_contain_text("Wajah cocok dengan foto referensi")
+    await expect(result).to_contain_text("Tantangan gerak kepala gagal")
     await expect(page.locator("#sync")).to_have_text("Semua terkirim")
     await screenshot(page, "03-checked-in")
 
@@ -107,8 +111,8 @@ async def test_check_in_inside_the_fence_is_accepted(
     assert row["kind"] == "in"
     assert (row["lon"], row["lat"], row["accuracy_m"]) == (lon, lat, 12)
     assert row["captured_at"] <= row["sent_at"] <= row["received_at"]
-    assert row["status"] == "accepted"
-    assert [r["code"] for r in row["reasons"]] == ["inside_fence", "face_match"]
+    assert row["status"] == "flagged"
+    assert [r["code"] for r in row["reasons"]] == ["inside_fence", "face_match", "liveness_failed"]
     jpeg = stored_selfie(server_env, answer, TEACHER.nip)
     selfie = Image.open(io.BytesIO(jpeg))
     assert selfie.format == "JPEG" and max(selfie.size) == 480, selfie.size
@@ -117,7 +121,7 @@ async def test_check_in_inside_the_fence_is_accepted(
     await page.get_by_role("link", name="Riwayat").click()
     mine = page.locator("#day-list li").filter(has_text="Wajah cocok")
     await expect(mine.first).to_be_visible()
-    await expect(mine.first.locator(".chip")).to_have_text("Diterima")
+    await expect(mine.first.locator(".chip")).to_have_text("Diperiksa BKD")
     await assert_phone_friendly(page)
     await screenshot(page, "06-history")
     assert_no_errors(page)

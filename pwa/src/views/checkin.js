@@ -5,6 +5,8 @@
 import { api } from '../api.js';
 import {
   CameraError,
+  CHECKIN_BUDGET,
+  captureFrame,
   captureFromFile,
   captureFromVideo,
   openCamera,
@@ -26,6 +28,29 @@ export const DAY_STATUS = {
   open: 'Belum selesai',
 };
 
+// Liveness: before the selfie the phone asks for two of three head moves in random order and
+// keeps a few small frames of them (backend/faces/liveness.py judges them). The challenge is
+// drawn here, not by the server: check-ins are made offline.
+export const STEP_WORDS = {
+  left: 'Toleh ke kiri',
+  right: 'Toleh ke kanan',
+  up: 'Lihat ke atas',
+  front: 'Lihat lurus ke kamera',
+};
+const STEP_ARROWS = { left: '←', right: '→', up: '↑', front: '•' };
+const FRONT_MS = 600; // time to look straight before the first frame
+const STEP_FRAMES_MS = [800, 1400]; // two frames per step: part way, then turned
+const SETTLE_MS = 500; // back to the front before the selfie
+
+export function randomChallenge() {
+  const steps = ['left', 'right', 'up'];
+  const r = crypto.getRandomValues(new Uint32Array(2));
+  const first = steps.splice(r[0] % 3, 1)[0];
+  return [first, steps[r[1] % 2]];
+}
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -44,6 +69,7 @@ export function checkinView(app) {
   let stream = null;
   let kind = 'in';
   let busy = false;
+  let challenging = false;
   let last = null; // {clientId, photoUrl} of the record made on this screen
   let day = null; // the server's status of today: {day, status, reasons, ...}
   let dayAfter = null; // the settled records `day` was asked after
@@ -73,12 +99,20 @@ export function checkinView(app) {
     { class: 'guide', viewBox: '0 0 300 400', 'aria-hidden': 'true', preserveAspectRatio: 'none' },
     s('ellipse', { cx: 150, cy: 180, rx: 92, ry: 124 }),
   );
+  const cueArrow = h('span', { class: 'cue-arrow', 'aria-hidden': 'true' });
+  const cueText = h('span', { class: 'cue-text' });
+  const cue = h(
+    'div',
+    { class: 'cue', id: 'liveness-cue', hidden: true, role: 'status', 'aria-live': 'assertive' },
+    cueArrow,
+    cueText,
+  );
   const camTitle = h('h2', { id: 'camera-title' });
   const camError = h('p', { class: 'error', role: 'alert', hidden: true });
   const shoot = h(
     'button',
     { class: 'btn primary big', type: 'button', id: 'shoot' },
-    'Ambil foto & simpan',
+    'Mulai & ambil foto',
   );
   const cancel = h('button', { class: 'btn big', type: 'button' }, 'Batal');
   const file = h('input', {
@@ -92,8 +126,13 @@ export function checkinView(app) {
     'section',
     { class: 'card camera', hidden: true, 'aria-labelledby': 'camera-title' },
     camTitle,
-    h('div', { class: 'frame' }, video, guide),
-    h('p', { class: 'hint center' }, 'Wajah di dalam bingkai, cukup cahaya, tanpa masker.'),
+    h('div', { class: 'frame' }, video, guide, cue),
+    h(
+      'p',
+      { class: 'hint center' },
+      'Wajah di dalam bingkai, cukup cahaya, tanpa masker. Setelah menekan tombol, ikuti ' +
+        'dua petunjuk gerak kepala; foto diambil otomatis sesudahnya.',
+    ),
     camError,
     h('div', { class: 'row' }, cancel, shoot),
     h(
@@ -136,10 +175,22 @@ export function checkinView(app) {
   outButton.addEventListener('click', () => ask('out') && startCamera('out'));
   cancel.addEventListener('click', closeCamera);
   shoot.addEventListener('click', async () => {
+    if (busy || challenging) return;
+    challenging = true;
+    shoot.disabled = true;
+    camError.hidden = true;
     try {
-      await save(await captureFromVideo(video));
+      const live = await runChallenge();
+      if (!live) return; // cancelled
+      const used = live.frames.reduce((n, blob) => n + blob.size, 0);
+      // What is left of the budget goes to the selfie (multipart headers take ~2 KB).
+      await save(await captureFromVideo(video, CHECKIN_BUDGET - used - 2_000), live);
     } catch (e) {
       showCamError(e);
+    } finally {
+      challenging = false;
+      shoot.disabled = false;
+      showCue(null);
     }
   });
   file.addEventListener('change', async () => {
@@ -152,6 +203,43 @@ export function checkinView(app) {
       showCamError(e);
     }
   });
+
+  function showCue(step, words) {
+    cue.hidden = !step;
+    if (!step) return;
+    cue.className = `cue cue-${step}`;
+    cue.dataset.step = step;
+    cueArrow.textContent = STEP_ARROWS[step];
+    cueText.textContent = words || STEP_WORDS[step];
+  }
+
+  // The challenge: a frontal frame, then two frames per step while the cue shows it. Returns
+  // {challenge, frames (Blobs), described ([{part, step}])}, or null when the camera closed.
+  async function runChallenge() {
+    const challenge = randomChallenge();
+    const frames = [];
+    const described = [];
+    const grab = async (step) => {
+      if (!stream) throw new CameraError('Kamera tertutup; tantangan dibatalkan.');
+      described.push({ part: `frame${frames.length}`, step });
+      frames.push(await captureFrame(video));
+    };
+    showCue('front');
+    await wait(FRONT_MS);
+    await grab('front');
+    for (const step of challenge) {
+      showCue(step);
+      const start = Date.now();
+      for (const at of STEP_FRAMES_MS) {
+        await wait(at - (Date.now() - start));
+        await grab(step);
+      }
+    }
+    showCue('front', 'Lihat lurus lagi ke kamera');
+    await wait(SETTLE_MS);
+    if (!stream) return null;
+    return { challenge, frames, described };
+  }
 
   function showCamError(e) {
     camError.textContent = e instanceof CameraError ? e.message : 'Foto gagal diambil. Coba lagi.';
@@ -207,7 +295,7 @@ export function checkinView(app) {
     return fix && Date.now() - fix.at < FIX_MAX_AGE_MS ? fix : null;
   }
 
-  async function save(selfie) {
+  async function save(selfie, live = null) {
     if (busy) return;
     busy = true;
     try {
@@ -222,7 +310,13 @@ export function checkinView(app) {
         accuracy_m: at ? at.accuracy : null,
         captured_at: capturedAt,
       };
-      await enqueue('checkin', { meta, selfie }, { owner: app.session.user.nip, capturedAt });
+      const body = { meta, selfie };
+      if (live) {
+        // Blobs in the outbox item beside the selfie; sync sends them as frame0..frameN.
+        meta.liveness = { challenge: live.challenge, frames: live.described };
+        body.frames = live.frames;
+      }
+      await enqueue('checkin', body, { owner: app.session.user.nip, capturedAt });
       if (last) URL.revokeObjectURL(last.photoUrl);
       last = { clientId: meta.client_id, photoUrl: URL.createObjectURL(selfie) };
       closeCamera();
@@ -437,6 +531,7 @@ const FACE_WORDS = {
   face_match: 'Wajah cocok dengan foto referensi',
   face_mismatch: 'Wajah kurang mirip dengan foto referensi; BKD akan memeriksanya',
   high_risk: 'Beberapa tanda tidak biasa; BKD akan memeriksanya',
+  liveness_passed: 'Gerakan kepala sesuai tantangan',
 };
 
 export function reasonList(record) {

@@ -24,6 +24,7 @@ const REASONS = {
   face_mismatch: 'Wajah tidak cocok',
   no_face: 'Tidak ada wajah',
   multiple_faces: 'Lebih dari satu wajah',
+  liveness_failed: 'Gerak kepala gagal (liveness)',
   no_location: 'Tanpa lokasi',
   low_accuracy: 'Akurasi GPS rendah',
   near_fence: 'Dekat batas area',
@@ -52,7 +53,7 @@ const RISK_PARTS = {
 };
 
 // The reasons a record was flagged for, not the ones that passed (inside the fence, a match).
-const PASSED = new Set(['inside_fence', 'face_match']);
+const PASSED = new Set(['inside_fence', 'face_match', 'liveness_passed']);
 
 const SHORTCUTS = [
   [['J', '↓'], 'berikutnya'],

@@ -55,7 +55,11 @@ async def test_each_operation_lists_what_it_can_answer(client: httpx.AsyncClient
 async def test_multipart_bodies_document_their_parts(client: httpx.AsyncClient) -> None:
     _, ops = await operations(client)
     expected = {
-        "createCheckIn": ({"meta", "selfie"}, {"meta", "selfie"}),
+        # frame0..frame7: the liveness challenge's frames, optional (older PWAs send none).
+        "createCheckIn": (
+            {"meta", "selfie", *(f"frame{i}" for i in range(8))},
+            {"meta", "selfie"},
+        ),
         "createPermit": ({"meta", "attachment"}, {"meta"}),
         "enrolFace": ({"photo"}, {"photo"}),
     }
