@@ -25,5 +25,6 @@ APP_REGISTRY = AppRegistry(
         "backend.board.piccolo_app",
         "backend.cctv.piccolo_app",
         "backend.imports.piccolo_app",
+        "backend.attestations.piccolo_app",
     ]
 )
