@@ -46,6 +46,7 @@ CLEANED_TABLES = (
     "cctv_snapshot",
     "cctv_camera",
     "core_audit",
+    "attestations_attestation",
 )
 
 

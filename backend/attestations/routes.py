@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.attestations.schemas import (
@@ -55,9 +55,10 @@ async def list_my_attestations(
 )
 async def attestation_summary(
     attestations: NamedDependency[Attestations],
-    days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+    # Not named `days`: that name is the day records' dependency.
+    period: Annotated[int, QueryParameter(name="days", ge=1, le=366)] = 30,
 ) -> AttestationSummary:
-    return await attestations.summary(days=days)
+    return await attestations.summary(days=period)
 
 
 ROUTES = [create_attestation, list_my_attestations, attestation_summary]
