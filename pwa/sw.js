@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = 'e66a9e7b8d9e';
+const VERSION = '55d467a37584';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
@@ -47,6 +47,7 @@ const SHELL = [
 // from one left out on purpose. Never precached.
 const ON_FIRST_USE = [
   '/src/views/approvals.js',
+  '/src/views/attest.js',
   '/src/views/board.js',
   '/src/views/exits.js',
   '/src/views/imports.js',
