@@ -57,12 +57,17 @@ const SENDERS = {
     });
   },
   // A head of unit's attestation (no signal for days): body {json} with its own client_id; sent
-  // as JSON with a fresh sent_at, so the server corrects the phone's clock as for check-ins.
+  // as JSON with a fresh sent_at, so the server corrects the phone's clock as for check-ins. The
+  // device's signed chain block, where the outbox item carries one, goes as `chain`.
   attestation: (item, token) =>
     fetchWithTimeout('/api/v1/attestations', {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ ...item.body.json, sent_at: new Date().toISOString() }),
+      body: JSON.stringify({
+        ...item.body.json,
+        ...(item.chain ? { chain: item.chain } : {}),
+        sent_at: new Date().toISOString(),
+      }),
     }),
 };
 
