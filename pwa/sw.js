@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '55d467a37584';
+const VERSION = '770d6d6f2a9d';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and
