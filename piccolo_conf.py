@@ -27,5 +27,6 @@ APP_REGISTRY = AppRegistry(
         "backend.imports.piccolo_app",
         "backend.kiosk.piccolo_app",
         "backend.devices.piccolo_app",
+        "backend.attestations.piccolo_app",
     ]
 )

@@ -1,6 +1,7 @@
 """Every domain's route handlers, in one list for the app factory."""
 
 from backend.attendance.routes import ROUTES as ATTENDANCE
+from backend.attestations.routes import ROUTES as ATTESTATIONS
 from backend.board.routes import ROUTES as BOARD
 from backend.cctv.routes import ROUTES as CCTV
 from backend.devices.routes import ROUTES as DEVICES
@@ -19,6 +20,7 @@ ROUTES = [
     *ATTENDANCE,
     *FACES,
     *PERMITS,
+    *ATTESTATIONS,
     *PUSH,
     *IMPORTS,
     *GERAI,

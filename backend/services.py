@@ -20,6 +20,7 @@ from backend.attendance.exports import RecapExports
 from backend.attendance.recap import DayRecords
 from backend.attendance.reviews import Reviews
 from backend.attendance.service import CheckIns
+from backend.attestations.service import Attestations
 from backend.board.schemas import GeraiTile
 from backend.board.service import Board
 from backend.board.signal import ChangeSignal
@@ -115,6 +116,7 @@ class Services(msgspec.Struct):
     reviews: Reviews
     push: Push
     permits: Permits
+    attestations: Attestations
     days: DayRecords
     exports: RecapExports
     imports: Imports
@@ -213,7 +215,20 @@ async def open_services(
                 dt.timedelta(seconds=settings.cctv_officer_max_age_s)
             ).gerai_with_officer,
         )
-        days = DayRecords(rules_table=settings.tpp_rules, permits=permits, outbox=outbox)
+        # A head's attestation (no signal for days) counts an employee's day present; the day
+        # status reads the attested days through attestations' service.
+        attestations = Attestations(
+            outbox=outbox,
+            units=units,
+            max_back_days=settings.attestation_max_back_days,
+            max_span_days=settings.attestation_max_span_days,
+        )
+        days = DayRecords(
+            rules_table=settings.tpp_rules,
+            permits=permits,
+            outbox=outbox,
+            attested=attestations.attested_between,
+        )
         # Queue loads and queue alerts go to the gerai registry (its supervisors); a test may
         # hand in another desk (`gerai`). CCTV reads check-ins (attendance) and faces for
         # evidence; the review desk gets that evidence back through `Reviews(evidence=...)`.
@@ -266,6 +281,7 @@ async def open_services(
             reviews=Reviews(checkins=checkins, faces=faces, evidence=cctv),
             push=push,
             permits=permits,
+            attestations=attestations,
             days=days,
             exports=RecapExports(
                 days=days,

@@ -51,6 +51,7 @@ const ON_FIRST_USE = [
   '/src/views/kiosks.js',
   '/src/kiosk.css',
   '/src/views/approvals.js',
+  '/src/views/attest.js',
   '/src/views/board.js',
   '/src/views/exits.js',
   '/src/views/imports.js',

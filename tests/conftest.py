@@ -50,6 +50,7 @@ CLEANED_TABLES = (
     "kiosk_kiosk",
     "devices_chain_link",
     "devices_device",
+    "attestations_attestation",
 )
 
 

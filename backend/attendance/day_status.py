@@ -49,6 +49,9 @@ class DayInput(msgspec.Struct, frozen=True):
     check_ins: list[dt.time | dt.datetime] = []  # local times of ACCEPTED "in" records
     check_outs: list[dt.time | dt.datetime] = []  # local times of ACCEPTED "out" records
     permit: str | None = None  # kind of an APPROVED permit covering the day
+    # The reason of a head of unit's attestation covering the day (no signal, a dead phone):
+    # present without any record, unless real records of the day exist.
+    attested: str | None = None
     # False while the working hours are still running (today): what has not happened yet is
     # not judged, so nobody is "absent" at 06:00 or "PSW4" before going home.
     day_over: bool = True
@@ -64,6 +67,7 @@ class DayStatus(msgspec.Struct, frozen=True):
     early_minutes: int = 0
     deduction_pct: float = 0.0  # after the daily cap on TL+PSW
     reasons: list[str] = []  # short Indonesian explanations of the status and any deduction
+    attested: bool = False  # present on a head of unit's attestation, not on check-ins
 
 
 class Discipline(msgspec.Struct, frozen=True):
@@ -76,7 +80,8 @@ class Discipline(msgspec.Struct, frozen=True):
 class EmployeeMonth(msgspec.Struct, frozen=True):
     nip: str
     name: str
-    days: dict[str, int]  # present, absent, holiday, off, permit:<kind>, TL1..TL4, PSW1..PSW4
+    # present, absent, holiday, off, permit:<kind>, TL1..TL4, PSW1..PSW4, attested (of present)
+    days: dict[str, int]
     late_minutes: int
     early_minutes: int
     deduction_pct: float  # sum of daily deductions, capped at monthly_cap_pct
@@ -264,9 +269,12 @@ def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
     3. An approved permit: "permit" with its kind, no deduction. A permit covers the whole day;
        check-ins that day are ignored (a dinas luar employee who checks in at the place visited
        stays dinas_luar). Half-day permits are not modelled.
-    4. Neither check-in nor check-out: "absent" (tanpa keterangan), `absent_pct`; the daily cap
+    4. Neither check-in nor check-out, but a head of unit attested the day (no signal, a dead
+       phone): "present", `attested`, no deduction. Real records of the day win over an
+       attestation: with any accepted check-in or check-out the day is judged on them (6).
+    5. Neither check-in nor check-out: "absent" (tanpa keterangan), `absent_pct`; the daily cap
        is for TL+PSW only and does not apply.
-    5. Otherwise "present", with lateness from the EARLIEST check-in and early leave from the
+    6. Otherwise "present", with lateness from the EARLIEST check-in and early leave from the
        LATEST check-out, in whole minutes rounded down (07:30:59 for 07:30 is 0 minutes late,
        07:31:00 is 1), so seconds never tip an employee into a category. A missing check-in or
        check-out is the top category at `no_record_pct`. The day's deduction is
@@ -282,6 +290,13 @@ def day_status(inp: DayInput, rules: TppRules) -> DayStatus:
     if inp.permit:
         label = PERMIT_LABELS.get(inp.permit, inp.permit)
         return DayStatus(inp.day, "permit", permit=inp.permit, reasons=[label])
+    if inp.attested and not inp.check_ins and not inp.check_outs:
+        return DayStatus(
+            inp.day,
+            "present",
+            attested=True,
+            reasons=[f"Hadir (atestasi kepala unit): {inp.attested}"],
+        )
     if not inp.check_ins and not inp.check_outs and not inp.day_over:
         return DayStatus(inp.day, "open", reasons=["Belum presensi hari ini"])
     if not inp.check_ins and not inp.check_outs:
@@ -400,11 +415,13 @@ def month_recap(
     PERMIT_KINDS still gets its own `permit:<kind>` key. Minutes add up measured lateness and
     early leave only; a missing record carries no minutes.
     """
-    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys((*STATUSES, "attested"), 0)
     counts.update(dict.fromkeys((f"permit:{kind}" for kind in PERMIT_KINDS), 0))
     counts.update(dict.fromkeys((band.code for band in (*rules.tl, *rules.psw)), 0))
     for day in statuses:
         counts[day.status] = counts.get(day.status, 0) + 1
+        if day.attested:
+            counts["attested"] += 1
         for key in (
             f"permit:{day.permit}" if day.permit else None,
             day.tl,

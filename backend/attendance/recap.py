@@ -35,6 +35,10 @@ from backend.org.tables import Employee, Holiday
 from backend.permits.schemas import SHORT_LEAVE
 from backend.permits.service import Permits
 
+# Day -> the reason of a head's attestation covering it (attestations' service; attendance does
+# not import that domain).
+AttestedDays = Callable[[int, dt.date, dt.date], Awaitable[dict[dt.date, str]]]
+
 # The hourly settle job (jobs.recompute_yesterday): how far back a missed run is caught up,
 # employees read per page, and employee-days settled per run at most (the rest next hour).
 SETTLE_LOOKBACK_DAYS = 3
@@ -52,6 +56,7 @@ class DayView(msgspec.Struct, frozen=True):
     early_minutes: int
     deduction_pct: float
     reasons: list[str]
+    attested: bool = False  # present on a head of unit's attestation (no signal for days)
 
 
 class RecapUnit(msgspec.Struct, frozen=True):
@@ -76,10 +81,18 @@ def _view(status: rules.DayStatus) -> DayView:
 
 
 class DayRecords:
-    def __init__(self, *, rules_table: TppRules, permits: Permits, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        *,
+        rules_table: TppRules,
+        permits: Permits,
+        outbox: Outbox,
+        attested: AttestedDays | None = None,
+    ) -> None:
         self.rules = rules_table
         self.permits = permits
         self.outbox = outbox
+        self.attested = attested
 
     async def compute_range(
         self, employee_id: int, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
@@ -114,6 +127,7 @@ class DayRecords:
                 (r["kind"], r["corrected_captured_at"].astimezone(zone).replace(tzinfo=None))
             )
         permits = await self.permits.approved_between(employee_id, start, end)
+        attested = await self.attested(employee_id, start, end) if self.attested else {}
         local_now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
         result = []
         for day in _dates(start, end):
@@ -128,6 +142,7 @@ class DayRecords:
                         check_ins=[t for kind, t in local if kind == "in"],
                         check_outs=[t for kind, t in local if kind == "out"],
                         permit=permits.get(day),
+                        attested=attested.get(day),
                         day_over=rules.day_over(day, window, local_now),
                     ),
                     self.rules,
@@ -152,9 +167,14 @@ class DayRecords:
         # What the board counts of each stored day: a change of it is told to the board in the
         # transaction that stores the day (an unchanged recompute tells nothing).
         counted = {
-            row["day"]: (row["status"], row["permit"], row["tl"], row["psw"])
+            row["day"]: (_board_status(row["status"], row["attested"]), *_rest(row))
             for row in await DayRecord.select(
-                DayRecord.day, DayRecord.status, DayRecord.permit, DayRecord.tl, DayRecord.psw
+                DayRecord.day,
+                DayRecord.status,
+                DayRecord.permit,
+                DayRecord.tl,
+                DayRecord.psw,
+                DayRecord.attested,
             ).where(
                 (DayRecord.employee == employee_id)
                 & (DayRecord.day >= statuses[0].day)
@@ -172,8 +192,10 @@ class DayRecords:
                 "deduction_pct": status.deduction_pct,
                 "reasons": list(status.reasons),
                 "computed_at": now,
+                "attested": status.attested,
             }
-            board_view = (status.status, status.permit, status.tl, status.psw)
+            board_status = _board_status(status.status, status.attested)
+            board_view = (board_status, status.permit, status.tl, status.psw)
             async with self.outbox.transaction():
                 await DayRecord.insert(
                     DayRecord(employee=employee_id, day=status.day, **values)
@@ -188,7 +210,7 @@ class DayRecords:
                             employee_id,
                             unit_id,
                             status.day,
-                            status=status.status,
+                            status=board_status,
                             permit=status.permit,
                             tl=status.tl,
                             psw=status.psw,
@@ -291,6 +313,7 @@ class DayRecords:
                 DayRecord.tl,
                 DayRecord.psw,
                 DayRecord.computed_at,
+                DayRecord.attested,
             )
             .where((DayRecord.day >= start) & (DayRecord.day <= end) & (DayRecord.id > after_id))
             .order_by(DayRecord.id)
@@ -302,7 +325,7 @@ class DayRecords:
                 r["employee"],
                 r["unit"],
                 r["day"],
-                r["status"],
+                _board_status(r["status"], r["attested"]),
                 r["permit"],
                 r["tl"],
                 r["psw"],
@@ -499,6 +522,7 @@ class DayRecords:
             DayRecord.early_minutes,
             DayRecord.deduction_pct,
             DayRecord.computed_at,
+            DayRecord.attested,
         ).where(
             DayRecord.employee.is_in(list(ends)) & (DayRecord.day >= start) & (DayRecord.day <= end)
         )
@@ -518,6 +542,7 @@ class DayRecords:
                 late_minutes=row["late_minutes"],
                 early_minutes=row["early_minutes"],
                 deduction_pct=row["deduction_pct"],
+                attested=row["attested"],
             )
         result: dict[int, list[rules.DayStatus]] = {}
         for person in people:
@@ -535,6 +560,16 @@ class DayRecords:
                         days.setdefault(status.day, status)
             result[person["id"]] = [days[day] for day in sorted(days)]
         return result
+
+
+def _board_status(status: str, attested: bool) -> str:
+    """The status the board is told: an attested present day is `attested` there (counted
+    present, and apart as attested: backend/board/counts.py)."""
+    return "attested" if attested and status == "present" else status
+
+
+def _rest(row: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    return row["permit"], row["tl"], row["psw"]
 
 
 def month_start(month: str) -> dt.date:
@@ -700,6 +735,7 @@ def recap_rows(recap: Recap) -> list[list[Any]]:
         "Jumlah PSW",
         "Kode unit",
         "Unit kerja",
+        "Hadir (atestasi)",  # of Hadir: days a head of unit attested (no signal for days)
     ]
     rows: list[list[Any]] = [header]
     for person in recap.employees:
@@ -717,6 +753,7 @@ def recap_rows(recap: Recap) -> list[list[Any]]:
                 _count(person, "PSW"),
                 person.unit or recap.unit,
                 person.unit_name or recap.unit_name,
+                person.days.get("attested", 0),
             ]
         )
     return rows

@@ -81,6 +81,7 @@ class DayRecord(Table, tablename="attendance_day"):
     deduction_pct = DoublePrecision(default=0.0)
     reasons = JSON()
     computed_at = Timestamptz()
+    attested = Boolean(default=False)  # present on a head of unit's attestation (no signal)
 
 
 class RecapExport(Table, tablename="attendance_recap_export"):

@@ -4,6 +4,8 @@ between two states, and a unit's day from its counts and its staff expected.
 A day record counts as:
 - `present` (checked in), and also `late` when it carries a TL category and `early` when it
   carries a PSW one;
+- `present` and `attested` on a head of unit's attestation (state `attested`: no signal, a
+  dead phone; attendance tells an attested present day so);
 - `permit` and `permit:<kind>` on an approved permit;
 - `absent` once the day is over without any record;
 - nothing while the day is open with no record yet ("not yet in"), on a holiday or a day off.
@@ -30,6 +32,8 @@ def contribution(state: DayState | None) -> Counts:
     if state is None:
         return {}
     status, permit, tl, psw = state
+    if status == "attested":
+        return {"present": 1, "attested": 1}
     if status == "present":
         counts = {"present": 1}
         if tl:
@@ -77,12 +81,15 @@ def share(part: int, whole: int) -> float:
 
 
 def staff_state(state: DayState | None, *, checked_in: bool, expected: bool) -> str:
-    """How a head sees one of their staff today: in | late | permit | absent | not_yet_in | off.
+    """How a head sees one of their staff today: in | late | attested | permit | absent |
+    not_yet_in | off.
     A check-in still being verified or waiting for BKD's review already shows the person in
     (the day record counts only accepted ones, so it may say absent until then)."""
     status = state[0] if state else None
     if status == "permit":
         return "permit"
+    if status == "attested":
+        return "attested"
     if status == "present":
         return "late" if state and state[2] else "in"
     if checked_in:

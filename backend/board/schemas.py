@@ -27,6 +27,7 @@ class UnitToday(msgspec.Struct, frozen=True):
     absent: int
     not_yet_in: int
     share_present: float  # present / expected, 0..1
+    attested: int = 0  # of present: on a head of unit's attestation (no signal for days)
 
 
 class Watch(msgspec.Struct, frozen=True):
@@ -90,7 +91,7 @@ class StaffToday(msgspec.Struct, frozen=True):
     name: str
     unit: str
     position: str
-    state: str  # in | late | permit | absent | not_yet_in | off
+    state: str  # in | late | attested | permit | absent | not_yet_in | off
     permit: str | None
     tl: str | None
     psw: str | None

@@ -337,6 +337,7 @@ class Board:
                     absent=total.get("absent", 0),
                     not_yet_in=waiting[unit_id],
                     share_present=rules.share(total.get("present", 0), expected[unit_id]),
+                    attested=total.get("attested", 0),
                 )
             )
         return result

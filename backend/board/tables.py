@@ -15,7 +15,8 @@ class BoardDay(Table, tablename="board_day"):
     employee = Integer(index=True)
     unit = Integer()
     day = Date(index=True)
-    status = Varchar(length=10)  # present | absent | permit | holiday | off | open
+    # present | attested (present on a head's attestation) | absent | permit | holiday | off | open
+    status = Varchar(length=10)
     permit = Varchar(length=30, null=True, default=None)
     tl = Varchar(length=4, null=True, default=None)
     psw = Varchar(length=4, null=True, default=None)

@@ -237,6 +237,7 @@ def create_app(settings: Settings, *, face_executor: Any = None) -> Litestar:
             "reviews": provider("reviews"),
             "push": provider("push"),
             "permits": provider("permits"),
+            "attestations": provider("attestations"),
             "days": provider("days"),
             "exports": provider("exports"),
             "store": provider("store"),

@@ -104,12 +104,23 @@ POLICY: dict[str, dict[str, str]] = {
     "device.read": {"bkd": ANY, "admin": ANY},
     # Piccolo Admin at /admin/ (master data screens): checked by backend/core/admin.py.
     "admin.screens": {"admin": ANY},
+    # Attestation (no signal for days): a head attests their own unit's staff's days, never their
+    # own; BKD and admins see how often each head attests.
+    "attestation.create": {"kepala_unit": UNIT},
+    "attestation.list": {"kepala_unit": UNIT},  # the attestations one made
+    "attestation.summary": {"bkd": ANY, "admin": ANY},
 }
 
 # Nobody decides their own: a permit goes to a superior, a check-in to another verifier.
 # An admin changes their own password as everyone does, with the old one (me.password).
 NOT_OWN = frozenset(
-    {"permit.decide", "review.decide", "review.reference", "employee.password_reset"}
+    {
+        "permit.decide",
+        "review.decide",
+        "review.reference",
+        "employee.password_reset",
+        "attestation.create",  # nobody attests their own day
+    }
 )
 
 # Routes reachable without a token, by operation id: signing in, the health probe, and

@@ -554,6 +554,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             "Cuti tahunan allowed per calendar year, in working days: the PWA's remaining annual leave (sisa cuti) is this minus the approved cuti tahunan of the year."
         ),
     ] = 12
+    attestation_max_back_days: Annotated[
+        int,
+        Doc(
+            "How far back a head of unit may attest a staff member's day (no signal, a dead phone), in days before the attestation was made; an attestation made longer ago than this is refused when it finally arrives."
+        ),
+    ] = 14
+    attestation_max_span_days: Annotated[
+        int,
+        Doc("The most days one attestation covers (a range of days for one employee)."),
+    ] = 7
     help_contact: Annotated[
         str,
         Doc(

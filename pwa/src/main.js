@@ -125,6 +125,22 @@ const TABS = [
     roles: ['bkd', 'admin'],
     view: (app) => lazyView(app, () => import('./views/kiosks.js'), 'kiosksView'),
   },
+  // Not tabs: a head attests staff's days with no signal (from "Hari ini" and "Akun"); BKD and
+  // admins see how often each head attests (from "Akun").
+  {
+    route: 'atestasi',
+    label: 'Atestasi kehadiran',
+    hidden: true,
+    roles: ['kepala_unit'],
+    view: (app) => lazyView(app, () => import('./views/attest.js'), 'attestView'),
+  },
+  {
+    route: 'atestasi-bkd',
+    label: 'Atestasi per kepala unit',
+    hidden: true,
+    roles: ['bkd', 'admin'],
+    view: (app) => lazyView(app, () => import('./views/attest.js'), 'attestSummaryView'),
+  },
   // Not a tab: exit-camera events (evidence, not sanctions), opened from "Akun" and from the
   // push notification (backend/cctv/exits.py SCREEN_URL).
   {
@@ -469,6 +485,10 @@ async function runSync(force) {
   if (result.permits) {
     toast(`${result.permits} permohonan izin terkirim.`);
     changed('permits');
+  }
+  if (result.attestations) {
+    toast(`${result.attestations} atestasi terkirim.`);
+    changed('attestations');
   }
   if (!result.auth && app.route !== 'login') {
     app.session = await getSession();

@@ -497,6 +497,31 @@ REQUESTS.update(
 )
 
 
+def attestation_body(target: demo_data.DemoEmployee) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return {
+        "client_id": str(uuid.uuid4()),
+        "nip": target.nip,
+        "start_date": (now + dt.timedelta(hours=7)).date().isoformat(),  # today in WIB
+        "end_date": (now + dt.timedelta(hours=7)).date().isoformat(),
+        "reason": "Tidak ada sinyal, ponsel rusak",
+        "captured_at": now.isoformat(),
+        "sent_at": now.isoformat(),
+    }
+
+
+REQUESTS.update(
+    {
+        "createAttestation": (
+            True,
+            lambda w, t: ("POST", "/api/v1/attestations", {"json": attestation_body(t)}),
+        ),
+        "listMyAttestations": (False, lambda w, t: ("GET", "/api/v1/attestations", {})),
+        "attestationSummary": (False, lambda w, t: ("GET", "/api/v1/attestations/summary", {})),
+    }
+)
+
+
 # --- the back office's desks: fences, face enrolment, accounts ----------------------------------
 
 

@@ -62,6 +62,19 @@ const SENDERS = {
       body: form,
     });
   },
+  // A head of unit's attestation (no signal for days): body {json} with its own client_id; sent
+  // as JSON with a fresh sent_at, so the server corrects the phone's clock as for check-ins. The
+  // device's signed chain block, where the outbox item carries one, goes as `chain`.
+  attestation: (item, token) =>
+    fetchWithTimeout('/api/v1/attestations', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        ...item.body.json,
+        ...(item.chain ? { chain: item.chain } : {}),
+        sent_at: new Date().toISOString(),
+      }),
+    }),
 };
 
 // The server's words when it ended the session itself (code `session_ended`); null for a token
@@ -159,6 +172,7 @@ const EMPTY = {
   busy: false,
   sent: 0, // check-ins delivered
   permits: 0, // permit requests delivered
+  attestations: 0, // attestations delivered
   failed: 0,
   waiting: 0,
   retryAt: null,
@@ -195,6 +209,7 @@ async function drain(force) {
     const { outcome, nextTryAt, why } = await attempt(item, session.token);
     if (outcome === 'sent') {
       if (item.kind === 'permit') result.permits += 1;
+      else if (item.kind === 'attestation') result.attestations += 1;
       else result.sent += 1;
     }
     else if (outcome === 'failed') result.failed += 1;

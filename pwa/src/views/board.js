@@ -26,6 +26,7 @@ const GERAI_STATE = { open: 'Buka', empty: 'Kosong', closed: 'Tutup' };
 const STAFF_STATE = {
   in: 'Hadir',
   late: 'Terlambat',
+  attested: 'Hadir (atestasi)',
   permit: 'Izin',
   absent: 'Tanpa keterangan',
   not_yet_in: 'Belum hadir',
@@ -227,6 +228,7 @@ export function boardView(app) {
         { class: 'figures' },
         figure('Hadir', u.present, 'fig-ok', `${pct(u.share_present)} dari ${num(u.expected)}`),
         figure('Terlambat', u.late, 'fig-warn'),
+        figure('Atestasi', u.attested || 0, 'fig-muted', 'hadir tanpa sinyal, dari kepala unit'),
         figure('Pulang cepat', u.early, 'fig-warn'),
         figure('Izin/cuti', u.permit, 'fig-muted', permits.join(', ')),
         figure('Tanpa keterangan', u.absent, 'fig-bad'),
@@ -510,10 +512,12 @@ export function todayView(app) {
       h(
         'p',
         { class: 'today-figs' },
-        `${u.present} hadir (${u.late} terlambat) · ${u.permit} izin · ${u.absent} tanpa keterangan · ${u.not_yet_in} belum hadir, dari ${u.expected}`,
+        `${u.present} hadir (${u.late} terlambat${u.attested ? `, ${u.attested} atestasi` : ''}) · ${u.permit} izin · ${u.absent} tanpa keterangan · ${u.not_yet_in} belum hadir, dari ${u.expected}`,
       ),
       shareBar(u.share_present),
       remind,
+      // Staff who could not check in at all (no signal, a dead phone): the head attests them.
+      h('a', { class: 'btn big wide', href: '#/atestasi', id: 'open-attest-today' }, 'Atestasi kehadiran (tanpa sinyal)'),
     );
     clear(
       staff,

@@ -184,6 +184,18 @@ export function accountView(app) {
         'Keluar kantor tanpa izin',
       )
     : null;
+  const attest = [
+    user.roles.includes('kepala_unit')
+      ? h('a', { class: 'btn big wide', href: '#/atestasi', id: 'open-attest' }, 'Atestasi kehadiran')
+      : null,
+    user.roles.some((role) => role === 'bkd' || role === 'admin')
+      ? h(
+          'a',
+          { class: 'btn big wide', href: '#/atestasi-bkd', id: 'open-attest-summary' },
+          'Atestasi per kepala unit',
+        )
+      : null,
+  ];
   const recap = user.roles.some((role) =>
     ['kepala_unit', 'bkd', 'admin', 'command'].includes(role),
   )
@@ -282,6 +294,7 @@ export function accountView(app) {
       waiting,
       password,
       recap,
+      attest,
       ikm,
       exits,
       backOffice,

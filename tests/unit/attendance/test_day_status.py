@@ -396,6 +396,7 @@ def test_month_recap_counts_and_deduction() -> None:
     recap = month_recap("198903152015032001", "Siti Nurhayati, S.Pd.", statuses, 1, RULES)
     assert recap.days == {
         "present": 19,
+        "attested": 0,
         "absent": 1,
         "permit": 1,
         "holiday": 0,

@@ -104,8 +104,14 @@ def test_the_xlsx_has_four_sheets_the_recap_first() -> None:
 def test_the_csv_keeps_its_columns_and_adds_the_new_ones_last() -> None:
     table = list(csv.reader(io.StringIO(to_csv(sample()).decode("utf-8-sig"))))
     assert table[0][:3] == ["NIP", "Nama", "Hadir"]
-    assert table[0][-4:] == ["Jumlah TL", "Jumlah PSW", "Kode unit", "Unit kerja"]
-    assert table[1][-4:] == ["1", "1", "SD-1", "SD Satu"]
+    assert table[0][-5:] == [
+        "Jumlah TL",
+        "Jumlah PSW",
+        "Kode unit",
+        "Unit kerja",
+        "Hadir (atestasi)",
+    ]
+    assert table[1][-5:] == ["1", "1", "SD-1", "SD Satu", "0"]
 
 
 def test_a_month_is_yyyy_mm() -> None:
