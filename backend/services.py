@@ -220,6 +220,7 @@ async def open_services(
         attestations = Attestations(
             outbox=outbox,
             units=units,
+            devices=devices,
             max_back_days=settings.attestation_max_back_days,
             max_span_days=settings.attestation_max_span_days,
         )

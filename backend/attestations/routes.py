@@ -30,7 +30,7 @@ async def create_attestation(
     data: JSONBody[AttestationCreate],
     attestations: NamedDependency[Attestations],
 ) -> Response[Attestation]:
-    attestation, created = await attestations.create(request.user, data)
+    attestation, created = await attestations.create(request.user, data, body=await request.body())
     return Response(attestation, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 

@@ -47,7 +47,7 @@ class Attestation(msgspec.Struct, frozen=True):
     reason: str
     captured_at: dt.datetime  # corrected by the device's clock skew
     received_at: dt.datetime
-    signature_status: str  # unchecked | verified | failed
+    signature_status: str  # unsigned | verified | failed
     signature_reasons: list[SignatureReason] = []
 
 

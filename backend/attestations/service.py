@@ -30,6 +30,7 @@ from backend.core import policy
 from backend.core.auth import Principal
 from backend.core.errors import Conflict, NotFound, Unavailable
 from backend.core.outbox import Outbox
+from backend.devices.service import Devices
 from backend.org import service as org
 from backend.org.service import UnitDirectory
 
@@ -56,27 +57,44 @@ def content_hash(request: AttestationCreate) -> str:
 
 
 def signature_verdict(reasons: list[dict[str, str]] | None) -> str:
-    """What BKD's screen says of the device signature: `unchecked` when no verifier ran,
-    `verified` when it found nothing wrong, `failed` when it gave reasons."""
+    """What BKD's screen says of the device signature: `unsigned` when the record came without
+    a chain block (an old app, a script), `verified` when the device's signature and chain
+    hold, `failed` when the check gave reasons (README "Signed records")."""
     if reasons is None:
-        return "unchecked"
+        return "unsigned"
     return "failed" if reasons else "verified"
 
 
 class Attestations:
     def __init__(
-        self, *, outbox: Outbox, units: UnitDirectory, max_back_days: int, max_span_days: int
+        self,
+        *,
+        outbox: Outbox,
+        units: UnitDirectory,
+        devices: Devices,
+        max_back_days: int,
+        max_span_days: int,
     ) -> None:
         self.outbox = outbox
+        self.devices = devices
         self.units = units
         self.max_back_days = max_back_days
         self.max_span_days = max_span_days
 
     async def create(
-        self, who: Principal, request: AttestationCreate, *, now: dt.datetime | None = None
+        self,
+        who: Principal,
+        request: AttestationCreate,
+        *,
+        body: bytes | None = None,
+        now: dt.datetime | None = None,
     ) -> tuple[Attestation, bool]:
         """Store one attestation once (its `client_id` is unique: a replay answers the stored
-        one) and ask for each of its days to be recomputed, in one transaction."""
+        one) and ask for each of its days to be recomputed, in one transaction.
+
+        `body` is the request's JSON exactly as received: what the head's device signed is
+        checked against it (the record without `chain`; `sent_at` is never signed), never
+        against a re-serialisation of `request`."""
         digest = content_hash(request)
         existing = await self._by_client_id(request.client_id)
         if existing is not None:
@@ -101,10 +119,20 @@ class Attestations:
             max_back_days=self.max_back_days,
             max_span_days=self.max_span_days,
         )
-        # wired at merge: Devices.verify_record(...) from the chain branch
-        # (its reasons, [] when the signature and chain hold, go to `signature_reasons`; None
-        # here means no verifier ran).
+        # Signed like any offline record: the device's signature and chain, judged before the
+        # record is stored (its link is logged even if a rule below refuses the record).
         signature_reasons: list[dict[str, str]] | None = None
+        if request.chain is not None:
+            as_sent = msgspec.json.decode(body) if body else msgspec.to_builtins(request)
+            as_sent.pop("chain", None)
+            verdict = await self.devices.verify_record(
+                who.employee_id,
+                msgspec.json.encode(request.chain),
+                kind="attestation",
+                meta=msgspec.json.encode(as_sent),
+                files={},
+            )
+            signature_reasons = [{"code": r.code, "message": r.message} for r in verdict.reasons]
         async with self.outbox.transaction():
             inserted = (
                 await AttestationTable.insert(

@@ -26,7 +26,7 @@ class Attestation(Table, tablename="attestations_attestation"):
     # The signed hash-chained block the PWA outbox adds to every item (devices domain), as sent;
     # None from a client that sent none.
     chain = JSON(null=True, default=None)
-    # unchecked | verified | failed: what the device signature check said, and its reasons
+    # unsigned | verified | failed: what the device signature check said, and its reasons
     # ([{"code": ..., "message": ...}]) for BKD's screen.
-    signature_status = Varchar(length=12, default="unchecked")
+    signature_status = Varchar(length=12, default="unsigned")
     signature_reasons = JSON(default="[]")

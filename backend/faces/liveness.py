@@ -244,6 +244,9 @@ def judge(
 ) -> Result:
     """The verdict on analysed frames against the challenge and the selfie's encoding (None:
     the selfie has no single face; then the same-person check is left to the face check)."""
+    if not frames:
+        # Nothing to look at (a kiosk capture sent without its challenge frames): not done.
+        return Result(False, "step_missing", challenge[0] if challenge else None)
     for frame in frames:
         if frame.pose is None:
             return Result(False, "several_faces" if frame.faces > 1 else "no_face", frame.step)

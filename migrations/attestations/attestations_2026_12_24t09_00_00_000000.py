@@ -40,7 +40,7 @@ COLUMNS = [
     ("corrected_captured_at", Timestamptz, _params()),
     ("content_hash", Varchar, _params(length=64, default="")),
     ("chain", JSON, _params(null=True)),
-    ("signature_status", Varchar, _params(length=12, default="unchecked")),
+    ("signature_status", Varchar, _params(length=12, default="unsigned")),
     ("signature_reasons", JSON, _params(default="[]")),
 ]
 

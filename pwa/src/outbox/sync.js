@@ -62,7 +62,7 @@ const SENDERS = {
       body: form,
     });
   },
-  // A head of unit's attestation (no signal for days): body {json} with its own client_id; sent
+  // A head of unit's attestation (no signal for days): body {meta} with its own client_id; sent
   // as JSON with a fresh sent_at, so the server corrects the phone's clock as for check-ins. The
   // device's signed chain block, where the outbox item carries one, goes as `chain`.
   attestation: (item, token) =>
@@ -70,7 +70,7 @@ const SENDERS = {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
-        ...item.body.json,
+        ...item.body.meta,
         ...(item.chain ? { chain: item.chain } : {}),
         sent_at: new Date().toISOString(),
       }),

@@ -14,7 +14,7 @@ const MAX_SPAN_DAYS = 7;
 const SIGNATURE = {
   verified: 'terverifikasi',
   failed: 'tidak terverifikasi',
-  unchecked: 'belum diperiksa',
+  unsigned: 'tidak ditandatangani perangkat',
 };
 
 export function attestView(app) {
@@ -146,7 +146,7 @@ export function attestView(app) {
     try {
       const capturedAt = new Date().toISOString();
       for (const nip of nips) {
-        const json = {
+        const meta = {
           client_id: uuid(),
           nip,
           start_date: start.value,
@@ -154,7 +154,7 @@ export function attestView(app) {
           reason: text,
           captured_at: capturedAt,
         };
-        await enqueue('attestation', { json }, { owner, capturedAt });
+        await enqueue('attestation', { meta }, { owner, capturedAt });
       }
       app.outboxChanged();
       reason.value = '';
@@ -184,7 +184,7 @@ export function attestView(app) {
             'ul',
             { class: 'list' },
             mine.map((i) => {
-              const body = i.body.json;
+              const body = i.body.meta;
               const failed = i.state === 'failed';
               const drop = failed
                 ? h('button', { type: 'button', class: 'btn', onclick: async () => removeItem(i.id) }, 'Hapus')

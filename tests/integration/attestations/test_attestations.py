@@ -18,6 +18,7 @@ from backend.attestations.tables import Attestation
 from backend.board.tables import BoardCount
 from backend.org import demo_data
 from backend.org.tables import Employee, Unit
+from tests.support.devicekeys import DeviceSigner
 from tests.support.factories import TEACHER, by_role, login
 from tests.support.jobs import drain
 
@@ -82,7 +83,7 @@ async def test_attested_days_count_present_in_the_recap_the_board_and_bkd_summar
     assert created.status_code == 201, created.text
     made = created.json()
     assert made["employee"]["nip"] == TEACHER.nip and made["attester"]["nip"] == HEAD.nip
-    assert made["days"] == 1 and made["signature_status"] == "unchecked"
+    assert made["days"] == 1 and made["signature_status"] == "unsigned"
     # The outbox sends it again (a dropped answer): the same record, not a second one.
     again = await client.post("/api/v1/attestations", json=first, headers=head)
     assert again.status_code == 200 and again.json()["id"] == made["id"]
@@ -189,3 +190,35 @@ async def test_refusals_in_words(client, registered_earlier):
     assert asn.status_code == 403
     assert (await client.get("/api/v1/attestations/summary", headers=head)).status_code == 403
     assert await Attestation.count() == 0
+
+
+async def test_an_attestation_is_signed_like_any_offline_record(client, registered_earlier):
+    """The head's device key signs the attestation as it signs every outbox record: a good one
+    is `verified`; one edited after signing (another reason) is stored, never dropped, and
+    marked `failed` with the chain's reason for BKD."""
+    head = await login(client, HEAD.nip)
+    signer = DeviceSigner()
+    registered = await client.post(
+        "/api/v1/devices", json={"public_key": signer.spki, "label": "Ponsel kepala"}, headers=head
+    )
+    assert registered.status_code == 201, registered.text
+    day = last_school_day()
+
+    good = body(TEACHER.nip, day)
+    good["chain"] = signer.block("attestation", good, {})
+    made = await client.post("/api/v1/attestations", json=good, headers=head)
+    assert made.status_code == 201, made.text
+    assert made.json()["signature_status"] == "verified"
+
+    edited = body(COLLEAGUE.nip, day)
+    edited["chain"] = signer.block("attestation", edited, {})
+    edited["reason"] = "Alasan yang diubah setelah ditandatangani"
+    flagged = await client.post("/api/v1/attestations", json=edited, headers=head)
+    assert flagged.status_code == 201, flagged.text
+    assert flagged.json()["signature_status"] == "failed"
+    assert [r["code"] for r in flagged.json()["signature_reasons"]] == ["signature_invalid"]
+
+    bkd = await login(client, BKD.nip)
+    summary = (await client.get("/api/v1/attestations/summary", headers=bkd)).json()
+    [mine] = [h for h in summary["heads"] if h["head"]["nip"] == HEAD.nip]
+    assert mine["unsigned"] == 1  # the edited one: not verified

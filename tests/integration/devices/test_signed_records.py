@@ -227,7 +227,9 @@ async def test_every_file_part_is_signed_frames_too(client, teacher):
     assert (await register(client, teacher, signer)).status_code == 201
 
     async def post(frame_sent: bytes) -> list[str]:
-        body = meta()
+        body = meta(
+            liveness={"challenge": ["left", "up"], "frames": [{"part": "frame0", "step": "front"}]}
+        )
         selfie, frame = jpeg(colour=(5, 6, signer.seq)), jpeg(32, 32)
         unsent = {k: v for k, v in body.items() if k != "sent_at"}
         block = signer.block("checkin", unsent, {"selfie": selfie, "frame0": frame})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
+from random import Random
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from backend.kiosk.tables import Capture
 from backend.org import demo_data
 from backend.org.service import employee_id_by_nip
 from tests.integration.cctv.test_evidence import school_location_code
+from tests.support import liveness as sequences
 from tests.support.cctv import location_id
 from tests.support.factories import TEACHER, by_role, login
 from tests.support.jobs import drain
@@ -50,22 +52,31 @@ class Tablet:
         return base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
 
     def capture(
-        self, jpeg: bytes, *, frames: int = 2, client_id: uuid.UUID | None = None
+        self,
+        jpeg: bytes,
+        *,
+        frames: int = 2,
+        client_id: uuid.UUID | None = None,
+        turning: sequences.Sequence | None = None,
     ) -> dict[str, Any]:
-        """The request a kiosk sends: parts and signed headers."""
+        """The request a kiosk sends: parts and signed headers. `turning`: a head turning as
+        its challenge asks (frontal photo and frames); else the still `jpeg` as every frame."""
         now = dt.datetime.now(dt.UTC)
-        challenge = ["left", "up"][:frames]
+        challenge = ["left", "up"]
+        shots = [(step, jpeg) for step in challenge][:frames]
+        if turning is not None:
+            jpeg, challenge, shots = turning.selfie, turning.challenge, turning.frames
         meta = {
             "client_id": str(client_id or uuid.uuid4()),
             "captured_at": now.isoformat(),
             "sent_at": now.isoformat(),
             "liveness": {
                 "challenge": challenge,
-                "frames": [{"part": f"frame{i}", "step": s} for i, s in enumerate(challenge)],
+                "frames": [{"part": f"frame{i}", "step": s} for i, (s, _) in enumerate(shots)],
             },
         }
         parts = [("meta", msgspec.json.encode(meta)), ("photo", jpeg)]
-        parts += [(f"frame{i}", jpeg) for i in range(frames)]
+        parts += [(f"frame{i}", data) for i, (_, data) in enumerate(shots)]
         return {
             "files": {
                 name: (f"{name}.jpg", data, "application/json" if name == "meta" else "image/jpeg")
@@ -135,7 +146,10 @@ async def test_the_kiosk_names_the_right_employee_and_refuses_a_stranger(client,
     listed = (await client.get("/api/v1/kiosks", headers=admin)).json()["items"]
     assert [(k["name"], k["state"]) for k in listed] == [("Kiosk pintu utama", "active")]
 
-    request = tablet.capture(selfie("obama.jpg"))
+    # obama turning as the kiosk asks (frames synthesised from his photo: tests/support/liveness)
+    request = tablet.capture(
+        selfie("obama.jpg"), turning=sequences.genuine("obama.jpg", ["left", "up"], Random(5))
+    )
     first = await client.post("/api/v1/kiosk/captures", **request)
     assert first.status_code == 201, first.text
     result = first.json()
@@ -164,7 +178,10 @@ async def test_the_kiosk_names_the_right_employee_and_refuses_a_stranger(client,
     assert replay.json() == result
     assert await CheckIn.count().where(CheckIn.source == "kiosk") == 1
 
-    biden = await client.post("/api/v1/kiosk/captures", **tablet.capture(selfie("biden.jpg")))
+    biden_turning = sequences.genuine("biden.jpg", ["right", "up"], Random(2))
+    biden = await client.post(
+        "/api/v1/kiosk/captures", **tablet.capture(selfie("biden.jpg"), turning=biden_turning)
+    )
     assert biden.status_code == 201, biden.text
     assert biden.json()["name"] == COLLEAGUE.name and biden.json()["outcome"] == "recorded"
 

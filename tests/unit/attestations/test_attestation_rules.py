@@ -130,6 +130,6 @@ def test_the_board_counts_an_attested_day_present_and_apart() -> None:
 
 
 def test_signature_verdicts_for_bkd() -> None:
-    assert signature_verdict(None) == "unchecked"
+    assert signature_verdict(None) == "unsigned"
     assert signature_verdict([]) == "verified"
     assert signature_verdict([{"code": "signature_invalid", "message": "x"}]) == "failed"

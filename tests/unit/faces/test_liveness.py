@@ -109,3 +109,10 @@ def test_someone_else_turning_fails():
     result = _check(seq)
     assert result.failure == "other_person", result
     assert "bukan orang yang sama" in liveness_reason(seq.challenge, result).message
+
+
+def test_no_frames_at_all_is_a_step_not_done():
+    """A kiosk capture may arrive without its frames: a failure in words, never a crash."""
+    result = liveness.judge(["right", "up"], [], None, TH)
+    assert not result.passed and result.failure == "step_missing" and result.step == "right"
+    assert liveness_reason(["right", "up"], result).code == "liveness_failed"
