@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import signal
 import time
 import uuid
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.org import demo_data
+from tests.support import liveness as sequences
 from tests.support import services as real
 from tests.support.commands import (
     Running,
@@ -39,6 +41,7 @@ from tests.support.commands import (
     stop_cleanly,
     wait_healthy,
 )
+from tests.support.devicekeys import DeviceSigner, chain_part
 from tests.support.factories import PASSWORD, TEACHER, by_role, checkin_files, meta
 from tests.support.photos import photo, selfie
 from tests.support.push_endpoint import PushEndpoint
@@ -239,6 +242,52 @@ def test_a_check_in_with_a_real_selfie_settles_to_accepted(stack: Stack) -> None
         record = eventually("the worker verifies the check-in", settled)
     assert record["status"] == "accepted", record
     assert record["geofence"]["decision"] == "inside", record
+
+
+def test_a_signed_check_in_with_a_real_head_turn_settles_accepted(stack: Stack) -> None:
+    """Issue 13 as production runs it: the phone's device key is registered, the record is
+    signed into its chain, the head-turn frames (a real face turned in 3-D, tests/support/
+    liveness) ride with the selfie, and `hadir worker` judges face, liveness and risk."""
+    signer = DeviceSigner()
+    turning = sequences.genuine("obama.jpg", ["right", "up"], random.Random(11))
+    with httpx.Client(base_url=stack.base, timeout=30) as client:
+        teacher = login(client, TEACHER.nip)
+        device = client.post(
+            "/api/v1/devices", json={"public_key": signer.spki, "label": "e2e"}, headers=teacher
+        )
+        assert device.status_code == 201, device.text
+        lon, lat = POSKO
+        body = meta(
+            lon=lon,
+            lat=lat + 0.0000137,
+            accuracy_m=7.3,
+            liveness={
+                "challenge": turning.challenge,
+                "frames": [
+                    {"part": f"frame{i}", "step": step}
+                    for i, (step, _) in enumerate(turning.frames)
+                ],
+            },
+        )
+        frames = {f"frame{i}": data for i, (_, data) in enumerate(turning.frames)}
+        unsent = {k: v for k, v in body.items() if k != "sent_at"}
+        block = signer.block("checkin", unsent, {"selfie": turning.selfie, **frames})
+        files = checkin_files(body, turning.selfie)
+        files.update({name: (f"{name}.jpg", data, "image/jpeg") for name, data in frames.items()})
+        files["chain"] = chain_part(block)
+        created = client.post("/api/v1/checkins", files=files, headers=teacher)
+        assert created.status_code == 201, created.text
+        assert created.json()["device_id"] == device.json()["id"]
+
+        def settled() -> dict[str, Any] | None:
+            stack.worker.alive()
+            got = client.get(f"/api/v1/checkins/{created.json()['id']}", headers=teacher).json()
+            return None if got["status"] == "pending" else got
+
+        record = eventually("the worker judges face and liveness", settled, timeout=120)
+    codes = [r["code"] for r in record["reasons"]]
+    assert record["status"] == "accepted", record
+    assert record["liveness"] == "passed" and "liveness_passed" in codes, record
 
 
 def test_a_permit_decision_reaches_the_day_record_and_a_push_arrives(
