@@ -55,12 +55,13 @@ async def test_each_operation_lists_what_it_can_answer(client: httpx.AsyncClient
 async def test_multipart_bodies_document_their_parts(client: httpx.AsyncClient) -> None:
     _, ops = await operations(client)
     expected = {
-        # frame0..frame7: the liveness challenge's frames, optional (older PWAs send none).
+        # frame0..frame7: the liveness challenge's frames, optional (older PWAs send none);
+        # chain: the device's signed chain block, optional (unsigned records are accepted).
         "createCheckIn": (
-            {"meta", "selfie", *(f"frame{i}" for i in range(8))},
+            {"meta", "selfie", "chain", *(f"frame{i}" for i in range(8))},
             {"meta", "selfie"},
         ),
-        "createPermit": ({"meta", "attachment"}, {"meta"}),
+        "createPermit": ({"meta", "attachment", "chain"}, {"meta"}),
         "enrolFace": ({"photo"}, {"photo"}),
     }
     for name, (parts, required) in expected.items():
@@ -68,7 +69,7 @@ async def test_multipart_bodies_document_their_parts(client: httpx.AsyncClient) 
         assert set(body["properties"]) == parts, (name, body)
         assert set(body["required"]) == required, (name, body)
         for part, spec in body["properties"].items():
-            if part == "meta":
+            if part in ("meta", "chain"):
                 assert spec["contentMediaType"] == "application/json", spec
             else:
                 assert spec["format"] == "binary", spec
