@@ -3,7 +3,7 @@
 // is shown once, here), and read the employee's audit trail.
 
 import { api } from '/src/api.js';
-import { clear, h } from '/src/ui.js';
+import { clear, h, momentText } from '/src/ui.js';
 import { deskStyles } from './desk.js';
 import { employeeFinder } from './faces.js';
 
@@ -23,16 +23,6 @@ const ACTIONS = {
   'admin.update': 'Diubah lewat /admin/',
   'admin.create': 'Dibuat lewat /admin/',
 };
-
-function when(iso) {
-  return new Intl.DateTimeFormat('id-ID', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(iso));
-}
 
 function shown(value) {
   if (value === null || value === undefined) return '–';
@@ -138,7 +128,7 @@ export function employeesView(app) {
                 h(
                   'tr',
                   { 'data-action': e.action },
-                  h('td', null, when(e.at)),
+                  h('td', null, momentText(e.at)),
                   h('td', null, e.actor_name || e.actor),
                   h('td', null, ACTIONS[e.action] || e.action),
                   h('td', null, changes(e)),

@@ -5,18 +5,8 @@
 
 import { api, ApiError } from '/src/api.js';
 import { CameraError, captureFromVideo, openCamera, stopCamera } from '/src/camera.js';
-import { clear, h } from '/src/ui.js';
+import { clear, h, momentText } from '/src/ui.js';
 import { deskStyles } from './desk.js';
-
-function when(iso) {
-  return new Intl.DateTimeFormat('id-ID', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(iso));
-}
 
 // A picked file as a JPEG the server takes: a JPEG as it is; anything else drawn on a canvas.
 async function asJpeg(file) {
@@ -170,12 +160,12 @@ export function facesView() {
             'li',
             { class: 'ref', 'data-ref': String(ref.id) },
             ref.photo_url
-              ? h('img', { class: 'ref-thumb', src: ref.photo_url, alt: `Foto referensi ${when(ref.created_at)}` })
+              ? h('img', { class: 'ref-thumb', src: ref.photo_url, alt: `Foto referensi ${momentText(ref.created_at)}` })
               : null,
             h(
               'div',
               null,
-              h('p', null, when(ref.created_at)),
+              h('p', null, momentText(ref.created_at)),
               h('p', { class: 'hint' }, ref.enrolled_by_name ? `oleh ${ref.enrolled_by_name}` : 'oleh sistem (impor)'),
               remove,
             ),

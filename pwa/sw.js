@@ -11,7 +11,7 @@
 
 import { syncOutbox } from './src/outbox/sync.js';
 
-const VERSION = '3332a3485b72';
+const VERSION = 'dcce78db92fc';
 const CACHE = `hadir-shell-${VERSION}`;
 // The ASN's app, which must work offline from the first visit: precached at install. The
 // screens of other roles (review desk, board, imports, IKM, exits, ...) work online only and

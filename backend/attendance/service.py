@@ -235,6 +235,22 @@ class KioskCapture(msgspec.Struct, frozen=True):
     reasons: list[Reason]  # kiosk_identified and the liveness verdict
 
 
+def flagged_notice(
+    checkin_id: int, employee_id: int, reasons: list[Reason], *, title: str
+) -> events.Event:
+    """The push telling an employee their record went to BKD, with the reasons in their words
+    (the phone's verification and the kiosk's both send it)."""
+    flags = [for_employee(r.code, r.message) for r in reasons if r.code not in INFO_CODES]
+    return events.notice(
+        employee_id,
+        kind="checkin_flagged",
+        subject=str(checkin_id),
+        title=title,
+        body="; ".join(flags)[:200],
+        url=f"/#/presensi/{checkin_id}",
+    )
+
+
 def selfie_key(nip: str, client_id: uuid.UUID, day: dt.date) -> str:
     return f"selfies/{day:%Y/%m/%d}/{nip}/{client_id}.jpg"
 
@@ -596,19 +612,12 @@ class CheckIns:
                             )
                         )
                     if status == FLAGGED:
-                        flags = [
-                            for_employee(r.code, r.message)
-                            for r in reasons
-                            if r.code not in INFO_CODES
-                        ]
                         await self.outbox.add(
-                            events.notice(
+                            flagged_notice(
+                                checkin_id,
                                 capture.employee_id,
-                                kind="checkin_flagged",
-                                subject=str(checkin_id),
+                                reasons,
                                 title="Presensi kiosk perlu diperiksa BKD",
-                                body="; ".join(flags)[:200],
-                                url=f"/#/presensi/{checkin_id}",
                             )
                         )
         except Exception as exc:
@@ -846,17 +855,9 @@ class CheckIns:
                     )
                 )
             if settled and status == FLAGGED:
-                flags = [
-                    for_employee(r.code, r.message) for r in reasons if r.code not in INFO_CODES
-                ]
                 await self.outbox.add(
-                    events.notice(
-                        row["employee"],
-                        kind="checkin_flagged",
-                        subject=str(checkin_id),
-                        title="Presensi perlu diperiksa BKD",
-                        body="; ".join(flags)[:200],
-                        url=f"/#/presensi/{checkin_id}",
+                    flagged_notice(
+                        checkin_id, row["employee"], reasons, title="Presensi perlu diperiksa BKD"
                     )
                 )
         return status

@@ -62,6 +62,17 @@ export function timeIn(iso, timeZone) {
   }).format(new Date(iso));
 }
 
+// A moment in the back office's lists (audit trail, face references, kiosks): "30 Nov 2026 07.12".
+export function momentText(iso) {
+  return new Intl.DateTimeFormat('id-ID', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(iso));
+}
+
 // Dates are written one way everywhere: "30 November 2026", weekday first on a day's heading.
 // `date` is a local YYYY-MM-DD, read at noon UTC so no zone moves it to another day.
 const dateIn = (date, options) =>

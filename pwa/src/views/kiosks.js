@@ -3,7 +3,7 @@
 // /#/kiosk and types the code (src/views/kiosk.js). Online only, opened from "Akun".
 
 import { api, ApiError } from '../api.js';
-import { h } from '../ui.js';
+import { h, momentText } from '../ui.js';
 
 const STATES = {
   waiting: 'Menunggu aktivasi',
@@ -11,16 +11,6 @@ const STATES = {
   active: 'Aktif',
   revoked: 'Dicabut',
 };
-
-function moment(iso) {
-  return new Intl.DateTimeFormat('id-ID', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(iso));
-}
 
 function words(e) {
   if (e instanceof ApiError && e.status === 0) return 'Tidak ada koneksi ke server.';
@@ -102,7 +92,7 @@ export async function kiosksView() {
         }
       });
     }
-    const seen = kiosk.last_seen_at ? ` · terakhir aktif ${moment(kiosk.last_seen_at)}` : '';
+    const seen = kiosk.last_seen_at ? ` · terakhir aktif ${momentText(kiosk.last_seen_at)}` : '';
     return h(
       'li',
       { class: 'kiosk-row', 'data-id': String(kiosk.id), 'data-state': kiosk.state },
@@ -130,7 +120,7 @@ export async function kiosksView() {
         h('p', null, `Kiosk "${answer.kiosk.name}" terdaftar di ${answer.kiosk.location_name}.`),
         h('p', null, 'Kode aktivasi (hanya ditampilkan sekali):'),
         h('p', { class: 'activation-code', id: 'kiosk-activation-code' }, answer.activation_code),
-        h('p', { class: 'hint' }, `Berlaku sampai ${moment(answer.code_expires_at)}.`),
+        h('p', { class: 'hint' }, `Berlaku sampai ${momentText(answer.code_expires_at)}.`),
       );
       created.hidden = false;
       name.value = '';
